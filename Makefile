@@ -1,0 +1,100 @@
+# mostroutils — see README.md. Targets:
+#   make            build every tool into $(BUILD)/bin
+#   make test       unit tests, bats contract tests, interop tests ("N passed, N failed")
+#   make check-asan the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz-smoke run every libFuzzer target for a few seconds
+#   make bench      build and run the benchmarks in bench/
+#   make install / make clean
+include config.mk
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+CMD_SRC   := $(sort $(wildcard cmd/mostro-*.c))
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOLS     := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+LIBA      := $(BUILD)/libmostro.a
+
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
+
+all: $(TOOLS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/t.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/unit/t.o $(LIBA) $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+tests: $(TOOLS) $(TESTS)
+
+# The README's test command. Prints "N passed, N failed" last.
+test: tests
+	BUILD=$(BUILD) tests/run
+
+check-asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	  LDFLAGS='-fsanitize=address,undefined' tests
+	BUILD=build-asan MOSTRO_ASAN=1 \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/run
+
+# libFuzzer targets: every lib/ object rebuilt with clang's fuzzer instrumentation.
+FUZZ_BUILD = build-fuzz
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZERS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='$(FUZZ_FLAGS)' $(FUZZ_BUILD)/libmostro.a
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  echo "clang $$f"; \
+	  clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib \
+	    -o $(FUZZ_BUILD)/$$n $$f $(FUZZ_BUILD)/libmostro.a $(LIBS) || exit 1; done
+FUZZ_SECONDS ?= 5
+fuzz-smoke: fuzz
+	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 \
+	    $(FUZZ_BUILD)/corpus/$$n $$( [ -d fuzz/corpus/$$n ] && echo fuzz/corpus/$$n ) \
+	    2>$(FUZZ_BUILD)/$$n.log || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  grep -E '^(#[0-9]+.*DONE|Done)' $(FUZZ_BUILD)/$$n.log | tail -1; done
+
+bench: $(BENCHES) $(TOOLS)
+	@for b in $(BENCHES); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	  $(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	for s in scripts/mostrod scripts/mostro scripts/demo; do \
+	  [ -f $$s ] && install -m 0755 $$s $(DESTDIR)$(BINDIR); done; true
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 completions/bash/* $(DESTDIR)$(DATADIR)/bash-completion/completions
+	install -m 0644 completions/zsh/* $(DESTDIR)$(DATADIR)/zsh/vendor-completions
+	install -m 0644 completions/fish/* $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all tests test check-asan fuzz fuzz-smoke bench install clean
+.SECONDARY:
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d)
