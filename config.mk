@@ -16,9 +16,11 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
           -Wno-unused-parameter
 STD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 
-# Libraries found through pkg-config; libjq ships no .pc file on Debian 12.
+# Libraries found through pkg-config; libjq and libunistring ship no .pc file
+# on Debian 12.
 PKGS    = libsecp256k1 libsodium libcurl libwebsockets sqlite3 openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 JQ_LIBS    ?= -ljq -lonig
-LIBS    = $(PKG_LIBS) $(JQ_LIBS) -lm -lpthread
+UNISTRING_LIBS ?= -lunistring
+LIBS    = $(PKG_LIBS) $(JQ_LIBS) $(UNISTRING_LIBS) -lm -lpthread
