@@ -666,9 +666,12 @@ bool json_is_bigint(jv v)
 {
 	if (jv_get_kind(v) != JV_KIND_STRING)
 		return false;
+	/* length first: an empty string's s[0] is the NUL that starts the prefix,
+	 * and s[1] would be read past the end */
+	if (jv_string_length_bytes(jv_copy(v)) <= JSON_BIGINT_PREFIX_LEN)
+		return false;
 	const char *s = jv_string_value(v);
-	return s[0] == JSON_BIGINT_PREFIX[0] && s[1] == JSON_BIGINT_PREFIX[1] &&
-	       jv_string_length_bytes(jv_copy(v)) > JSON_BIGINT_PREFIX_LEN;
+	return s[0] == JSON_BIGINT_PREFIX[0] && s[1] == JSON_BIGINT_PREFIX[1];
 }
 
 static bool bigint_digits(jv v, const char **s, size_t *n)
