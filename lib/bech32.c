@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
@@ -164,6 +165,7 @@ bech32_err bech32_decode_bytes(const char *s, size_t len, size_t max_len,
 	bech32_err e = bech32_decode(s, len, max_len, hrp, hrp_cap, d5, &n5, cap5);
 	if (e == BECH32_OK)
 		e = bech32_to_bytes(d5, n5, out, out_len, out_cap);
+	sodium_memzero(d5, cap5);      /* the groups may spell an nsec */
 	if (d5 != stackbuf)
 		free(d5);
 	return e;
@@ -176,6 +178,7 @@ void bech32_encode_bytes(buf *out, const char *hrp, const uint8_t *data, size_t 
 	uint8_t *d5 = cap5 <= sizeof stackbuf ? stackbuf : mu_xmalloc(cap5);
 	size_t n5 = bech32_from_bytes(data, n, d5);
 	bech32_encode(out, hrp, d5, n5);
+	sodium_memzero(d5, n5);
 	if (d5 != stackbuf)
 		free(d5);
 }

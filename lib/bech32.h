@@ -4,7 +4,8 @@
  * limit, so the 90-character cap of BIP-173 is a parameter (0 = no limit).
  * All-lowercase and all-uppercase strings are accepted; mixed case is refused.
  * Data are handled as 5-bit groups; bech32_to_bytes/bech32_from_bytes convert.
- * No allocation except through the caller's buf.
+ * No allocation except through the caller's buf. Scratch copies of the data
+ * (5-bit groups) are wiped before returning: they may spell an nsec.
  */
 #ifndef MU_BECH32_H
 #define MU_BECH32_H
