@@ -77,8 +77,10 @@ void json_write_f64_serde(buf *b, double d);
 /* Rust's f64 Display ("2.5", "2", "0.006"): never an exponent, no ".0". */
 void json_write_f64_display(buf *b, double d);
 
-/* Exact integers (borrow v). Accept an integral jv number in range or a
- * big-integer string. False for anything else. */
+/* Exact integers (borrow v). Accept an integral jv number of magnitude up to
+ * 2^53 or a big-integer string. False for anything else, including doubles
+ * beyond 2^53 (a literal like 12157665459056928801.0 or -9223372036854775809
+ * was rounded on parsing; accepting it would return a different integer). */
 bool json_get_u64(jv v, uint64_t *out);
 bool json_get_i64(jv v, int64_t *out);
 bool json_is_integer(jv v);
