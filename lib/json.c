@@ -191,8 +191,15 @@ static bool parse_string_raw(cursor *c)
 					fail(c, JSON_ERR_STRING, "lone high surrogate in \\u escape");
 					return false;
 				}
+				const unsigned char *second = c->p;
 				c->p += 2;
 				if (!read_u16(c, &lo) || lo < 0xdc00 || lo > 0xdfff) {
+					if (lenient) {
+						/* lone high surrogate; the next escape stands alone */
+						c->p = second;
+						put_utf8(&c->tmp, 0xfffd);
+						break;
+					}
 					fail(c, JSON_ERR_STRING, "invalid surrogate pair in \\u escape");
 					return false;
 				}

@@ -613,5 +613,16 @@ int main(void)
 	helpers();
 	short_strings();
 
+	/* JSON_LONE_SURROGATE_FFFD (test data only) */
+	jv v = json_parse(S("[\"\\ud800\",\"\\udc00x\",\"\\ud800\\ud800\",\"\\ud800\\u0041\",\"\\ud83d\\ude00\"]"),
+			  JSON_LONE_SURROGATE_FFFD, NULL);
+	char *d = jv_is_valid(v) ? json_dumps(v) : NULL;
+	t_eq_str(d, "[\"\xef\xbf\xbd\",\"\xef\xbf\xbdx\",\"\xef\xbf\xbd\xef\xbf\xbd\",\"\xef\xbf\xbd" "A\",\"\xf0\x9f\x98\x80\"]",
+		 "JSON_LONE_SURROGATE_FFFD turns lone surrogates into U+FFFD, pairs still decode");
+	free(d);
+	jv_free(v);
+	v = json_parse(S("[\"\\ud800\\u12x4\"]"), JSON_LONE_SURROGATE_FFFD, NULL);
+	t_ok(!jv_is_valid(v), "JSON_LONE_SURROGATE_FFFD: a malformed escape after a high surrogate is still an error");
+	jv_free(v);
 	return t_done();
 }
