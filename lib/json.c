@@ -1,7 +1,6 @@
 #include "json.h"
 
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,15 +297,16 @@ static jv parse_number(cursor *c)
 	}
 	char tmp[64];
 	size_t n = (size_t)(c->p - s);
+	double dv;
 	if (n >= sizeof tmp) {
 		char *heap = mu_xstrndup((const char *)s, n);
-		double dv = strtod(heap, NULL);
+		dv = strtod(heap, NULL);
 		free(heap);
-		return jv_number(isinf(dv) ? (dv < 0 ? -DBL_MAX : DBL_MAX) : dv);
+	} else {
+		memcpy(tmp, s, n);
+		tmp[n] = 0;
+		dv = strtod(tmp, NULL);
 	}
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
-	double dv = strtod(tmp, NULL);
 	if (isinf(dv))
 		return fail(c, JSON_ERR_NUMBER, "number out of range");
 	return jv_number(dv);

@@ -254,6 +254,9 @@ static const row numbers[] = {
 	{S("1E-2"), JSON_OK, "0.01", -1},
 	{S("0.30000000000000004"), JSON_OK, NULL, -1},
 	{S("1e400"), JSON_ERR_NUMBER, NULL, -1},
+	/* the same out-of-range value spelled with 400 digits (the long-literal path) */
+	{S("1" Z100 Z100 Z100 Z100), JSON_ERR_NUMBER, NULL, -1},
+	{S("-1" Z100 Z100 Z100 Z100 ".5"), JSON_ERR_NUMBER, NULL, -1},
 	{S("1.0" Z100 "1"), JSON_OK, "1", -1},
 	{S("0." Z100 Z100 Z100 Z100 "1"), JSON_OK, "0", -1},
 	{S("-1e400"), JSON_ERR_NUMBER, NULL, -1},
