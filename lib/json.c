@@ -274,6 +274,21 @@ static jv parse_number(cursor *c)
 		c->p = s;
 		return fail(c, JSON_ERR_NOT_INTEGER, "number with fraction or exponent where an integer is required");
 	}
+	if (!integer && (c->flags & JSON_EXACT_NUMBERS)) {
+		size_t n = (size_t)(c->p - s);
+		char *lit = mu_xmalloc(n + JSON_BIGINT_PREFIX_LEN + 1);
+		memcpy(lit, JSON_BIGINT_PREFIX, JSON_BIGINT_PREFIX_LEN);
+		memcpy(lit + JSON_BIGINT_PREFIX_LEN, s, n);
+		lit[n + JSON_BIGINT_PREFIX_LEN] = 0;
+		if (isinf(strtod(lit + JSON_BIGINT_PREFIX_LEN, NULL))) {
+			free(lit);
+			c->p = s;
+			return fail(c, JSON_ERR_NUMBER, "number out of range");
+		}
+		jv r = jv_string_sized(lit, (int)(n + JSON_BIGINT_PREFIX_LEN));
+		free(lit);
+		return r;
+	}
 	if (integer) {
 		const unsigned char *d = s + neg;
 		size_t nd = (size_t)(int_end - d);
@@ -681,12 +696,44 @@ bool json_is_bigint(jv v)
 	return s[0] == JSON_BIGINT_PREFIX[0] && s[1] == JSON_BIGINT_PREFIX[1];
 }
 
-static bool bigint_digits(jv v, const char **s, size_t *n)
+static bool literal_text(jv v, const char **s, size_t *n)
 {
 	if (!json_is_bigint(v))
 		return false;
 	*s = jv_string_value(v) + JSON_BIGINT_PREFIX_LEN;
 	*n = (size_t)jv_string_length_bytes(jv_copy(v)) - JSON_BIGINT_PREFIX_LEN;
+	return true;
+}
+
+/* A kept literal that is an integer: optional '-', then digits only. */
+static bool bigint_digits(jv v, const char **s, size_t *n)
+{
+	if (!literal_text(v, s, n))
+		return false;
+	for (size_t i = (*s)[0] == '-'; i < *n; i++)
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return false;
+	return true;
+}
+
+bool json_is_float_literal(jv v)
+{
+	const char *s;
+	size_t n;
+	return literal_text(v, &s, &n) && !bigint_digits(v, &s, &n);
+}
+
+bool json_get_f64(jv v, double *out)
+{
+	const char *s;
+	size_t n;
+	if (jv_get_kind(v) == JV_KIND_NUMBER) {
+		*out = jv_number_value(v);
+		return true;
+	}
+	if (!literal_text(v, &s, &n))
+		return false;
+	*out = strtod(s, NULL);    /* the jv string is NUL-terminated after the literal */
 	return true;
 }
 

@@ -15,6 +15,12 @@
  * json_get_u64()/json_get_i64() read it exactly. To keep that encoding
  * unambiguous the parser refuses input strings that begin with the prefix.
  * jq filters see such values as strings.
+ *
+ * Exact number literals (JSON_EXACT_NUMBERS): with that flag, a number written
+ * with a fraction or an exponent ("1.0", "5e2") is kept the same way, as the
+ * prefix followed by the literal text, so a caller that must tell `1.0` from
+ * `1` (serde refuses a float literal in an integer field) can. json_write()
+ * prints it back verbatim; json_get_f64() reads it; json_get_u64/i64 refuse it.
  */
 #ifndef MU_JSON_H
 #define MU_JSON_H
@@ -54,6 +60,7 @@ typedef struct json_error {
 enum json_parse_flags {
 	JSON_INTEGERS_ONLY = 1,  /* reject any number with a fraction or exponent */
 	JSON_LONE_SURROGATE_FFFD = 2, /* lone surrogate escapes become U+FFFD (test data only) */
+	JSON_EXACT_NUMBERS = 4,  /* keep fraction/exponent literals as text (see above) */
 };
 
 const char *json_strerror(json_err e);
@@ -84,6 +91,10 @@ void json_write_f64_display(buf *b, double d);
 bool json_get_u64(jv v, uint64_t *out);
 bool json_get_i64(jv v, int64_t *out);
 bool json_is_integer(jv v);
+/* Any number: a jv number, a big integer or an exact literal (borrows v). */
+bool json_get_f64(jv v, double *out);
+/* True for an exact literal with a fraction or exponent (JSON_EXACT_NUMBERS). */
+bool json_is_float_literal(jv v);
 bool json_is_bigint(jv v);
 jv json_from_u64(uint64_t v);
 jv json_from_i64(int64_t v);
