@@ -55,5 +55,9 @@ int main(void)
 	int64_t s = 0;
 	t_ok(json_get_i64(v, &s) && s == INT64_MIN, "INT64_MIN exact");
 	jv_free(v);
+	/* json_is_bigint / json_str on an empty string (read past the end under ASan before) */
+	v = jv_string("");
+	t_ok(!json_is_bigint(v) && json_str(v, NULL) != NULL, "empty string is a string, not a big integer");
+	jv_free(v);
 	return t_done();
 }
