@@ -104,7 +104,15 @@ db_err db_open(sqlite3 **out, const char *path, const char *component,
 	for (size_t i = 0; i < n; i++) {
 		if (migs[i].version <= have)
 			continue;
-		if (!db_begin(db) || !db_exec(db, migs[i].sql, tmp, sizeof tmp) ||
+		/* Another process may have migrated since `have` was read: look
+		 * again once the write lock is held. */
+		bool begun = db_begin(db);
+		if (begun && (have = db_schema_version(db, component)) >= migs[i].version) {
+			if (!db_commit(db))
+				db_rollback(db);
+			continue;
+		}
+		if (!begun || have < 0 || !db_exec(db, migs[i].sql, tmp, sizeof tmp) ||
 		    !set_version(db, component, migs[i].version) || !db_commit(db)) {
 			if (err)
 				snprintf(err, errlen, "%s: %s migration %d: %s", path, component,

@@ -4,7 +4,9 @@
  * db_open() opens (creating if needed) a database with WAL journaling (not for
  * ":memory:"), a busy timeout, foreign keys on, and brings the named component's
  * schema up to date by running its migrations in order, each in its own
- * transaction together with the version bump in `schema_version`. A database
+ * transaction together with the version bump in `schema_version` (the version
+ * is read again under the write lock, so two processes opening a fresh file at
+ * once do not apply a migration twice). A database
  * whose component version is newer than the code knows is refused
  * (DB_ERR_NEWER_SCHEMA) rather than touched. Several components can share
  * one file (each has its own row in schema_version).

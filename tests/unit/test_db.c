@@ -1,6 +1,8 @@
 /* lib/db: WAL on files (not :memory:), foreign keys, busy timeout; migrations
  * run once, in order, each atomically with its version; a newer schema is
- * refused untouched; components share a file. */
+ * refused untouched; components share a file; a migration raced by another
+ * connection is not applied twice. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +163,52 @@ static void transactions(void)
 	db_close(db);
 }
 
+/* Another connection applies migration 1 while db_open waits for the write
+ * lock after having read version 0: db_open must see the new version inside
+ * its transaction instead of running migration 1 a second time. */
+typedef struct race {
+	const char *path;
+	db_err      e;
+	char        err[256];
+	int         version;
+} race;
+
+static const db_migration race_migs[] = {{1, "CREATE TABLE race(x INTEGER);"}};
+
+static void *racer(void *arg)
+{
+	race *r = arg;
+	sqlite3 *db;
+	r->e = db_open(&db, r->path, "race", race_migs, 1, r->err, sizeof r->err);
+	r->version = r->e == DB_OK ? db_schema_version(db, "race") : -1;
+	if (r->e == DB_OK)
+		db_close(db);
+	return NULL;
+}
+
+static void concurrent_migration(void)
+{
+	const char *p = path_in("race.db");
+	sqlite3 *db;
+	char err[256];
+	db_open(&db, p, "other", NULL, 0, err, sizeof err);   /* WAL file with schema_version */
+	db_close(db);
+	sqlite3 *other;
+	sqlite3_open(p, &other);
+	bool held = db_exec(other, "BEGIN IMMEDIATE; CREATE TABLE race(x INTEGER);"
+			    "INSERT INTO schema_version VALUES ('race', 1, 0);", err, sizeof err);
+	race r = {.path = p};
+	pthread_t th;
+	pthread_create(&th, NULL, racer, &r);
+	usleep(200 * 1000);   /* let db_open read version 0 and block on the write lock */
+	bool committed = db_exec(other, "COMMIT", err, sizeof err);
+	pthread_join(th, NULL);
+	sqlite3_close(other);
+	t_ok(held && committed, "another connection applied migration 1 meanwhile");
+	t_ok(r.e == DB_OK && r.version == 1, "db_open does not re-run a migration applied concurrently (%s)",
+	     r.e == DB_OK ? "ok" : r.err);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/mu-db-XXXXXX");
@@ -172,6 +220,7 @@ int main(void)
 	file_lifecycle();
 	open_errors();
 	transactions();
+	concurrent_migration();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
