@@ -47,7 +47,8 @@ static bool blank(const char *s, size_t n)
 line_status line_next(line_reader *r, const char **line, size_t *len)
 {
 	for (;;) {
-		char *start = r->data.p + r->pos;
+		/* nothing fed yet: data.p is NULL, and NULL + 0 is undefined */
+		char *start = r->data.p ? r->data.p + r->pos : NULL;
 		size_t avail = r->data.len - r->pos;
 		char *nl = avail ? memchr(start, '\n', avail) : NULL;
 		if (r->skipping) {
