@@ -106,7 +106,7 @@ static void file_lifecycle(void)
 	db_close(db);
 
 	/* a failing migration leaves the previous version and none of its statements */
-	static const db_migration bad[] = {
+	const db_migration bad[] = {
 		migs[0], migs[1], migs[2],
 		{4, "CREATE TABLE t4(x); INSERT INTO log VALUES (4); INSERT INTO nosuch VALUES (1);"},
 	};
