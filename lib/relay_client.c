@@ -55,8 +55,10 @@ struct relay_pool {
 	void               *ud;
 	struct lws         *input_wsi;
 	bool                input_paused;
+	bool                input_failed;    /* adoption failed: EOF at the first tick */
 	bool                stop;
 	bool                freeing;
+	bool                started;
 	lws_sorted_usec_list_t tick;
 };
 
@@ -163,6 +165,11 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 {
 	relay_pool *p = lws_container_of(sul, relay_pool, tick);
 	double now = mu_monotonic();
+	if (p->input_failed) {
+		p->input_failed = false;
+		if (p->ops.input)
+			p->ops.input(p, NULL, 0);
+	}
 	for (size_t i = 0; i < p->n && !p->stop; i++) {
 		relay_conn *c = &p->conns[i];
 		if (c->state == CONN_IDLE && now >= c->retry_at)
@@ -172,9 +179,7 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	}
 	if (!p->stop && p->ops.tick)
 		p->ops.tick(p);
-	if (got_signal)
-		p->stop = true;
-	if (!p->stop)
+	if (!p->stop && !got_signal)
 		lws_sul_schedule(p->ctx, 0, &p->tick, tick_cb, RELAY_POOL_TICK_MS * LWS_US_PER_MS);
 }
 
@@ -367,8 +372,8 @@ relay_pool *relay_pool_new(const relay_list *urls, const relay_pool_config *cfg,
 		lws_sock_file_fd_type fd;
 		fd.filefd = cfg->input_fd;
 		p->input_wsi = lws_adopt_descriptor_vhost(p->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "mostro-relay", NULL);
-		if (!p->input_wsi && p->ops.input)
-			p->ops.input(p, NULL, 0);
+		if (!p->input_wsi)
+			p->input_failed = true;
 	}
 	return p;
 }
@@ -402,10 +407,14 @@ int relay_pool_run(relay_pool *p)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	double now = mu_monotonic();
-	for (size_t i = 0; i < p->n; i++)
-		if (p->conns[i].state == CONN_IDLE)
-			p->conns[i].retry_at = now;
+	got_signal = 0;
+	if (!p->started) {
+		double now = mu_monotonic();
+		for (size_t i = 0; i < p->n; i++)
+			if (p->conns[i].state == CONN_IDLE)
+				p->conns[i].retry_at = now;
+		p->started = true;
+	}
 	lws_sul_schedule(p->ctx, 0, &p->tick, tick_cb, 1);
 	while (!p->stop && !got_signal)
 		if (lws_service(p->ctx, 0) < 0)

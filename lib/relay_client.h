@@ -66,7 +66,8 @@ relay_pool *relay_pool_new(const relay_list *urls, const relay_pool_config *cfg,
 void relay_pool_free(relay_pool *p);
 
 /* Connects every relay and serves events until relay_pool_stop() or a signal.
- * Returns the signal number that ended it, or 0. */
+ * Returns the signal number that ended it, or 0. It may be called again after
+ * a signal (to finish work in progress); a stopped pool returns at once. */
 int relay_pool_run(relay_pool *p);
 void relay_pool_stop(relay_pool *p);
 void *relay_pool_userdata(const relay_pool *p);

@@ -1,0 +1,25 @@
+/* relay_auth.h — NIP-42 client authentication.
+ *
+ * A relay sends ["AUTH", challenge]; the client answers ["AUTH", ev] with ev a
+ * kind 22242 event signed by its key, tags [["relay", URL], ["challenge", c]]
+ * and created_at now; the relay answers OK for ev's id. OK and CLOSED messages
+ * prefixed "auth-required:" mean "authenticate, then try again".
+ *
+ * relay_auth_frame() borrows the key (never copied) and writes the frame.
+ */
+#ifndef MU_RELAY_AUTH_H
+#define MU_RELAY_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "keys.h"
+
+#define NIP42_KIND 22242
+
+/* Appends ["AUTH",<event>] to out; id receives the event id. */
+void relay_auth_frame(buf *out, const mu_key *k, const char *relay_url,
+		      const char *challenge, size_t challenge_len, uint64_t now, uint8_t id[32]);
+
+#endif

@@ -1,0 +1,55 @@
+/* relay_pub.h — `mostro-relay pub`: publish events read from a descriptor to
+ * every relay of a list and report one OK record per (event, relay):
+ *   {"type":"ok","id":ID,"relay":R,"accepted":true|false,"message":"..."}
+ *
+ * Input lines: a bare event, ["EVENT",ev] or ["EVENT",sub,ev]. Each is parsed
+ * and verified (id and signature) first; a bad line is reported as
+ * "prog: line N: reason" and the others still go.
+ *
+ * Several events are in flight on each relay at once (cfg.window, no waiting
+ * for each OK). Each (event, relay) ends in exactly one record:
+ *   - the relay's OK;
+ *   - "error: timed out waiting for OK" after cfg.ok_timeout from the send;
+ *   - "error: could not connect: ..." when the relay's connection attempt
+ *     failed or timed out (cfg.connect_timeout) while the event waited for it.
+ * A lost connection is re-established and unacknowledged events are sent
+ * again (relays answer "duplicate:" for what they already stored). An OK false
+ * "auth-required:" with an auth key is retried once after NIP-42 auth.
+ * SIGINT/SIGTERM stop reading input; events already read are still finished
+ * (a second signal stops at once).
+ *
+ * With no relay, every valid event is printed as the ["EVENT",ev] frame that
+ * would be sent (dry run).
+ *
+ * Exit status (relay_pub_run), strongest first: 1 when an event was accepted
+ * by fewer than cfg.min_ok relays and some relay refused it (OK false); 124
+ * when such an event timed out somewhere; 3 when such an event failed only
+ * because relays could not be reached; 123 when some input lines were bad;
+ * 0 otherwise.
+ */
+#ifndef MU_RELAY_PUB_H
+#define MU_RELAY_PUB_H
+
+#include <stddef.h>
+
+#include "keys.h"
+#include "relay_report.h"
+#include "relay_url.h"
+
+typedef struct relay_pub_config {
+	const relay_list *relays;
+	double connect_timeout;     /* seconds */
+	double ok_timeout;          /* seconds */
+	unsigned min_ok;            /* default 1 */
+	size_t window;              /* events in flight per relay; 0: 64 */
+	const mu_key *auth_key;     /* borrowed; NULL: AUTH challenges are not answered */
+	relay_reporter report;
+} relay_pub_config;
+
+typedef struct relay_pub_summary {
+	unsigned long events, accepted, refused, timed_out, unreachable, bad_lines;
+} relay_pub_summary;
+
+int relay_pub_run(const relay_pub_config *cfg, int input_fd, relay_pub_summary *sum);
+
+#endif

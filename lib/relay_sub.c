@@ -1,0 +1,472 @@
+#include "relay_sub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "event.h"
+#include "exitcode.h"
+#include "hex.h"
+#include "idset.h"
+#include "lineio.h"
+#include "relay_auth.h"
+#include "relay_client.h"
+#include "relay_state.h"
+#include "relaymsg.h"
+
+#define STATE_SAVE_INTERVAL 1.0
+
+typedef enum auth_state { AUTH_NONE, AUTH_PENDING, AUTH_OK, AUTH_FAILED } auth_state;
+
+typedef struct sub_relay {
+	char          subid[24];
+	unsigned      gen;            /* subids are "mr<gen>" */
+	nostr_filter *sent;           /* filters of the current REQ */
+	size_t        nsent;
+	bool          active;         /* a REQ is open on the current connection */
+	bool          done;           /* REQ_ONCE: finished with this relay */
+	bool          got_eose;       /* an EOSE ever arrived */
+	bool          closed;         /* the relay refused the subscription */
+	bool          attempted;      /* a connection attempt finished (ok or not) */
+	bool          resub_after_auth;
+	auth_state    auth;
+	uint8_t       auth_id[32];
+	/* pagination (REQ_ONCE with all) */
+	bool          paging;
+	uint64_t      page_until;
+	unsigned long page_new;
+	bool          page_has_oldest;
+	uint64_t      page_oldest;
+} sub_relay;
+
+typedef struct sub {
+	const relay_sub_config *cfg;
+	relay_sub_summary *sum;
+	relay_pool *pool;
+	sub_relay  *relays;
+	size_t      nrelays;
+	idset       seen;
+	int64_t     lookback;
+	bool        state_dirty;
+	double      state_saved_at;
+	bool        state_error_reported;
+	double      wait_deadline;
+	bool        timed_out;
+	bool        unreachable;
+	bool        connect_timed_out;   /* a first attempt timed out */
+	bool        stdout_gone;
+	buf         out;
+} sub;
+
+int64_t relay_default_lookback(const nostr_filter *fs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!fs[i].has_kinds || filter_has_kind(&fs[i], 1059) || filter_has_kind(&fs[i], 14))
+			return RELAY_LOOKBACK_RANDOMISED;
+	return RELAY_LOOKBACK_DEFAULT;
+}
+
+uint64_t relay_resume_since(bool has_since, uint64_t since, uint64_t cursor, int64_t lookback)
+{
+	uint64_t lb = lookback > 0 ? (uint64_t)lookback : 0;
+	uint64_t resume = cursor > lb ? cursor - lb : 0;
+	return has_since && since > resume ? since : resume;
+}
+
+static const char *url_of(sub *S, size_t r)
+{
+	return relay_conn_url(relay_pool_conn(S->pool, r));
+}
+
+static void save_state(sub *S, bool force)
+{
+	if (!S->cfg->state_path || !S->state_dirty || !S->sum->has_cursor)
+		return;
+	double now = mu_monotonic();
+	if (!force && now - S->state_saved_at < STATE_SAVE_INTERVAL)
+		return;
+	relay_state_err e = relay_state_save(S->cfg->state_path, S->sum->cursor);
+	S->state_saved_at = now;
+	if (e == RELAY_STATE_OK) {
+		S->state_dirty = false;
+		S->state_error_reported = false;
+	} else if (!S->state_error_reported) {
+		report("%s: %s", S->cfg->state_path, relay_state_strerror(e));
+		S->state_error_reported = true;
+	}
+}
+
+/* The filters of a new REQ: the configured ones, resumed from the cursor
+ * (REQ_STREAM, or a cursor file) and bounded by the page (pagination). */
+static void build_filters(sub *S, sub_relay *R)
+{
+	filters_free(R->sent, R->nsent);
+	R->nsent = S->cfg->n_filters;
+	R->sent = mu_xmalloc(R->nsent * sizeof *R->sent);
+	for (size_t i = 0; i < R->nsent; i++) {
+		nostr_filter *f = &R->sent[i];
+		filter_copy(f, &S->cfg->filters[i]);
+		if (S->sum->has_cursor)
+			filter_set_since(f, relay_resume_since(f->has_since, f->since, S->sum->cursor, S->lookback));
+		if (R->paging && (!f->has_until || f->until > R->page_until))
+			filter_set_until(f, R->page_until);
+	}
+}
+
+static void send_req(sub *S, size_t r)
+{
+	sub_relay *R = &S->relays[r];
+	relay_conn *c = relay_pool_conn(S->pool, r);
+	buf b = BUF_INIT;
+	if (R->active) {
+		rmsg_write_close(&b, R->subid, strlen(R->subid));
+		relay_conn_send(c, b.p, b.len);
+		buf_reset(&b);
+	}
+	R->gen++;
+	snprintf(R->subid, sizeof R->subid, "mr%u", R->gen);
+	build_filters(S, R);
+	rmsg_write_req(&b, R->subid, strlen(R->subid), R->sent, R->nsent);
+	R->active = relay_conn_send(c, b.p, b.len);
+	R->page_new = 0;
+	R->page_has_oldest = false;
+	buf_free(&b);
+}
+
+static void check_done(sub *S)
+{
+	if (S->cfg->mode == REQ_ONCE) {
+		for (size_t r = 0; r < S->nrelays; r++)
+			if (!S->relays[r].done)
+				return;
+		relay_pool_stop(S->pool);
+		return;
+	}
+	/* REQ_STREAM: stop when nothing more can come */
+	bool all_closed = true, none_up = true, all_attempted = true;
+	for (size_t r = 0; r < S->nrelays; r++) {
+		all_closed = all_closed && S->relays[r].closed;
+		none_up = none_up && !relay_conn_was_up(relay_pool_conn(S->pool, r));
+		all_attempted = all_attempted && S->relays[r].attempted;
+	}
+	if (none_up && all_attempted) {
+		S->unreachable = true;
+		relay_pool_stop(S->pool);
+	} else if (all_closed) {
+		relay_pool_stop(S->pool);
+	}
+}
+
+static void on_connected(relay_pool *pool, relay_conn *c)
+{
+	sub *S = relay_pool_userdata(pool);
+	size_t r = relay_conn_index(c);
+	sub_relay *R = &S->relays[r];
+	R->attempted = true;
+	R->auth = AUTH_NONE;
+	R->active = false;
+	R->resub_after_auth = false;
+	relay_status(&S->cfg->report, "connected", relay_conn_url(c), NULL, NULL);
+	if (!R->closed)
+		send_req(S, r);
+}
+
+static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, const char *reason)
+{
+	sub *S = relay_pool_userdata(pool);
+	size_t r = relay_conn_index(c);
+	sub_relay *R = &S->relays[r];
+	R->attempted = true;
+	R->active = false;
+	R->auth = AUTH_NONE;
+	relay_status(&S->cfg->report, "disconnected", relay_conn_url(c), NULL, reason);
+	if (S->cfg->mode == REQ_ONCE) {
+		if (!R->done && why == RELAY_DOWN_TIMEOUT && !relay_conn_was_up(c))
+			S->timed_out = true;
+		R->done = true;
+	} else {
+		R->closed = false;   /* a new connection gets a new chance */
+		if (why == RELAY_DOWN_TIMEOUT && !relay_conn_was_up(c))
+			S->connect_timed_out = true;
+	}
+	save_state(S, true);
+	check_done(S);
+}
+
+static void emit_event(sub *S, size_t r, const nostr_event *ev)
+{
+	sub_relay *R = &S->relays[r];
+	if (!R->page_has_oldest || ev->created_at < R->page_oldest) {
+		R->page_oldest = ev->created_at;
+		R->page_has_oldest = true;
+	}
+	if (!idset_add(&S->seen, ev->id)) {
+		S->sum->duplicates++;
+		return;
+	}
+	R->page_new++;
+	buf_reset(&S->out);
+	event_write(&S->out, ev);
+	if (!out_line(S->out.p, S->out.len)) {
+		S->stdout_gone = true;
+		relay_pool_stop(S->pool);
+	}
+	S->sum->events++;
+	if (!S->sum->has_cursor || ev->created_at > S->sum->cursor) {
+		S->sum->cursor = ev->created_at;
+		S->sum->has_cursor = true;
+		S->state_dirty = true;
+	}
+}
+
+/* Subscription ids we opened earlier on this relay ("mr<k>", k < gen). */
+static bool is_old_subid(const sub_relay *R, const char *id)
+{
+	if (strncmp(id, "mr", 2) != 0 || !id[2])
+		return false;
+	char *end;
+	unsigned long k = strtoul(id + 2, &end, 10);
+	return *end == 0 && k < R->gen;
+}
+
+static void on_sub_event(sub *S, size_t r, rmsg *m)
+{
+	sub_relay *R = &S->relays[r];
+	const char *url = url_of(S, r);
+	char idhex[65];
+	hex_encode(idhex, m->event.id, 32);
+	if (strcmp(m->subid, R->subid) != 0) {
+		if (!is_old_subid(R, m->subid)) {
+			relay_error(&S->cfg->report, url, "unknown-sub", "event %s for unknown subscription \"%s\" dropped",
+				    idhex, m->subid);
+			S->sum->dropped++;
+		}
+		return;
+	}
+	event_err e = event_verify(&m->event);
+	if (e != EVENT_OK) {
+		relay_error(&S->cfg->report, url, "bad-sig", "event %s dropped: %s", idhex, event_strerror(e));
+		S->sum->dropped++;
+		return;
+	}
+	if (!filters_match(R->sent, R->nsent, &m->event)) {
+		relay_error(&S->cfg->report, url, "no-match", "event %s dropped: it does not match the filter", idhex);
+		S->sum->dropped++;
+		return;
+	}
+	emit_event(S, r, &m->event);
+}
+
+static void on_eose(sub *S, size_t r, rmsg *m)
+{
+	sub_relay *R = &S->relays[r];
+	if (strcmp(m->subid, R->subid) != 0)
+		return;
+	R->got_eose = true;
+	relay_status(&S->cfg->report, "eose", url_of(S, r), m->subid, NULL);
+	if (S->cfg->mode != REQ_ONCE)
+		return;
+	if (S->cfg->all && R->page_new > 0 && R->page_has_oldest) {
+		R->paging = true;
+		R->page_until = R->page_oldest;
+		send_req(S, r);
+		return;
+	}
+	R->done = true;
+	check_done(S);
+}
+
+static void on_closed(sub *S, size_t r, rmsg *m)
+{
+	sub_relay *R = &S->relays[r];
+	if (strcmp(m->subid, R->subid) != 0)
+		return;
+	R->active = false;
+	relay_status(&S->cfg->report, "closed", url_of(S, r), m->subid, m->message);
+	if (S->cfg->auth_key && R->auth != AUTH_FAILED &&
+	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED) {
+		if (R->auth == AUTH_OK)
+			send_req(S, r);
+		else
+			R->resub_after_auth = true;
+		return;
+	}
+	R->closed = true;
+	if (S->cfg->mode == REQ_ONCE)
+		R->done = true;
+	check_done(S);
+}
+
+static void on_challenge(sub *S, relay_conn *c, rmsg *m)
+{
+	size_t r = relay_conn_index(c);
+	if (!S->cfg->auth_key) {
+		relay_status(&S->cfg->report, "notice", relay_conn_url(c), NULL,
+			     "relay asks for NIP-42 authentication (no --auth-key-file given)");
+		return;
+	}
+	buf b = BUF_INIT;
+	relay_auth_frame(&b, S->cfg->auth_key, relay_conn_url(c), m->message, m->message_len,
+			 (uint64_t)time(NULL), S->relays[r].auth_id);
+	if (relay_conn_send(c, b.p, b.len))
+		S->relays[r].auth = AUTH_PENDING;
+	buf_free(&b);
+}
+
+static void on_ok(sub *S, size_t r, rmsg *m)
+{
+	sub_relay *R = &S->relays[r];
+	if (R->auth != AUTH_PENDING || memcmp(m->event_id, R->auth_id, 32) != 0) {
+		relay_error(&S->cfg->report, url_of(S, r), "unexpected-frame", "unexpected OK dropped");
+		return;
+	}
+	R->auth = m->accepted ? AUTH_OK : AUTH_FAILED;
+	relay_status_auth(&S->cfg->report, url_of(S, r), m->accepted, m->message);
+	if (!R->resub_after_auth)
+		return;
+	R->resub_after_auth = false;
+	if (m->accepted) {
+		send_req(S, r);
+		return;
+	}
+	R->closed = true;
+	if (S->cfg->mode == REQ_ONCE)
+		R->done = true;
+	check_done(S);
+}
+
+static void on_message(relay_pool *pool, relay_conn *c, const char *text, size_t len)
+{
+	sub *S = relay_pool_userdata(pool);
+	size_t r = relay_conn_index(c);
+	rmsg m;
+	char detail[200] = "";
+	rmsg_err err = rmsg_parse_relay(&m, text, len, detail, sizeof detail);
+	if (err) {
+		relay_error(&S->cfg->report, relay_conn_url(c), err == RMSG_ERR_EVENT ? "bad-event" : "bad-frame",
+			    "malformed %s dropped: %s", err == RMSG_ERR_EVENT ? "event" : "frame",
+			    *detail ? detail : rmsg_strerror(err));
+		S->sum->dropped++;
+		rmsg_free(&m);
+		return;
+	}
+	switch (m.type) {
+	case RMSG_SUB_EVENT: on_sub_event(S, r, &m); break;
+	case RMSG_EOSE: on_eose(S, r, &m); break;
+	case RMSG_CLOSED: on_closed(S, r, &m); break;
+	case RMSG_NOTICE: relay_status(&S->cfg->report, "notice", relay_conn_url(c), NULL, m.message); break;
+	case RMSG_CHALLENGE: on_challenge(S, c, &m); break;
+	case RMSG_OK: on_ok(S, r, &m); break;
+	default:
+		relay_error(&S->cfg->report, relay_conn_url(c), "unexpected-frame", "unexpected %s frame dropped",
+			    rmsg_type_name(m.type));
+		break;
+	}
+	rmsg_free(&m);
+}
+
+static void on_bad_message(relay_pool *pool, relay_conn *c, const char *reason)
+{
+	sub *S = relay_pool_userdata(pool);
+	S->sum->dropped++;
+	relay_error(&S->cfg->report, relay_conn_url(c), "bad-frame", "%s dropped", reason);
+}
+
+static void on_tick(relay_pool *pool)
+{
+	sub *S = relay_pool_userdata(pool);
+	if (S->wait_deadline > 0 && mu_monotonic() >= S->wait_deadline) {
+		S->timed_out = true;
+		relay_pool_stop(pool);
+		return;
+	}
+	save_state(S, false);
+}
+
+static int dry_run(sub *S)
+{
+	sub_relay R;
+	memset(&R, 0, sizeof R);
+	build_filters(S, &R);
+	buf b = BUF_INIT;
+	rmsg_write_req(&b, "mr1", 3, R.sent, R.nsent);
+	bool ok = out_line(b.p, b.len);
+	buf_free(&b);
+	filters_free(R.sent, R.nsent);
+	(void)ok;
+	return MU_EXIT_OK;
+}
+
+int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
+{
+	sub S;
+	memset(&S, 0, sizeof S);
+	memset(sum, 0, sizeof *sum);
+	S.cfg = cfg;
+	S.sum = sum;
+	S.lookback = cfg->lookback >= 0 ? cfg->lookback : relay_default_lookback(cfg->filters, cfg->n_filters);
+	if (cfg->state_path) {
+		bool found;
+		relay_state_err e = relay_state_load(cfg->state_path, &sum->cursor, &found);
+		if (e) {
+			report("%s: %s", cfg->state_path, relay_state_strerror(e));
+			return MU_EXIT_CONFIG;
+		}
+		sum->has_cursor = found;
+	}
+	if (cfg->relays->n == 0)
+		return dry_run(&S);
+
+	S.nrelays = cfg->relays->n;
+	S.relays = mu_xmalloc(S.nrelays * sizeof *S.relays);
+	memset(S.relays, 0, S.nrelays * sizeof *S.relays);
+	relay_pool_config pc = {
+		.connect_timeout = cfg->connect_timeout,
+		.reconnect = cfg->mode == REQ_STREAM,
+		.input_fd = -1,
+	};
+	relay_pool_ops ops = {
+		.connected = on_connected, .disconnected = on_disconnected, .message = on_message,
+		.bad_message = on_bad_message, .tick = on_tick,
+	};
+	S.pool = relay_pool_new(cfg->relays, &pc, &ops, &S);
+	if (!S.pool) {
+		free(S.relays);
+		return MU_EXIT_CONFIG;
+	}
+	if (cfg->wait_timeout > 0)
+		S.wait_deadline = mu_monotonic() + cfg->wait_timeout;
+	relay_pool_run(S.pool);
+	save_state(&S, true);
+
+	bool any_up = false, any_eose = false;
+	for (size_t r = 0; r < S.nrelays; r++) {
+		any_up = any_up || relay_conn_was_up(relay_pool_conn(S.pool, r));
+		any_eose = any_eose || S.relays[r].got_eose;
+	}
+	int rc = MU_EXIT_OK;
+	bool all_closed = true;
+	for (size_t r = 0; r < S.nrelays; r++)
+		all_closed = all_closed && S.relays[r].closed;
+	if (S.stdout_gone)
+		rc = MU_EXIT_OK;
+	else if (S.timed_out)
+		rc = MU_EXIT_TIMEOUT;
+	else if ((!any_up || S.unreachable) && S.connect_timed_out)
+		rc = MU_EXIT_TIMEOUT;
+	else if (!any_up || S.unreachable)
+		rc = MU_EXIT_UNREACHABLE;
+	else if (all_closed)
+		rc = MU_EXIT_REFUSED;
+	(void)any_eose;
+
+	relay_pool_free(S.pool);
+	for (size_t r = 0; r < S.nrelays; r++)
+		filters_free(S.relays[r].sent, S.relays[r].nsent);
+	free(S.relays);
+	idset_free(&S.seen);
+	buf_free(&S.out);
+	return rc;
+}

@@ -1,0 +1,82 @@
+/* relay_sub.h — `mostro-relay req` and `mostro-relay sub`: read events
+ * matching filters from every relay of a list.
+ *
+ * Every incoming event is checked before it is written (relays are not
+ * trusted): it must parse, its id and signature must verify, and it must match
+ * the filters of the REQ it came on (including the since/until the client
+ * added). Failures are reported (relay_report.h, code "bad-frame",
+ * "bad-event", "bad-sig", "no-match", "unknown-sub") and dropped; the stream
+ * goes on. Events are deduplicated by id across relays and reconnections and
+ * written bare, one per line.
+ *
+ * REQ_ONCE (req): stored events until EOSE from every relay, then stop. With
+ * cfg.all, a relay that returned a page is asked again with until = the
+ * oldest created_at of that page (inclusive; duplicates are dropped) until a
+ * page brings nothing new; the filters' limit is then only the page size.
+ *
+ * REQ_STREAM (sub): never ends by itself. Lost connections are re-established
+ * with backoff (relay_client.h). The cursor is the newest created_at seen; a
+ * new REQ asks for since = max(filter since, cursor - cfg.lookback) so events
+ * published while the client was away are not lost (nak issue #24); the
+ * look-back also covers NIP-59 gift wraps whose created_at is randomised up to
+ * two days into the past. With cfg.state_path the cursor is loaded at start
+ * and saved (relay_state.h) at most once a second and at exit.
+ *
+ * NIP-42: with cfg.auth_key, AUTH challenges are answered; a subscription
+ * CLOSED "auth-required:" is sent again once the relay accepted the AUTH.
+ *
+ * With no relay, the REQ frame that would be sent is printed (dry run).
+ *
+ * Exit status (relay_sub_run): 0 done (req: every relay finished; sub: ended
+ * by SIGINT/SIGTERM); 1 every relay refused the subscription (CLOSED); 3 no
+ * relay could be reached (sub: on the first attempt to every relay); 124
+ * cfg.wait_timeout elapsed (req: before EOSE from every relay; sub: the whole
+ * run).
+ */
+#ifndef MU_RELAY_SUB_H
+#define MU_RELAY_SUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+#include "keys.h"
+#include "relay_report.h"
+#include "relay_url.h"
+
+#define RELAY_LOOKBACK_RANDOMISED (2 * 24 * 3600)  /* kinds 1059 and 14 */
+#define RELAY_LOOKBACK_DEFAULT    600              /* other kinds: clock skew */
+
+typedef enum relay_sub_mode { REQ_ONCE, REQ_STREAM } relay_sub_mode;
+
+typedef struct relay_sub_config {
+	const relay_list   *relays;
+	const nostr_filter *filters;      /* borrowed, n_filters >= 1 */
+	size_t              n_filters;
+	relay_sub_mode      mode;
+	bool                all;          /* REQ_ONCE: paginate with until */
+	int64_t             lookback;     /* seconds; < 0: relay_default_lookback() */
+	const char         *state_path;   /* NULL: no cursor file */
+	double              connect_timeout;
+	double              wait_timeout; /* <= 0: none */
+	const mu_key       *auth_key;     /* borrowed; NULL: no AUTH */
+	relay_reporter      report;
+} relay_sub_config;
+
+typedef struct relay_sub_summary {
+	unsigned long events, duplicates, dropped;
+	uint64_t cursor;
+	bool has_cursor;
+} relay_sub_summary;
+
+/* 2 days when a filter can match kind 1059 or 14 (it lists one of them, or
+ * has no kinds list); RELAY_LOOKBACK_DEFAULT otherwise. */
+int64_t relay_default_lookback(const nostr_filter *fs, size_t n);
+
+/* since for a resumed REQ: max(filter_since, cursor - lookback), 0-floored. */
+uint64_t relay_resume_since(bool has_since, uint64_t since, uint64_t cursor, int64_t lookback);
+
+int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum);
+
+#endif
