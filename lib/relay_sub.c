@@ -57,6 +57,8 @@ typedef struct sub {
 	bool        unreachable;
 	bool        connect_timed_out;   /* a first attempt timed out */
 	bool        stdout_gone;
+	bool        has_start_cursor;    /* loaded from the state file */
+	uint64_t    start_cursor;
 	buf         out;
 } sub;
 
@@ -99,17 +101,21 @@ static void save_state(sub *S, bool force)
 }
 
 /* The filters of a new REQ: the configured ones, resumed from the cursor
- * (REQ_STREAM, or a cursor file) and bounded by the page (pagination). */
+ * (REQ_STREAM: the live one; REQ_ONCE: the one of the state file) and
+ * bounded by the page (pagination). */
 static void build_filters(sub *S, sub_relay *R)
 {
+	bool stream = S->cfg->mode == REQ_STREAM;
+	bool resume = stream ? S->sum->has_cursor : S->has_start_cursor;
+	uint64_t cursor = stream ? S->sum->cursor : S->start_cursor;
 	filters_free(R->sent, R->nsent);
 	R->nsent = S->cfg->n_filters;
 	R->sent = mu_xmalloc(R->nsent * sizeof *R->sent);
 	for (size_t i = 0; i < R->nsent; i++) {
 		nostr_filter *f = &R->sent[i];
 		filter_copy(f, &S->cfg->filters[i]);
-		if (S->sum->has_cursor)
-			filter_set_since(f, relay_resume_since(f->has_since, f->since, S->sum->cursor, S->lookback));
+		if (resume)
+			filter_set_since(f, relay_resume_since(f->has_since, f->since, cursor, S->lookback));
 		if (R->paging && (!f->has_until || f->until > R->page_until))
 			filter_set_until(f, R->page_until);
 	}
@@ -415,6 +421,8 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 			return MU_EXIT_CONFIG;
 		}
 		sum->has_cursor = found;
+		S.has_start_cursor = found;
+		S.start_cursor = sum->cursor;
 	}
 	if (cfg->relays->n == 0)
 		return dry_run(&S);

@@ -1,0 +1,387 @@
+/* mostro-relay — the network tool: publish events (pub), read stored events
+ * (req), follow a subscription (sub), fetch a relay's NIP-11 document (info).
+ * Options per subcommand are parsed here; the work is in lib/relay_*.c. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "exitcode.h"
+#include "filter.h"
+#include "keys.h"
+#include "lineio.h"
+#include "relay_info.h"
+#include "relay_pub.h"
+#include "relay_sub.h"
+#include "relay_url.h"
+#include "secret.h"
+
+#define DEFAULT_CONNECT_TIMEOUT 10.0
+#define DEFAULT_OK_TIMEOUT      10.0
+#define DEFAULT_REQ_WAIT        30.0
+
+static const char usage_text[] =
+	"usage: mostro-relay pub  [options] [RELAY...]   < events\n"
+	"       mostro-relay req  [options] [RELAY...] --filter JSON | < filters\n"
+	"       mostro-relay sub  [options] [RELAY...] --filter JSON | < filters\n"
+	"       mostro-relay info [options] RELAY...\n"
+	"\n"
+	"Relays: arguments and $RELAYS (comma-separated), normalised (bare host -> wss://,\n"
+	"localhost -> ws://) and deduplicated. With no relay, pub/req/sub print the\n"
+	"frames they would send.\n"
+	"\n"
+	"Common options:\n"
+	"  --connect-timeout DUR   per connection attempt (default 10s; $MOSTRO_RELAY_CONNECT_TIMEOUT)\n"
+	"  --ok-timeout DUR        pub: wait for each OK (default 10s; $MOSTRO_RELAY_OK_TIMEOUT)\n"
+	"  --wait-timeout DUR      req: wait for EOSE (default 30s); sub: run at most this long\n"
+	"                          (default: forever); $MOSTRO_RELAY_WAIT_TIMEOUT\n"
+	"  --auth-key-file F       answer NIP-42 AUTH with this key (mode 0600; - = stdin)\n"
+	"  --auth-key-fd N         the same from a file descriptor\n"
+	"  --status                status as JSON records on stdout instead of stderr\n"
+	"  -q, --quiet             no status lines on stderr\n"
+	"  -h, --help              this help\n"
+	"pub:   --min-ok N         relays that must accept each event (default 1)\n"
+	"       --window N         events in flight per relay (default 64)\n"
+	"req/sub: --filter JSON    a NIP-01 filter (repeatable; else one per stdin line)\n"
+	"       --all              req: page back with until past relays' result caps\n"
+	"       --lookback DUR     resume look-back (default 2d for kinds 1059/14, else 10m)\n"
+	"       --state FILE       keep the cursor (newest created_at) across restarts\n"
+	"Durations: seconds, or a number with s, m, h or d (1.5, 500ms, 2d).\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+/* "10", "1.5", "500ms", "2m", "2d" -> seconds; < 0 when malformed. */
+static double parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0 || !isfinite(v))
+		return -1;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "ms") == 0)
+		return v / 1000;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}
+
+static double duration_opt(const char *name, const char *s)
+{
+	double v = parse_duration(s);
+	if (v < 0)
+		die(MU_EXIT_USAGE, "%s: not a duration: %s", name, s);
+	return v;
+}
+
+static double duration_env(const char *var, double dflt)
+{
+	const char *s = getenv(var);
+	if (!s || !*s)
+		return dflt;
+	double v = parse_duration(s);
+	if (v < 0)
+		die(MU_EXIT_CONFIG, "$%s: not a duration: %s", var, s);
+	return v;
+}
+
+static unsigned long count_opt(const char *name, const char *s, unsigned long min)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*s == '-' || end == s || *end || v < min)
+		die(MU_EXIT_USAGE, "%s: not a number >= %lu: %s", name, min, s);
+	return v;
+}
+
+/* Options shared by every client subcommand. */
+typedef struct client_opts {
+	relay_list     relays;
+	double         connect_timeout, ok_timeout, wait_timeout;
+	bool           wait_given;
+	const char    *auth_key_file;
+	int            auth_key_fd;
+	bool           have_key;
+	mu_key         key;
+	relay_reporter report;
+	/* pub */
+	unsigned       min_ok;
+	size_t         window;
+	/* req / sub */
+	nostr_filter  *filters;
+	size_t         n_filters;
+	bool           all;
+	int64_t        lookback;
+	const char    *state;
+	unsigned long  bad_filter_lines;
+} client_opts;
+
+enum {
+	OPT_CONNECT = 256, OPT_OK, OPT_WAIT, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_STATUS, OPT_MIN_OK,
+	OPT_WINDOW, OPT_FILTER, OPT_ALL, OPT_LOOKBACK, OPT_STATE,
+};
+
+static const struct option long_opts[] = {
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT},
+	{"ok-timeout", required_argument, NULL, OPT_OK},
+	{"wait-timeout", required_argument, NULL, OPT_WAIT},
+	{"auth-key-file", required_argument, NULL, OPT_AUTH_FILE},
+	{"auth-key-fd", required_argument, NULL, OPT_AUTH_FD},
+	{"status", no_argument, NULL, OPT_STATUS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"min-ok", required_argument, NULL, OPT_MIN_OK},
+	{"window", required_argument, NULL, OPT_WINDOW},
+	{"filter", required_argument, NULL, OPT_FILTER},
+	{"all", no_argument, NULL, OPT_ALL},
+	{"lookback", required_argument, NULL, OPT_LOOKBACK},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static void add_filter(client_opts *o, nostr_filter *f)
+{
+	o->filters = mu_xrealloc(o->filters, (o->n_filters + 1) * sizeof *o->filters);
+	o->filters[o->n_filters++] = *f;
+}
+
+static void filter_arg(client_opts *o, const char *json)
+{
+	nostr_filter f;
+	char detail[200] = "";
+	filter_err e = filter_parse(&f, json, strlen(json), detail, sizeof detail);
+	if (e)
+		die(MU_EXIT_INVALID, "--filter: %s", *detail ? detail : filter_strerror(e));
+	add_filter(o, &f);
+}
+
+/* Which options a subcommand takes (anything else is a usage error). */
+enum { FOR_PUB = 1, FOR_REQ = 2, FOR_SUB = 4, FOR_INFO = 8 };
+
+static int allowed(int opt)
+{
+	switch (opt) {
+	case OPT_OK: case OPT_MIN_OK: case OPT_WINDOW: return FOR_PUB;
+	case OPT_FILTER: case OPT_LOOKBACK: case OPT_STATE: return FOR_REQ | FOR_SUB;
+	case OPT_ALL: return FOR_REQ;
+	case OPT_AUTH_FILE: case OPT_AUTH_FD: case OPT_STATUS: case 'q': return FOR_PUB | FOR_REQ | FOR_SUB;
+	default: return FOR_PUB | FOR_REQ | FOR_SUB | FOR_INFO;
+	}
+}
+
+static void parse_client_opts(client_opts *o, int argc, char **argv, int which, const char *name)
+{
+	memset(o, 0, sizeof *o);
+	o->auth_key_fd = -1;
+	o->lookback = -1;
+	o->min_ok = 1;
+	o->connect_timeout = duration_env("MOSTRO_RELAY_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT);
+	o->ok_timeout = duration_env("MOSTRO_RELAY_OK_TIMEOUT", DEFAULT_OK_TIMEOUT);
+	const char *wenv = getenv("MOSTRO_RELAY_WAIT_TIMEOUT");
+	if (wenv && *wenv) {
+		o->wait_timeout = duration_env("MOSTRO_RELAY_WAIT_TIMEOUT", 0);
+		o->wait_given = true;
+	}
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
+		if (c == '?')
+			die(MU_EXIT_USAGE, "%s: see mostro-relay --help", name);
+		if (c != 'h' && !(allowed(c) & which))
+			die(MU_EXIT_USAGE, "%s: option %s does not apply", name, argv[optind - 1]);
+		switch (c) {
+		case 'h': usage(stdout); exit(MU_EXIT_OK);
+		case 'q': o->report.quiet = true; break;
+		case OPT_STATUS: o->report.records = true; break;
+		case OPT_CONNECT: o->connect_timeout = duration_opt("--connect-timeout", optarg); break;
+		case OPT_OK: o->ok_timeout = duration_opt("--ok-timeout", optarg); break;
+		case OPT_WAIT:
+			o->wait_timeout = duration_opt("--wait-timeout", optarg);
+			o->wait_given = true;
+			break;
+		case OPT_AUTH_FILE: o->auth_key_file = optarg; break;
+		case OPT_AUTH_FD: o->auth_key_fd = (int)count_opt("--auth-key-fd", optarg, 0); break;
+		case OPT_MIN_OK: o->min_ok = (unsigned)count_opt("--min-ok", optarg, 1); break;
+		case OPT_WINDOW: o->window = count_opt("--window", optarg, 1); break;
+		case OPT_FILTER: filter_arg(o, optarg); break;
+		case OPT_ALL: o->all = true; break;
+		case OPT_LOOKBACK: o->lookback = (int64_t)duration_opt("--lookback", optarg); break;
+		case OPT_STATE: o->state = optarg; break;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		relay_url_err e = relay_list_add(&o->relays, argv[i]);
+		if (e)
+			die(MU_EXIT_INVALID, "%s: %s", argv[i], relay_url_strerror(e));
+	}
+	const char *env = getenv("RELAYS");
+	if (env && *env) {
+		char bad[256];
+		relay_url_err e = relay_list_add_csv(&o->relays, env, bad, sizeof bad);
+		if (e)
+			die(MU_EXIT_CONFIG, "$RELAYS: %s: %s", bad, relay_url_strerror(e));
+	}
+	if (o->connect_timeout <= 0 || o->ok_timeout <= 0)
+		die(MU_EXIT_USAGE, "%s: timeouts must be greater than zero", name);
+}
+
+static void load_auth_key(client_opts *o)
+{
+	if (!o->auth_key_file && o->auth_key_fd < 0)
+		return;
+	const char *from = NULL;
+	secret_err e = secret_load_key(o->auth_key_file, o->auth_key_fd, &o->key, &from);
+	if (e)
+		die(MU_EXIT_CONFIG, "%s: %s", from ? from : "auth key", secret_strerror(e));
+	o->have_key = true;
+}
+
+static void free_client_opts(client_opts *o)
+{
+	if (o->have_key)
+		key_wipe(&o->key);
+	relay_list_free(&o->relays);
+	filters_free(o->filters, o->n_filters);
+}
+
+/* Filters from stdin, one JSON object per line (when no --filter was given). */
+static void read_filter_lines(client_opts *o)
+{
+	line_reader r;
+	line_reader_init(&r, STDIN_FILENO, LINE_MAX_DEFAULT);
+	const char *line;
+	size_t len;
+	line_status st;
+	while ((st = line_read(&r, &line, &len)) != LINE_EOF) {
+		if (st == LINE_IO)
+			die(MU_EXIT_CONFIG, "reading filters: read error");
+		if (st == LINE_TOO_LONG) {
+			report_line(r.lineno, "line too long");
+			o->bad_filter_lines++;
+			continue;
+		}
+		nostr_filter f;
+		char detail[200] = "";
+		filter_err e = filter_parse(&f, line, len, detail, sizeof detail);
+		if (e) {
+			report_line(r.lineno, "%s", *detail ? detail : filter_strerror(e));
+			o->bad_filter_lines++;
+			continue;
+		}
+		add_filter(o, &f);
+	}
+	line_reader_free(&r);
+}
+
+static int cmd_pub(int argc, char **argv)
+{
+	client_opts o;
+	parse_client_opts(&o, argc, argv, FOR_PUB, "pub");
+	load_auth_key(&o);
+	relay_pub_config cfg = {
+		.relays = &o.relays, .connect_timeout = o.connect_timeout, .ok_timeout = o.ok_timeout,
+		.min_ok = o.min_ok, .window = o.window, .auth_key = o.have_key ? &o.key : NULL,
+		.report = o.report,
+	};
+	if (o.relays.n && o.min_ok > o.relays.n)
+		die(MU_EXIT_USAGE, "pub: --min-ok %u but only %zu relay(s)", o.min_ok, o.relays.n);
+	relay_pub_summary sum;
+	int rc = relay_pub_run(&cfg, STDIN_FILENO, &sum);
+	free_client_opts(&o);
+	return rc;
+}
+
+static int run_sub(int argc, char **argv, relay_sub_mode mode, const char *name)
+{
+	client_opts o;
+	parse_client_opts(&o, argc, argv, mode == REQ_ONCE ? FOR_REQ : FOR_SUB, name);
+	if (o.n_filters == 0)
+		read_filter_lines(&o);
+	if (o.n_filters == 0) {
+		if (o.bad_filter_lines)
+			return MU_EXIT_PARTIAL;
+		die(MU_EXIT_USAGE, "%s: no filter (--filter JSON, or one per line on stdin)", name);
+	}
+	load_auth_key(&o);
+	relay_sub_config cfg = {
+		.relays = &o.relays, .filters = o.filters, .n_filters = o.n_filters, .mode = mode,
+		.all = o.all, .lookback = o.lookback, .state_path = o.state,
+		.connect_timeout = o.connect_timeout,
+		.wait_timeout = o.wait_given ? o.wait_timeout : (mode == REQ_ONCE ? DEFAULT_REQ_WAIT : 0),
+		.auth_key = o.have_key ? &o.key : NULL, .report = o.report,
+	};
+	relay_sub_summary sum;
+	int rc = relay_sub_run(&cfg, &sum);
+	if (rc == MU_EXIT_OK && o.bad_filter_lines)
+		rc = MU_EXIT_PARTIAL;
+	free_client_opts(&o);
+	return rc;
+}
+
+static int cmd_req(int argc, char **argv) { return run_sub(argc, argv, REQ_ONCE, "req"); }
+static int cmd_sub(int argc, char **argv) { return run_sub(argc, argv, REQ_STREAM, "sub"); }
+
+static int cmd_info(int argc, char **argv)
+{
+	client_opts o;
+	parse_client_opts(&o, argc, argv, FOR_INFO, "info");
+	if (o.relays.n == 0)
+		die(MU_EXIT_USAGE, "info: which relay? (mostro-relay info URL)");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = MU_EXIT_OK;
+	for (size_t i = 0; i < o.relays.n; i++) {
+		jv doc;
+		char err[512];
+		relay_info_err e = relay_info_fetch(o.relays.urls[i], o.connect_timeout,
+						    o.wait_given ? o.wait_timeout : DEFAULT_REQ_WAIT, &doc, err, sizeof err);
+		if (e == RELAY_INFO_OK) {
+			out_record(doc);
+			continue;
+		}
+		report("%s", err);
+		int code = e == RELAY_INFO_ERR_TIMEOUT ? MU_EXIT_TIMEOUT
+			 : e == RELAY_INFO_ERR_CONNECT ? MU_EXIT_UNREACHABLE : MU_EXIT_REFUSED;
+		if (rc == MU_EXIT_OK || code == MU_EXIT_REFUSED || (code == MU_EXIT_TIMEOUT && rc == MU_EXIT_UNREACHABLE))
+			rc = code;
+	}
+	curl_global_cleanup();
+	free_client_opts(&o);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{"pub", cmd_pub},
+	{"req", cmd_req},
+	{"sub", cmd_sub},
+	{"info", cmd_info},
+};
+
+int main(int argc, char **argv)
+{
+	mu_progname = "mostro-relay";
+	if (argc < 2)
+		die(MU_EXIT_USAGE, "which subcommand? (pub, req, sub, info; --help)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return MU_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	report("unknown subcommand: %s", argv[1]);
+	usage(stderr);
+	return MU_EXIT_USAGE;
+}
