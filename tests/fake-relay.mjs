@@ -18,8 +18,9 @@
 //         stall      accept TCP connections but never answer (handshake timeout)
 //         info       the NIP-11 document (GET with Accept: application/nostr+json)
 //         log        file that receives every frame received, one per line
-//   node tests/fake-relay.mjs sign SECRETHEX TEMPLATE_JSON
-//       prints the template signed with nostr-tools (finalizeEvent).
+//   node tests/fake-relay.mjs sign SECRETHEX [TEMPLATE_JSON]
+//       prints the template (or each template line of stdin) signed with
+//       nostr-tools (finalizeEvent); created_at defaults to now.
 import { createRequire } from 'node:module';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -36,10 +37,13 @@ const [mode, ...args] = process.argv.slice(2);
 
 if (mode === 'sign') {
   const [sk, tmpl] = args;
-  const t = JSON.parse(tmpl);
-  const ev = nt.finalizeEvent({ tags: [], content: '', created_at: Math.floor(Date.now() / 1000), ...t },
-    Uint8Array.from(Buffer.from(sk, 'hex')));
-  console.log(JSON.stringify(ev));
+  const lines = tmpl !== undefined ? [tmpl] : readFileSync(0, 'utf8').split('\n').filter(Boolean);
+  for (const line of lines) {
+    const t = JSON.parse(line);
+    const ev = nt.finalizeEvent({ tags: [], content: '', created_at: Math.floor(Date.now() / 1000), ...t },
+      Uint8Array.from(Buffer.from(sk, 'hex')));
+    console.log(JSON.stringify(ev));
+  }
   process.exit(0);
 }
 if (mode !== 'serve') { console.error('usage: fake-relay.mjs serve SCRIPT PORTFILE | sign SK TEMPLATE'); process.exit(2); }

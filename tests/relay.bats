@@ -1,0 +1,496 @@
+#!/usr/bin/env bats
+# mostro-relay client subcommands (pub, req, sub, info) against the scriptable
+# fake relay (tests/fake-relay.mjs): every exit path, misbehaving relays,
+# reconnection with resume, cursor files, pagination, NIP-42, NIP-11.
+# Servers listen on 127.0.0.1, on free ports.
+
+bats_require_minimum_version 1.5.0
+
+TOP=${MOSTRO_TOP:-$(cd "$(dirname "$BATS_TEST_FILENAME")/.." && pwd)}
+FAKE="$TOP/tests/fake-relay.mjs"
+SK=0000000000000000000000000000000000000000000000000000000000000001
+PK=79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798
+SK2=0000000000000000000000000000000000000000000000000000000000000002
+
+setup_file() {
+	if [ ! -d "$TOP/tests/interop/node_modules/ws" ] || [ ! -d "$TOP/tests/interop/node_modules/nostr-tools" ]; then
+		(cd "$TOP/tests/interop" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	fi
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	export PATH="$TOP/${BUILD:-build}/bin:$PATH"
+	unset RELAYS MOSTRO_RELAY_CONNECT_TIMEOUT MOSTRO_RELAY_OK_TIMEOUT MOSTRO_RELAY_WAIT_TIMEOUT
+}
+
+teardown() {
+	for p in "$T"/*.pid; do
+		[ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
+	done
+	true
+}
+
+# sign [SK] < templates  -> signed events, one per line
+sign() { node "$FAKE" sign "${1:-$SK}"; }
+
+# fake NAME SCRIPT_JSON: start a fake relay; its URL is in $T/NAME.url
+fake() {
+	local name=$1
+	echo "$2" >"$T/$name.json"
+	rm -f "$T/$name.port"
+	node "$FAKE" serve "$T/$name.json" "$T/$name.port" &
+	echo $! >"$T/$name.pid"
+	for _ in $(seq 200); do [ -s "$T/$name.port" ] && break; sleep 0.025; done
+	[ -s "$T/$name.port" ] || { echo "fake relay $name did not start" >&2; return 1; }
+	echo "ws://127.0.0.1:$(cat "$T/$name.port")" >"$T/$name.url"
+}
+url() { cat "$T/$1.url"; }
+stop_fake() {
+	kill "$(cat "$T/$1.pid")" 2>/dev/null
+	wait "$(cat "$T/$1.pid")" 2>/dev/null || true
+	rm -f "$T/$1.pid"
+}
+# A port nobody listens on.
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+three_notes() {
+	printf '%s\n' '{"kind":1,"content":"one","created_at":1700000001}' \
+		'{"kind":1,"content":"two","created_at":1700000002}' \
+		'{"kind":1,"content":"three","created_at":1700000003}' | sign
+}
+
+# ---------------------------------------------------------------- usage
+
+@test "--help prints usage on stdout and exits 0" {
+	run mostro-relay --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"mostro-relay pub"* ]]
+	run mostro-relay pub --help
+	[ "$status" -eq 0 ]
+}
+
+@test "unknown subcommand and unknown option are usage errors (2)" {
+	run mostro-relay frobnicate
+	[ "$status" -eq 2 ]
+	run mostro-relay pub --frobnicate
+	[ "$status" -eq 2 ]
+	run mostro-relay pub --filter '{}'
+	[ "$status" -eq 2 ]
+	[[ $output == *"does not apply"* ]]
+}
+
+@test "a bad relay URL is invalid input (4); a bad \$RELAYS is configuration (5)" {
+	run mostro-relay pub ftp://relay.example.com </dev/null
+	[ "$status" -eq 4 ]
+	[[ $output == *"not a ws://"* ]]
+	run mostro-relay req 'wss://bad host' --filter '{}'
+	[ "$status" -eq 4 ]
+	RELAYS='relay.example.com,ws://:1' run mostro-relay pub </dev/null
+	[ "$status" -eq 5 ]
+	[[ $output == *'$RELAYS'* ]]
+}
+
+@test "a bad filter argument is invalid input (4)" {
+	run mostro-relay req --filter '{"kinds":["x"]}'
+	[ "$status" -eq 4 ]
+	[[ $output == *"kinds"* ]]
+}
+
+# ---------------------------------------------------------------- dry run
+
+@test "pub with no relay prints the EVENT frames it would send; bad lines are reported (123)" {
+	three_notes >"$T/ev"
+	{ head -1 "$T/ev"; echo 'not json'; sed -n 2p "$T/ev" | jq -c '.sig = ("00" + .sig[2:])'; \
+	  sed -n 2p "$T/ev" | jq -c '["EVENT","s",.]'; tail -1 "$T/ev" | jq -c '["EVENT",.]'; } >"$T/in"
+	run --separate-stderr mostro-relay pub <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	[ "$(echo "$output" | jq -r '.[0]' | sort -u)" = EVENT ]
+	[ "$(echo "$output" | jq -r '.[1].content' | tr '\n' ' ')" = "one two three " ]
+	[[ $stderr == *"mostro-relay: line 2: not JSON"* ]]
+	[[ $stderr == *"mostro-relay: line 3: "*"signature"* ]]
+}
+
+@test "req and sub with no relay print the REQ frame they would send" {
+	run mostro-relay req --filter '{"kinds":[1,1059],"authors":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ "$output" = '["REQ","mr1",{"authors":["'$PK'"],"kinds":[1,1059]}]' ]
+	echo '{"kinds":[4]}' | run mostro-relay sub
+	run bash -c 'echo "{\"kinds\":[4]}" | mostro-relay sub'
+	[ "$status" -eq 0 ]
+	[ "$output" = '["REQ","mr1",{"kinds":[4]}]' ]
+}
+
+@test "relays are normalised and deduplicated across arguments and \$RELAYS" {
+	fake r '{"log":"'$T'/log"}'
+	port=$(cat "$T/r.port")
+	three_notes | head -1 >"$T/ev"
+	RELAYS="localhost:$port/,ws://LOCALHOST:$port" run --separate-stderr mostro-relay pub "localhost:$port" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[ "$(echo "$output" | jq -r .relay)" = "ws://localhost:$port" ]
+}
+
+# ---------------------------------------------------------------- pub
+
+@test "pub: one ok record per (event, relay), exit 0" {
+	fake a '{}'
+	fake b '{}'
+	three_notes >"$T/ev"
+	run --separate-stderr mostro-relay pub "$(url a)" "$(url b)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 6 ]
+	[ "$(echo "$output" | jq -r '[.type,.accepted]|join(" ")' | sort -u)" = "ok true" ]
+	for id in $(jq -r .id "$T/ev"); do
+		[ "$(echo "$output" | jq -r "select(.id==\"$id\").relay" | sort | tr '\n' ' ')" = "$(printf '%s\n' "$(url a)" "$(url b)" | sort | tr '\n' ' ')" ]
+	done
+}
+
+@test "pub: OK false is refused (1) and carries the relay's message" {
+	fake r '{"accept":false,"okMessage":"blocked: not on the list"}'
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr mostro-relay pub "$(url r)" <"$T/ev"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[false,"blocked: not on the list"]' ]
+}
+
+@test "pub: --min-ok counts accepting relays per event" {
+	fake yes '{}'
+	fake no '{"accept":false,"okMessage":"invalid: no"}'
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr mostro-relay pub --min-ok 1 "$(url yes)" "$(url no)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	run --separate-stderr mostro-relay pub --min-ok 2 "$(url yes)" "$(url no)" <"$T/ev"
+	[ "$status" -eq 1 ]
+	run --separate-stderr mostro-relay pub --min-ok 3 "$(url yes)" "$(url no)" <"$T/ev"
+	[ "$status" -eq 2 ]
+}
+
+@test "pub: refused connection is unreachable (3), with a record per event" {
+	port=$(free_port)
+	three_notes >"$T/ev"
+	run --separate-stderr mostro-relay pub "ws://127.0.0.1:$port" <"$T/ev"
+	[ "$status" -eq 3 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	[ "$(echo "$output" | jq -r .accepted | sort -u)" = false ]
+	[[ $(echo "$output" | jq -r .message | head -1) == "error: could not connect"* ]]
+}
+
+@test "pub: one relay down, the other accepts: exit 0" {
+	fake r '{}'
+	port=$(free_port)
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr mostro-relay pub "$(url r)" "ws://127.0.0.1:$port" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .accepted | sort | tr '\n' ' ')" = "false true " ]
+}
+
+@test "pub: no OK within --ok-timeout is a timeout (124)" {
+	fake r '{"silentOk":true}'
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr mostro-relay pub --ok-timeout 0.3 "$(url r)" <"$T/ev"
+	[ "$status" -eq 124 ]
+	[ "$(echo "$output" | jq -r .message)" = "error: timed out waiting for OK" ]
+}
+
+@test "pub: MOSTRO_RELAY_OK_TIMEOUT sets the OK timeout" {
+	fake r '{"silentOk":true}'
+	three_notes | head -1 >"$T/ev"
+	MOSTRO_RELAY_OK_TIMEOUT=300ms run --separate-stderr timeout 5 mostro-relay pub "$(url r)" <"$T/ev"
+	[ "$status" -eq 124 ]
+}
+
+@test "pub: a relay that never completes the handshake times out (--connect-timeout, 124)" {
+	fake r '{"stall":true}'
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr timeout 5 mostro-relay pub --connect-timeout 0.3 "$(url r)" <"$T/ev"
+	[ "$status" -eq 124 ]
+	[[ $(echo "$output" | jq -r .message) == *"timed out connecting"* ]]
+	MOSTRO_RELAY_CONNECT_TIMEOUT=0.3 run --separate-stderr timeout 5 mostro-relay pub "$(url r)" <"$T/ev"
+	[ "$status" -eq 124 ]
+}
+
+@test "pub: many events are in flight at once (no waiting for each OK)" {
+	fake r '{"silentOk":true,"log":"'$T'/log"}'
+	for i in $(seq 20); do echo "{\"kind\":1,\"content\":\"n$i\"}"; done | sign >"$T/ev"
+	start=$(date +%s%N)
+	run --separate-stderr mostro-relay pub --ok-timeout 0.5 "$(url r)" <"$T/ev"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$status" -eq 124 ]
+	[ "$(grep -c '^\["EVENT"' "$T/log")" -eq 20 ]
+	[ "$(echo "$output" | wc -l)" -eq 20 ]
+	# one after the other would take 20 x 0.5 s
+	[ "$elapsed" -lt 3000 ]
+}
+
+@test "pub: bad input lines are reported, the others still go (123)" {
+	fake r '{}'
+	three_notes >"$T/ev"
+	{ head -1 "$T/ev"; echo '{"kind":1}'; tail -1 "$T/ev"; } >"$T/in"
+	run --separate-stderr mostro-relay pub "$(url r)" <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "$(echo "$output" | jq -r .accepted | tr '\n' ' ')" = "true true " ]
+	[[ $stderr == *"mostro-relay: line 2: "* ]]
+}
+
+@test "pub: refusal outranks bad lines (1 over 123)" {
+	fake r '{"accept":false}'
+	{ three_notes | head -1; echo garbage; } >"$T/in"
+	run --separate-stderr mostro-relay pub "$(url r)" <"$T/in"
+	[ "$status" -eq 1 ]
+}
+
+@test "pub: --status turns connection status into records" {
+	fake r '{}'
+	three_notes | head -1 >"$T/ev"
+	run --separate-stderr mostro-relay pub --status "$(url r)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | head -1 | jq -c .)" = "{\"type\":\"connected\",\"relay\":\"$(url r)\"}" ]
+	[ -z "$stderr" ]
+}
+
+# ---------------------------------------------------------------- req
+
+@test "req: stored events until EOSE, deduplicated across two relays" {
+	three_notes >"$T/ev"
+	store=$(jq -sc . "$T/ev")
+	fake a '{"store":'"$store"'}'
+	fake b '{"store":'"$store"'}'
+	run --separate-stderr mostro-relay req "$(url a)" "$(url b)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .content | sort | tr '\n' ' ')" = "one three two " ]
+}
+
+@test "req: filters can come from stdin, one per line; a bad line is 123" {
+	three_notes >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"'}'
+	id=$(head -1 "$T/ev" | jq -r .id)
+	printf '%s\n' "{\"ids\":[\"$id\"]}" '{"kinds":"x"}' | run --separate-stderr mostro-relay req "$(url r)"
+	run --separate-stderr bash -c "printf '%s\n' '{\"ids\":[\"$id\"]}' '{\"kinds\":\"x\"}' | mostro-relay req $(url r)"
+	[ "$status" -eq 123 ]
+	[ "$(echo "$output" | jq -r .content)" = one ]
+	[[ $stderr == *"line 2"* ]]
+}
+
+@test "req: malformed frames from a relay are reported and dropped; the stream continues" {
+	three_notes >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"onReq":["not json","[\"EVENT\"]","[\"EVENT\",\"$SUB\",{\"id\":\"x\"}]","[\"WHAT\",1]"]}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	[ "$(echo "$stderr" | grep -c 'malformed')" -eq 4 ]
+}
+
+@test "req: an event with an invalid signature is dropped" {
+	three_notes >"$T/ev"
+	bad=$(head -1 "$T/ev" | jq -c '.content = "tampered"')
+	badsig=$(sed -n 2p "$T/ev" | jq -c '.sig = ("11" + .sig[2:])')
+	fake r '{"store":['"$(tail -1 "$T/ev")"'],"onReq":['"$(jq -cn --arg a "$bad" --arg b "$badsig" '[$a,$b] | map("[\"EVENT\",\"$SUB\"," + . + "]")' | jq -c '.[]' | paste -sd,)"']}'
+	run --separate-stderr mostro-relay req --status "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.kind).content')" = three ]
+	[ "$(echo "$output" | jq -r 'select(.type=="error").error' | tr '\n' ' ')" = "bad-sig bad-sig " ]
+}
+
+@test "req: events not matching the filter are dropped" {
+	other=$(echo '{"kind":7,"content":"+"}' | sign)
+	old=$(echo '{"kind":1,"content":"old","created_at":1000}' | sign)
+	fake r '{"onReq":["[\"EVENT\",\"$SUB\",'"$(echo "$other" | sed 's/"/\\"/g')"']","[\"EVENT\",\"$SUB\",'"$(echo "$old" | sed 's/"/\\"/g')"']"]}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1],"since":2000}'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(echo "$stderr" | grep -c 'does not match the filter')" -eq 2 ]
+}
+
+@test "req: no EOSE within --wait-timeout is a timeout (124), events so far are kept" {
+	three_notes >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"noEose":true}'
+	run --separate-stderr timeout 5 mostro-relay req --wait-timeout 0.3 "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 124 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	MOSTRO_RELAY_WAIT_TIMEOUT=0.3 run --separate-stderr timeout 5 mostro-relay req "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 124 ]
+}
+
+@test "req: connection refused is unreachable (3); a stalled handshake is 124" {
+	port=$(free_port)
+	run --separate-stderr mostro-relay req "ws://127.0.0.1:$port" --filter '{"kinds":[1]}'
+	[ "$status" -eq 3 ]
+	fake s '{"stall":true}'
+	run --separate-stderr timeout 5 mostro-relay req --connect-timeout 0.3 "$(url s)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 124 ]
+}
+
+@test "req: --all pages back with until past a relay that caps results" {
+	for i in 1 2 3 4 5 6 7; do echo "{\"kind\":1,\"content\":\"n$i\",\"created_at\":170000000$i}"; done | sign >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"cap":3,"log":"'$T'/log"}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	run --separate-stderr mostro-relay req --all "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .content | sort | tr '\n' ' ')" = "n1 n2 n3 n4 n5 n6 n7 " ]
+	grep -q '"until":1700000005' "$T/log"
+}
+
+@test "req: a relay that CLOSEs the subscription is refused (1)" {
+	fake r '{"closeReq":"restricted: members only"}'
+	run --separate-stderr mostro-relay req --status "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c 'select(.type=="closed") | [.sub,.message]')" = '["mr1","restricted: members only"]' ]
+}
+
+@test "req: NIP-42 AUTH with --auth-key-file; without a key the relay refuses" {
+	gift=$(echo '{"kind":1059,"content":"sealed","tags":[["p","'$PK'"]]}' | sign "$SK2")
+	fake r '{"auth":true,"store":['"$gift"'],"log":"'$T'/log"}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"auth-required"* ]]
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr mostro-relay req --status --auth-key-file "$T/key" "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.kind).content')" = sealed ]
+	[ "$(echo "$output" | jq -c 'select(.type=="auth") | .accepted')" = true ]
+	auth=$(grep '^\["AUTH"' "$T/log" | tail -1)
+	[ "$(echo "$auth" | jq -r '.[1].kind')" = 22242 ]
+	[ "$(echo "$auth" | jq -r '.[1].pubkey')" = "$PK" ]
+	[ "$(echo "$auth" | jq -r '.[1].tags[] | select(.[0]=="relay") | .[1]')" = "$(url r)" ]
+}
+
+@test "pub: NIP-42 AUTH, then the refused event is sent again and accepted" {
+	fake r '{"auth":true}'
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	three_notes >"$T/ev"
+	run --separate-stderr mostro-relay pub "$(url r)" <"$T/ev"
+	[ "$status" -eq 1 ]
+	run --separate-stderr mostro-relay pub --auth-key-file "$T/key" "$(url r)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .accepted | sort -u)" = true ]
+}
+
+@test "an auth key file readable by others is a configuration error (5)" {
+	echo "$SK" >"$T/key"; chmod 644 "$T/key"
+	run mostro-relay req --auth-key-file "$T/key" ws://127.0.0.1:1 --filter '{}'
+	[ "$status" -eq 5 ]
+}
+
+# ---------------------------------------------------------------- sub
+
+# start_sub ARGS...: mostro-relay sub in the background; stdout in $T/sub.out
+start_sub() {
+	mostro-relay sub "$@" >"$T/sub.out" 2>"$T/sub.err" &
+	echo $! >"$T/sub.pid"
+}
+# wait_lines N: until $T/sub.out has N lines (bounded)
+wait_lines() {
+	for _ in $(seq 200); do
+		[ "$(grep -c . "$T/sub.out")" -ge "$1" ] && return 0
+		sleep 0.025
+	done
+	echo "sub.out has $(grep -c . "$T/sub.out") lines, wanted $1" >&2
+	cat "$T/sub.err" >&2
+	return 1
+}
+# stop_sub: SIGTERM, wait; the exit status lands in $sub_status
+stop_sub() {
+	sub_status=0
+	kill -TERM "$(cat "$T/sub.pid")"
+	wait "$(cat "$T/sub.pid")" || sub_status=$?
+	rm -f "$T/sub.pid"
+}
+
+@test "sub: streams until SIGTERM, exits 0 and saves the cursor" {
+	three_notes >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"'}'
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor"
+	wait_lines 3
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(cat "$T/cursor")" = '{"type":"cursor","created_at":1700000003}' ]
+}
+
+@test "sub: relay down mid-stream then back: resumes from the cursor minus the look-back, nothing lost" {
+	now=$(date +%s)
+	e1=$(echo '{"kind":1059,"content":"first","created_at":'$((now - 10))'}' | sign)
+	fake r '{"store":['"$e1"'],"log":"'$T'/log1"}'
+	port=$(cat "$T/r.port")
+	start_sub "$(url r)" --filter '{"kinds":[1059]}' --status
+	wait_lines 3   # connected, the event, eose
+	stop_fake r
+	wait_lines 4   # disconnected
+	# published while the client was away: one backdated (randomised gift-wrap
+	# timestamp, older than the last seen event), one new
+	e2=$(echo '{"kind":1059,"content":"backdated","created_at":'$((now - 86400))'}' | sign)
+	e3=$(echo '{"kind":1059,"content":"new","created_at":'$now'}' | sign)
+	fake r '{"port":'$port',"store":['"$e1"','"$e2"','"$e3"'],"log":"'$T'/log2"}'
+	for _ in $(seq 200); do grep -q '"new"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "first new backdated " ] ||
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "first backdated new " ]
+	# the resumed REQ asks since = last seen created_at - 2 days
+	[ "$(grep '^\["REQ"' "$T/log2" | head -1 | jq '.[2].since')" -eq $((now - 10 - 172800)) ]
+	jq -r 'select(.type).type' "$T/sub.out" | grep -qx disconnected
+	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
+}
+
+@test "sub: --state keeps the cursor across restarts (since = cursor - lookback)" {
+	three_notes >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"log":"'$T'/log"}'
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
+	wait_lines 3
+	stop_sub
+	: >"$T/log"
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
+	for _ in $(seq 200); do grep -q REQ "$T/log" && break; sleep 0.025; done
+	stop_sub
+	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((1700000003 - 60)) ]
+}
+
+@test "sub: a corrupt state file is a configuration error (5)" {
+	echo garbage >"$T/cursor"
+	run mostro-relay sub ws://127.0.0.1:1 --filter '{}' --state "$T/cursor"
+	[ "$status" -eq 5 ]
+}
+
+@test "sub: deduplicates across relays" {
+	three_notes >"$T/ev"
+	store=$(jq -sc . "$T/ev")
+	fake a '{"store":'"$store"'}'
+	fake b '{"store":'"$store"'}'
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --status
+	for _ in $(seq 200); do [ "$(grep -c eose "$T/sub.out")" -ge 2 ] && break; sleep 0.025; done
+	stop_sub
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "one three two " ]
+}
+
+@test "sub: no relay reachable is 3; --wait-timeout ends it with 124" {
+	port=$(free_port)
+	run --separate-stderr timeout 5 mostro-relay sub "ws://127.0.0.1:$port" --filter '{"kinds":[1]}'
+	[ "$status" -eq 3 ]
+	fake r '{}'
+	run --separate-stderr timeout 5 mostro-relay sub --wait-timeout 0.3 "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 124 ]
+}
+
+# ---------------------------------------------------------------- info
+
+@test "info: prints the NIP-11 document" {
+	fake r '{"info":{"name":"fake","supported_nips":[1,11,42]}}'
+	run --separate-stderr mostro-relay info "$(url r)"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"name":"fake","supported_nips":[1,11,42]}' ]
+}
+
+@test "info: no document is refused (1); refused connection is 3; no relay is usage (2)" {
+	fake r '{}'
+	run --separate-stderr mostro-relay info "$(url r)"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"HTTP status 404"* ]]
+	port=$(free_port)
+	run --separate-stderr mostro-relay info "ws://127.0.0.1:$port"
+	[ "$status" -eq 3 ]
+	run mostro-relay info
+	[ "$status" -eq 2 ]
+}
