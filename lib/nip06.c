@@ -23,6 +23,35 @@ bool nip06_path_parse(const char *s, uint32_t *account, uint32_t *index)
 	return true;
 }
 
+static const char *parse_u31(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+		return NULL;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (uint64_t)(*s++ - '0');
+		if (v > NIP06_INDEX_MAX)
+			return NULL;
+	}
+	*out = (uint32_t)v;
+	return s;
+}
+
+bool nip06_index_range_parse(const char *s, uint32_t *first, uint32_t *last)
+{
+	uint32_t a, b;
+	const char *p = parse_u31(s, &a);
+	if (!p)
+		return false;
+	if (*p == 0)
+		b = a;
+	else if (*p != '-' || !(p = parse_u31(p + 1, &b)) || *p || b < a)
+		return false;
+	*first = a;
+	*last = b;
+	return true;
+}
+
 bool nip06_account_init(nip06_account *a, const uint8_t *seed, size_t seed_len, uint32_t account)
 {
 	const uint32_t path[4] = {44 | BIP32_HARDENED, NIP06_COIN_TYPE | BIP32_HARDENED,

@@ -33,6 +33,10 @@ void nip06_path_format(char out[NIP06_PATH_MAX], uint32_t account, uint32_t inde
  * exactly m/44'/1237'/<account>'/0/<index>. */
 bool nip06_path_parse(const char *s, uint32_t *account, uint32_t *index);
 
+/* "N" or "A-B" (A <= B), each 0..NIP06_INDEX_MAX, decimal without sign or
+ * leading zeros. Also used for a lone account number (first == last). */
+bool nip06_index_range_parse(const char *s, uint32_t *first, uint32_t *last);
+
 /* False when account > NIP06_INDEX_MAX or a derivation step is invalid. */
 bool nip06_account_init(nip06_account *a, const uint8_t *seed, size_t seed_len, uint32_t account);
 /* False when index > NIP06_INDEX_MAX or the key is invalid (~2^-127). */

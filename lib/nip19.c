@@ -214,7 +214,8 @@ nip19_err nip19_decode(const char *s, size_t len, nip19 *d, char *detail, size_t
 	bech32_err be = bech32_decode_bytes(s, len, NIP19_MAX_LEN, hrp, sizeof hrp, raw, &n, len + 1);
 	nip19_err e = map_bech32(be);
 	if (e) {
-		fail(e, detail, dl, "%s", e == NIP19_ERR_PREFIX ? "unknown prefix" : bech32_strerror(be));
+		fail(e, detail, dl, "%s%s", e == NIP19_ERR_FORMAT ? "not bech32: " : "",
+		     e == NIP19_ERR_PREFIX ? "unknown prefix" : bech32_strerror(be));
 	} else if (!nip19_type_from_name(hrp, &d->type)) {
 		e = fail(NIP19_ERR_PREFIX, detail, dl, "unknown prefix \"%s\"", hrp);
 	} else if (!nip19_type_is_tlv(d->type)) {
@@ -489,6 +490,48 @@ nip19_err nip19_from_jv(nip19_type t, jv data, nip19 *d, char *detail, size_t dl
 		nip19_free(d);
 		nip19_init(d, t);
 	}
+	return e;
+}
+
+nip19_err nip19_from_text(nip19_type t, const char *s, size_t n, nip19 *d, char *detail, size_t dl)
+{
+	while (n && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	if (n == 0 || (*s != '{' && *s != '"')) {
+		nip19_init(d, t);
+		if (detail && dl)
+			detail[0] = 0;
+		if (nip19_type_is_tlv(t))
+			return fail(NIP19_ERR_JSON, detail, dl, "%s: expected a JSON object", nip19_type_name(t));
+		if (!hex_decode(d->value, 32, s, n, false))
+			return fail(NIP19_ERR_JSON, detail, dl, "%s: expected 64 hex digits", nip19_type_name(t));
+		return NIP19_OK;
+	}
+	json_error je;
+	jv v = json_parse(s, n, 0, &je);
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		nip19_init(d, t);
+		return fail(NIP19_ERR_JSON, detail, dl, "%s: %s", nip19_type_name(t), je.msg);
+	}
+	jv data = jv_copy(v);
+	if (jv_get_kind(v) == JV_KIND_OBJECT && json_has(v, "type")) {
+		const char *ty = json_get_str(v, "type", NULL);
+		if (!ty || strcmp(ty, nip19_type_name(t)) != 0) {
+			jv_free(data);
+			jv_free(v);
+			nip19_init(d, t);
+			return fail(NIP19_ERR_JSON, detail, dl, "%s: record \"type\" is not \"%s\"",
+				    nip19_type_name(t), nip19_type_name(t));
+		}
+		jv_free(data);
+		data = json_get(v, "data");
+	}
+	nip19_err e = nip19_from_jv(t, data, d, detail, dl);
+	jv_free(data);
+	jv_free(v);
 	return e;
 }
 

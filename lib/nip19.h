@@ -112,6 +112,12 @@ jv nip19_to_jv(const nip19 *d);
  * "relays" may be absent; unknown fields are refused so typos do not pass. */
 nip19_err nip19_from_jv(nip19_type t, jv data, nip19 *d, char *detail, size_t detail_len);
 
+/* The text forms `mostro-key encode` accepts for type t: 64 hex digits (npub,
+ * nsec, note), a JSON string of them, a JSON data object (TLV types), or a
+ * whole decode record {"type":"<t>","data":...} whose type must be t.
+ * Surrounding whitespace is ignored. */
+nip19_err nip19_from_text(nip19_type t, const char *s, size_t n, nip19 *d, char *detail, size_t detail_len);
+
 /* True when both describe the same entity (same type and data). */
 bool nip19_equal(const nip19 *a, const nip19 *b);
 

@@ -12,6 +12,7 @@
 #include "bip39.h"
 #include "hex.h"
 #include "json.h"
+#include "keyrec.h"
 #include "nip06.h"
 #include "nip19.h"
 #include "t.h"
@@ -178,6 +179,51 @@ static void test_paths(void)
 	buf_free(&b);
 }
 
+static void test_ranges(void)
+{
+	static const struct { const char *s; bool ok; uint32_t a, b; } cases[] = {
+		{"0", true, 0, 0}, {"7", true, 7, 7}, {"1-20", true, 1, 20}, {"5-5", true, 5, 5},
+		{"2147483647", true, 2147483647u, 2147483647u}, {"0-2147483647", true, 0, 2147483647u},
+		{"2147483648", false, 0, 0}, {"20-1", false, 0, 0}, {"-1", false, 0, 0}, {"1-", false, 0, 0},
+		{"01", false, 0, 0}, {"1-02", false, 0, 0}, {"", false, 0, 0}, {"x", false, 0, 0},
+		{"1-2-3", false, 0, 0}, {"+1", false, 0, 0}, {" 1", false, 0, 0}, {"1 ", false, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		uint32_t a = 99, b = 99;
+		bool ok = nip06_index_range_parse(cases[i].s, &a, &b);
+		t_ok(ok == cases[i].ok && (!ok || (a == cases[i].a && b == cases[i].b)),
+		     "range \"%s\" %s", cases[i].s, cases[i].ok ? "parses" : "refused");
+	}
+}
+
+/* The records mostro-key prints, byte for byte (PROTOCOL.md §8.1 index 1). */
+static void test_keyrec(void)
+{
+	uint8_t sk[32];
+	mu_key k;
+	hex_decode(sk, 32, "977b9da8056e6a83a991cb31ac507b0a618fbbee355e36e107e0e348686ab833", 64, true);
+	key_from_secret(&k, sk);
+	buf b = BUF_INIT;
+	keyrec_write_derived(&b, &k, 38383, 1, false);
+	t_eq_str(b.p, "{\"type\":\"key\",\"index\":1,\"path\":\"m/44'/1237'/38383'/0/1\","
+		      "\"pubkey\":\"1c71f0a29c9d14198781f36897c6d6c08e2c4f905ba69fc5f8e67d375d705a8a\","
+		      "\"npub\":\"npub1r3clpg5un52pnpup7d5f03kkcz8zcnustwnfl30cue7nwhtst29qzrdazn\"}",
+		 "keyrec derived record");
+	jv v = json_parse(b.p, b.len, 0, NULL);
+	t_ok(jv_get_kind(v) == JV_KIND_OBJECT, "keyrec record is valid JSON");
+	jv_free(v);
+	buf_reset(&b);
+	keyrec_write(&b, &k, true);
+	t_eq_str(b.p, "{\"type\":\"key\","
+		      "\"pubkey\":\"1c71f0a29c9d14198781f36897c6d6c08e2c4f905ba69fc5f8e67d375d705a8a\","
+		      "\"npub\":\"npub1r3clpg5un52pnpup7d5f03kkcz8zcnustwnfl30cue7nwhtst29qzrdazn\","
+		      "\"secret\":\"977b9da8056e6a83a991cb31ac507b0a618fbbee355e36e107e0e348686ab833\","
+		      "\"nsec\":\"nsec1jaaem2q9de4g82v3evc6c5rmpfsclwlwx40rdcg8ur35s6r2hqesuqu8pf\"}",
+		 "keyrec record with secret");
+	buf_wipe(&b);
+	key_wipe(&k);
+}
+
 int main(void)
 {
 	int n = t_jsonl("nip06.jsonl", check_record, NULL);
@@ -185,5 +231,7 @@ int main(void)
 	t_eq_int(nfc_nfd_seen, 16, "NFC and NFD passphrase sets both covered (8 paths each)");
 	test_protocol_table();
 	test_paths();
+	test_ranges();
+	test_keyrec();
 	return t_done();
 }

@@ -328,6 +328,39 @@ static void test_json_input(void)
 	}
 }
 
+/* nip19_from_text: the input forms of `mostro-key encode`. */
+static void test_text_input(void)
+{
+	static const char *const pk = "64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7";
+	static const struct { nip19_type t; const char *text; nip19_err want; const char *what; } cases[] = {
+		{NIP19_NPUB, "64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7", NIP19_OK, "bare hex"},
+		{NIP19_NPUB, "  64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\r\n", NIP19_OK, "hex with whitespace"},
+		{NIP19_NPUB, "\"64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\"", NIP19_OK, "JSON string"},
+		{NIP19_NPUB, "{\"type\":\"npub\",\"data\":\"64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\"}", NIP19_OK, "decode record"},
+		{NIP19_NPUB, "{\"type\":\"note\",\"data\":\"64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\"}", NIP19_ERR_JSON, "record of another type"},
+		{NIP19_NPUB, "64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e", NIP19_ERR_JSON, "63 hex digits"},
+		{NIP19_NPUB, "", NIP19_ERR_JSON, "empty"},
+		{NIP19_NPROFILE, "{\"pubkey\":\"64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\",\"relays\":[\"wss://a\"]}", NIP19_OK, "data object"},
+		{NIP19_NPROFILE, "{\"type\":\"nprofile\",\"data\":{\"pubkey\":\"64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7\",\"relays\":[\"wss://a\"]}}", NIP19_OK, "decode record"},
+		{NIP19_NPROFILE, "64c4eef39f1fd90d5236f4a9037ff924ca675b98595f143761b67869ce1598e7", NIP19_ERR_JSON, "hex is not enough for a TLV type"},
+		{NIP19_NPROFILE, "{\"pubkey\":", NIP19_ERR_JSON, "broken JSON"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		nip19 d;
+		char detail[160] = "";
+		nip19_err e = nip19_from_text(cases[i].t, cases[i].text, strlen(cases[i].text), &d, detail, sizeof detail);
+		t_eq_int(e, cases[i].want, "from_text %s: %s (%s)", nip19_type_name(cases[i].t), cases[i].what, detail);
+		if (e == NIP19_OK) {
+			char h[65];
+			hex_encode(h, d.value, 32);
+			t_eq_str(h, pk, "from_text %s: %s: key", nip19_type_name(cases[i].t), cases[i].what);
+			if (cases[i].t == NIP19_NPROFILE)
+				t_ok(d.n_relays == 1 && strcmp(d.relays[0], "wss://a") == 0, "from_text: relays kept");
+		}
+		nip19_free(&d);
+	}
+}
+
 int main(void)
 {
 	int n = t_jsonl("nip19.jsonl", check, NULL);
@@ -335,5 +368,6 @@ int main(void)
 	test_tlv_edges();
 	test_lengths();
 	test_json_input();
+	test_text_input();
 	return t_done();
 }

@@ -1,0 +1,498 @@
+/* mostro-key — BIP-39 mnemonics, NIP-06 keys, NIP-19 encode/decode.
+ * See man/mostro-key.1. Logic lives in lib/ (bip39, nip06, nip19, keyrec,
+ * secret); this file parses options, runs the loops and picks exit codes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "bip39.h"
+#include "exitcode.h"
+#include "hex.h"
+#include "json.h"
+#include "keyrec.h"
+#include "lineio.h"
+#include "nip06.h"
+#include "nip19.h"
+#include "secret.h"
+
+static const char usage_text[] =
+	"Usage: mostro-key COMMAND [OPTION]... [VALUE]...\n"
+	"BIP-39 mnemonics, NIP-06 keys (m/44'/1237'/38383'/0/N) and NIP-19 strings.\n"
+	"\n"
+	"Commands:\n"
+	"  new [--words 12|24] [--out FILE]   a fresh mnemonic (to FILE: 0600, never overwritten)\n"
+	"  derive [--index N|A-B] [--account A] [--secret]\n"
+	"         [--mnemonic-file F | --mnemonic-fd N]\n"
+	"                                     NIP-06 keys from $MOSTRO_MNEMONIC or the source\n"
+	"  pub [--key-file F | --key-fd N]    public key of a secret key (hex or nsec)\n"
+	"  encode TYPE [VALUE]...             npub|note HEX, nprofile|nevent|naddr JSON;\n"
+	"                                     nsec only from stdin, --key-file or --key-fd\n"
+	"  decode [VALUE]...                  any NIP-19 string (\"nostr:\" prefix allowed)\n"
+	"Without VALUEs, encode and decode read one value per line from stdin.\n"
+	"\n"
+	"Environment: MOSTRO_MNEMONIC, MOSTRO_PASSPHRASE, MOSTRO_SECRET_KEY, NOSTR_SECRET_KEY.\n"
+	"Exit: 0 ok, 1 refused (file exists), 2 usage, 4 invalid input, 5 configuration,\n"
+	"      123 some stdin lines failed. See mostro-key(1).\n";
+
+/* ---- output: stdout's buffer is ours, so secrets printed through it can be wiped ---- */
+
+static char stdout_buf[BUFSIZ];
+
+static void wipe_stdout(void)
+{
+	fflush(stdout);
+	sodium_memzero(stdout_buf, sizeof stdout_buf);
+}
+
+/* Prints b as one line and releases it (wiped: records may hold secrets).
+ * False when stdout is gone. */
+static bool emit(buf *b)
+{
+	bool ok = out_line(b->p, b->len);
+	buf_wipe(b);
+	return ok;
+}
+
+static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", mu_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'mostro-key --help'.\n");
+	exit(MU_EXIT_USAGE);
+}
+
+/* Content problems are invalid input (4); where it came from is configuration (5). */
+static int secret_exit(secret_err e)
+{
+	return e == SECRET_ERR_FORMAT || e == SECRET_ERR_INVALID || e == SECRET_ERR_EMPTY
+		       ? MU_EXIT_INVALID : MU_EXIT_CONFIG;
+}
+
+/* Exits with a message naming the source (never the secret) and the code
+ * secret_exit() picks. what: "mnemonic" or "key". */
+static _Noreturn void die_secret(const char *cmd, const char *what, const char *file, int fd,
+				 const char *env, secret_err e)
+{
+	char src[512];
+	if (e == SECRET_ERR_NONE)
+		die(MU_EXIT_CONFIG, "%s: no %s given (use %s)", cmd, what,
+		    strcmp(what, "key") == 0 ? "--key-file, --key-fd, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY"
+					     : "--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC");
+	if (file)
+		snprintf(src, sizeof src, "%s file %s", what, strcmp(file, "-") ? file : "(stdin)");
+	else if (fd >= 0)
+		snprintf(src, sizeof src, "%s descriptor %d", what, fd);
+	else
+		snprintf(src, sizeof src, "$%s", env ? env : "?");
+	if (e == SECRET_ERR_OPEN)
+		die(secret_exit(e), "%s: %s: %s: %s", cmd, src, secret_strerror(e), strerror(errno));
+	die(secret_exit(e), "%s: %s: %s", cmd, src, secret_strerror(e));
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 65535)
+		usage_error("bad file descriptor '%s'", s);
+	return (int)v;
+}
+
+static void help_requested(void)
+{
+	fputs(usage_text, stdout);
+	exit(MU_EXIT_OK);
+}
+
+/* Long options only (plus -h). */
+enum { OPT_HELP = 'h', OPT_WORDS = 256, OPT_OUT, OPT_INDEX, OPT_ACCOUNT, OPT_SECRET,
+       OPT_MFILE, OPT_MFD, OPT_KFILE, OPT_KFD };
+
+/* getopt_long over argv[0..argc) where argv[0] is the command name. */
+static int next_opt(int argc, char **argv, const struct option *opts)
+{
+	opterr = 0;
+	int c = getopt_long(argc, argv, ":h", opts, NULL);
+	if (c == '?')
+		usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+	if (c == ':')
+		usage_error("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+	if (c == OPT_HELP)
+		help_requested();
+	return c;
+}
+
+/* ---- new ---- */
+
+static int cmd_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"words", required_argument, NULL, OPT_WORDS}, {"out", required_argument, NULL, OPT_OUT},
+		{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
+	int words = 12, c;
+	const char *out = NULL;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c == OPT_WORDS) {
+			if (strcmp(optarg, "12") != 0 && strcmp(optarg, "24") != 0)
+				usage_error("new: --words must be 12 or 24, not '%s'", optarg);
+			words = atoi(optarg);
+		} else if (c == OPT_OUT) {
+			out = optarg;
+		}
+	}
+	if (optind < argc)
+		usage_error("new: unexpected argument '%s'", argv[optind]);
+
+	buf m = BUF_INIT, rec = BUF_INIT;
+	bip39_generate(words, &m);
+	buf_reserve(&rec, m.len + 64 + (out ? strlen(out) : 0));
+	if (out) {
+		secret_err e;
+		int fd = secret_create_file(out, &e);
+		if (fd < 0) {
+			buf_wipe(&m);
+			if (e == SECRET_ERR_EXISTS)
+				die(MU_EXIT_REFUSED, "new: %s: file already exists (not overwritten)", out);
+			die(MU_EXIT_CONFIG, "new: cannot create %s: %s", out, strerror(errno));
+		}
+		buf_putc(&m, '\n');
+		bool ok = secret_write_all(fd, m.p, m.len) && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		buf_wipe(&m);
+		if (!ok) {
+			unlink(out);
+			die(MU_EXIT_CONFIG, "new: cannot write %s: %s", out, strerror(errno));
+		}
+		buf_puts(&rec, "{\"type\":\"mnemonic-file\",\"path\":");
+		json_write_string(&rec, out, strlen(out));
+		buf_printf(&rec, ",\"words\":%d}", words);
+	} else {
+		buf_printf(&rec, "{\"type\":\"mnemonic\",\"words\":%d,\"mnemonic\":", words);
+		json_write_string(&rec, m.p, m.len);
+		buf_putc(&rec, '}');
+		buf_wipe(&m);
+	}
+	emit(&rec);
+	return MU_EXIT_OK;
+}
+
+/* ---- derive ---- */
+
+static int cmd_derive(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"index", required_argument, NULL, OPT_INDEX}, {"account", required_argument, NULL, OPT_ACCOUNT},
+		{"secret", no_argument, NULL, OPT_SECRET}, {"mnemonic-file", required_argument, NULL, OPT_MFILE},
+		{"mnemonic-fd", required_argument, NULL, OPT_MFD}, {"help", no_argument, NULL, OPT_HELP},
+		{0, 0, 0, 0}};
+	uint32_t first = 0, last = 0, account = NIP06_MOSTRO_ACCOUNT, a2;
+	bool with_secret = false;
+	const char *file = NULL;
+	int fd = -1, c;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case OPT_INDEX:
+			if (!nip06_index_range_parse(optarg, &first, &last))
+				usage_error("derive: --index must be N or A-B with 0 <= A <= B <= 2147483647, not '%s'", optarg);
+			break;
+		case OPT_ACCOUNT:
+			if (!nip06_index_range_parse(optarg, &account, &a2) || a2 != account)
+				usage_error("derive: --account must be 0..2147483647, not '%s'", optarg);
+			break;
+		case OPT_SECRET: with_secret = true; break;
+		case OPT_MFILE: file = optarg; break;
+		case OPT_MFD: fd = parse_fd(optarg); break;
+		}
+	}
+	if (optind < argc)
+		usage_error("derive: unexpected argument '%s' (the mnemonic never goes on the command line)", argv[optind]);
+	if (file && fd >= 0)
+		usage_error("derive: give --mnemonic-file or --mnemonic-fd, not both");
+
+	buf m = BUF_INIT;
+	const char *from = NULL;
+	secret_err se = secret_load_mnemonic(file, fd, &m, &from);
+	if (se) {
+		buf_wipe(&m);
+		die_secret("derive", "mnemonic", file, fd, from, se);
+	}
+	bip39_error be;
+	if (bip39_check(m.p, m.len, NULL, NULL, &be)) {
+		char msg[160];
+		bip39_describe(&be, msg, sizeof msg);
+		buf_wipe(&m);
+		die(MU_EXIT_INVALID, "derive: mnemonic: %s", msg);
+	}
+	const char *pass = getenv("MOSTRO_PASSPHRASE");
+	uint8_t seed[BIP39_SEED_LEN];
+	bip39_err pe = bip39_seed(m.p, m.len, pass, pass ? strlen(pass) : 0, seed);
+	buf_wipe(&m);
+	if (pe)
+		die(MU_EXIT_INVALID, "derive: $MOSTRO_PASSPHRASE: %s", bip39_strerror(pe));
+
+	nip06_account acc;
+	bool ok = nip06_account_init(&acc, seed, sizeof seed, account);
+	sodium_memzero(seed, sizeof seed);
+	if (!ok)
+		die(MU_EXIT_INVALID, "derive: account %u: invalid derivation (try another account)", account);
+	int rc = MU_EXIT_OK;
+	for (uint64_t i = first; i <= last; i++) {
+		mu_key k;
+		if (!nip06_account_key(&acc, (uint32_t)i, &k)) {   /* ~2^-127: BIP-32 says skip it */
+			report("derive: index %llu gives no valid key; skipped", (unsigned long long)i);
+			rc = MU_EXIT_PARTIAL;
+			continue;
+		}
+		buf rec = BUF_INIT;
+		keyrec_write_derived(&rec, &k, account, (uint32_t)i, with_secret);
+		key_wipe(&k);
+		if (!emit(&rec))
+			break;
+	}
+	nip06_account_wipe(&acc);
+	return rc;
+}
+
+/* ---- pub ---- */
+
+static int cmd_pub(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key-file", required_argument, NULL, OPT_KFILE}, {"key-fd", required_argument, NULL, OPT_KFD},
+		{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
+	const char *file = NULL;
+	int fd = -1, c;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c == OPT_KFILE)
+			file = optarg;
+		else if (c == OPT_KFD)
+			fd = parse_fd(optarg);
+	}
+	if (optind < argc)
+		usage_error("pub: unexpected argument '%s' (secrets never go on the command line)", argv[optind]);
+	if (file && fd >= 0)
+		usage_error("pub: give --key-file or --key-fd, not both");
+	mu_key k;
+	const char *from = NULL;
+	secret_err se = secret_load_key(file, fd, &k, &from);
+	if (se)
+		die_secret("pub", "key", file, fd, from, se);
+	buf rec = BUF_INIT;
+	keyrec_write(&rec, &k, false);
+	key_wipe(&k);
+	emit(&rec);
+	return MU_EXIT_OK;
+}
+
+/* ---- encode / decode: one value -> one record ---- */
+
+typedef bool (*value_fn)(const char *s, size_t n, const void *ctx, char *err, size_t errlen);
+
+/* Runs fn over argv values (any failure: exit 4) or, with none, over stdin
+ * lines (failures reported per line, exit 123 at the end). */
+static int run_values(const char *cmd, char **vals, int nvals, value_fn fn, const void *ctx, bool secret_lines)
+{
+	char err[256];
+	int failed = 0;
+	if (nvals > 0) {
+		for (int i = 0; i < nvals; i++)
+			if (!fn(vals[i], strlen(vals[i]), ctx, err, sizeof err)) {
+				report("%s: argument %d: %s", cmd, i + 1, err);
+				failed++;
+			}
+		return failed ? MU_EXIT_INVALID : MU_EXIT_OK;
+	}
+	line_reader r;
+	line_reader_init(&r, 0, 64 * 1024);
+	const char *line;
+	size_t len;
+	line_status st;
+	while ((st = line_read(&r, &line, &len)) != LINE_EOF) {
+		if (st == LINE_IO) {
+			report("%s: reading stdin: %s", cmd, strerror(errno));
+			failed++;
+			break;
+		}
+		if (st == LINE_TOO_LONG) {
+			report_line(r.lineno, "%s: line too long", cmd);
+			failed++;
+			continue;
+		}
+		if (!fn(line, len, ctx, err, sizeof err)) {
+			report_line(r.lineno, "%s: %s", cmd, err);
+			failed++;
+		}
+	}
+	if (secret_lines)
+		buf_wipe(&r.data);
+	line_reader_free(&r);
+	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
+}
+
+static bool encode_value(const char *s, size_t n, const void *ctx, char *err, size_t errlen)
+{
+	nip19_type t = *(const nip19_type *)ctx;
+	nip19 d;
+	nip19_err e = nip19_from_text(t, s, n, &d, err, errlen);
+	buf rec = BUF_INIT;
+	if (!e) {
+		buf_printf(&rec, "{\"type\":\"%s\",\"bech32\":\"", nip19_type_name(t));
+		e = nip19_encode(&rec, &d, err, errlen);
+		buf_puts(&rec, "\"}");
+	}
+	nip19_free(&d);
+	if (e) {
+		buf_free(&rec);
+		return false;
+	}
+	emit(&rec);
+	return true;
+}
+
+static void nsec_record(buf *rec, const mu_key *k)
+{
+	buf_reserve(rec, 128);
+	buf_puts(rec, "{\"type\":\"nsec\",\"bech32\":\"");
+	nip19_encode_bytes32(rec, NIP19_NSEC, k->sk);
+	buf_puts(rec, "\"}");
+}
+
+static bool encode_nsec_value(const char *s, size_t n, const void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	mu_key k;
+	secret_err e = secret_parse_key(s, n, &k);
+	if (e) {
+		snprintf(err, errlen, "%s", secret_strerror(e));
+		return false;
+	}
+	buf rec = BUF_INIT;
+	nsec_record(&rec, &k);
+	key_wipe(&k);
+	emit(&rec);
+	return true;
+}
+
+static int cmd_encode(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key-file", required_argument, NULL, OPT_KFILE}, {"key-fd", required_argument, NULL, OPT_KFD},
+		{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
+	const char *file = NULL;
+	int fd = -1, c;
+	while ((c = next_opt(argc, argv, opts)) != -1) {
+		if (c == OPT_KFILE)
+			file = optarg;
+		else if (c == OPT_KFD)
+			fd = parse_fd(optarg);
+	}
+	if (optind >= argc)
+		usage_error("encode: missing TYPE (npub, nsec, note, nprofile, nevent, naddr)");
+	nip19_type t;
+	if (!nip19_type_from_name(argv[optind], &t))
+		usage_error("encode: unknown TYPE '%s' (npub, nsec, note, nprofile, nevent, naddr)", argv[optind]);
+	char **vals = argv + optind + 1;
+	int nvals = argc - optind - 1;
+	if (t != NIP19_NSEC) {
+		if (file || fd >= 0)
+			usage_error("encode: --key-file and --key-fd are for 'encode nsec' only");
+		return run_values("encode", vals, nvals, encode_value, &t, false);
+	}
+	if (nvals > 0)
+		usage_error("encode nsec: the secret is read from stdin, --key-file or --key-fd, never the command line");
+	if (file && fd >= 0)
+		usage_error("encode nsec: give --key-file or --key-fd, not both");
+	if (!file && fd < 0)
+		return run_values("encode nsec", NULL, 0, encode_nsec_value, NULL, true);
+	mu_key k;
+	const char *from = NULL;
+	secret_err se = secret_load_key(file, fd, &k, &from);
+	if (se)
+		die_secret("encode nsec", "key", file, fd, from, se);
+	buf rec = BUF_INIT;
+	nsec_record(&rec, &k);
+	key_wipe(&k);
+	emit(&rec);
+	return MU_EXIT_OK;
+}
+
+static bool decode_value(const char *s, size_t n, const void *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	if (n >= 6 && strncmp(s, "nostr:", 6) == 0)      /* NIP-21 URI */
+		s += 6, n -= 6;
+	nip19 d;
+	nip19_err e = nip19_decode(s, n, &d, err, errlen);
+	if (e) {
+		nip19_free(&d);
+		return false;
+	}
+	buf rec = BUF_INIT;
+	if (d.type == NIP19_NSEC) {
+		/* built by hand so the secret's only copies are wiped buffers */
+		buf_reserve(&rec, 128);
+		buf_puts(&rec, "{\"type\":\"nsec\",\"data\":\"");
+		char h[65];
+		hex_encode(h, d.value, 32);
+		buf_put(&rec, h, 64);
+		sodium_memzero(h, sizeof h);
+		buf_puts(&rec, "\"}");
+	} else {
+		jv v = nip19_to_jv(&d);
+		json_write(&rec, v);
+		jv_free(v);
+	}
+	nip19_free(&d);
+	emit(&rec);
+	return true;
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
+	while (next_opt(argc, argv, opts) != -1)
+		;
+	return run_values("decode", argv + optind, argc - optind, decode_value, NULL, true);
+}
+
+/* ---- main ---- */
+
+static const struct { const char *name; int (*fn)(int, char **); } commands[] = {
+	{"new", cmd_new}, {"derive", cmd_derive}, {"pub", cmd_pub},
+	{"encode", cmd_encode}, {"decode", cmd_decode},
+};
+
+int main(int argc, char **argv)
+{
+	mu_progname = "mostro-key";
+	setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+	atexit(wipe_stdout);
+	if (sodium_init() < 0)
+		die(MU_EXIT_CONFIG, "cannot initialize libsodium");
+	if (argc < 2)
+		usage_error("missing COMMAND (new, derive, pub, encode, decode)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		help_requested();
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	usage_error("unknown command '%s' (new, derive, pub, encode, decode)", argv[1]);
+}
