@@ -13,7 +13,7 @@
 #include "filter.h"
 #include "keys.h"
 #include "lineio.h"
-#include "relay_info.h"
+#include "relay_info_client.h"
 #include "relay_pub.h"
 #include "relay_sub.h"
 #include "relay_url.h"
@@ -342,15 +342,15 @@ static int cmd_info(int argc, char **argv)
 	for (size_t i = 0; i < o.relays.n; i++) {
 		jv doc;
 		char err[512];
-		relay_info_err e = relay_info_fetch(o.relays.urls[i], o.connect_timeout,
+		info_fetch_err e = info_fetch(o.relays.urls[i], o.connect_timeout,
 						    o.wait_given ? o.wait_timeout : DEFAULT_REQ_WAIT, &doc, err, sizeof err);
-		if (e == RELAY_INFO_OK) {
+		if (e == INFO_FETCH_OK) {
 			out_record(doc);
 			continue;
 		}
 		report("%s", err);
-		int code = e == RELAY_INFO_ERR_TIMEOUT ? MU_EXIT_TIMEOUT
-			 : e == RELAY_INFO_ERR_CONNECT ? MU_EXIT_UNREACHABLE : MU_EXIT_REFUSED;
+		int code = e == INFO_FETCH_ERR_TIMEOUT ? MU_EXIT_TIMEOUT
+			 : e == INFO_FETCH_ERR_CONNECT ? MU_EXIT_UNREACHABLE : MU_EXIT_REFUSED;
 		if (rc == MU_EXIT_OK || code == MU_EXIT_REFUSED || (code == MU_EXIT_TIMEOUT && rc == MU_EXIT_UNREACHABLE))
 			rc = code;
 	}

@@ -11,7 +11,7 @@
 #include "hex.h"
 #include "json.h"
 #include "lineio.h"
-#include "relay_auth.h"
+#include "relay_auth_client.h"
 #include "relay_client.h"
 #include "relaymsg.h"
 
@@ -39,11 +39,11 @@ typedef struct pub_event {
 	fail_class worst;
 } pub_event;
 
-typedef enum auth_state { AUTH_NONE, AUTH_PENDING, AUTH_OK, AUTH_FAILED } auth_state;
+typedef enum cauth_state { CAUTH_NONE, CAUTH_PENDING, CAUTH_OK, CAUTH_FAILED } cauth_state;
 
 typedef struct pub_relay {
 	size_t     inflight;
-	auth_state auth;
+	cauth_state auth;
 	uint8_t    auth_id[32];
 	bool       down;          /* the last connection attempt failed */
 	bool       down_timeout;  /* ... by timing out */
@@ -139,7 +139,7 @@ static void pump(pub *P, size_t r)
 	for (size_t i = 0; i < P->nevents && R->inflight < P->cfg->window; i++) {
 		pub_event *e = P->events[i];
 		pair *pr = &e->pairs[r];
-		if (pr->state != PAIR_QUEUED || (pr->need_auth && R->auth != AUTH_OK))
+		if (pr->state != PAIR_QUEUED || (pr->need_auth && R->auth != CAUTH_OK))
 			continue;
 		if (!relay_conn_send(c, e->frame, e->frame_len))
 			return;
@@ -289,7 +289,7 @@ static void on_connected(relay_pool *pool, relay_conn *c)
 {
 	pub *P = relay_pool_userdata(pool);
 	relay_status(&P->cfg->report, "connected", relay_conn_url(c), NULL, NULL);
-	P->relays[relay_conn_index(c)].auth = AUTH_NONE;
+	P->relays[relay_conn_index(c)].auth = CAUTH_NONE;
 	P->relays[relay_conn_index(c)].down = false;
 	pump(P, relay_conn_index(c));
 }
@@ -300,7 +300,7 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	size_t r = relay_conn_index(c);
 	pub_relay *R = &P->relays[r];
 	R->inflight = 0;
-	R->auth = AUTH_NONE;
+	R->auth = CAUTH_NONE;
 	R->down = why != RELAY_DOWN_LOST;
 	R->down_timeout = why == RELAY_DOWN_TIMEOUT;
 	snprintf(R->down_reason, sizeof R->down_reason, "%s", reason);
@@ -334,7 +334,7 @@ static void on_auth_ok(pub *P, size_t r, const rmsg *m)
 {
 	pub_relay *R = &P->relays[r];
 	const char *url = relay_conn_url(relay_pool_conn(P->pool, r));
-	R->auth = m->accepted ? AUTH_OK : AUTH_FAILED;
+	R->auth = m->accepted ? CAUTH_OK : CAUTH_FAILED;
 	relay_status_auth(&P->cfg->report, url, m->accepted, m->message);
 	if (m->accepted)
 		return;
@@ -348,7 +348,7 @@ static void on_auth_ok(pub *P, size_t r, const rmsg *m)
 static void on_ok(pub *P, size_t r, const rmsg *m)
 {
 	pub_relay *R = &P->relays[r];
-	if (R->auth == AUTH_PENDING && memcmp(m->event_id, R->auth_id, 32) == 0) {
+	if (R->auth == CAUTH_PENDING && memcmp(m->event_id, R->auth_id, 32) == 0) {
 		on_auth_ok(P, r, m);
 		return;
 	}
@@ -362,7 +362,7 @@ static void on_ok(pub *P, size_t r, const rmsg *m)
 	}
 	pair *pr = &e->pairs[r];
 	if (!m->accepted && P->cfg->auth_key && !pr->auth_retried &&
-	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED && R->auth != AUTH_FAILED) {
+	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED && R->auth != CAUTH_FAILED) {
 		if (R->inflight)
 			R->inflight--;
 		pr->state = PAIR_QUEUED;
@@ -386,7 +386,7 @@ static void on_challenge(pub *P, relay_conn *c, const rmsg *m)
 	relay_auth_frame(&b, P->cfg->auth_key, relay_conn_url(c), m->message, m->message_len,
 			 (uint64_t)time(NULL), P->relays[r].auth_id);
 	if (relay_conn_send(c, b.p, b.len))
-		P->relays[r].auth = AUTH_PENDING;
+		P->relays[r].auth = CAUTH_PENDING;
 	buf_free(&b);
 }
 

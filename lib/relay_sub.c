@@ -11,14 +11,14 @@
 #include "hex.h"
 #include "idset.h"
 #include "lineio.h"
-#include "relay_auth.h"
+#include "relay_auth_client.h"
 #include "relay_client.h"
 #include "relay_state.h"
 #include "relaymsg.h"
 
 #define STATE_SAVE_INTERVAL 1.0
 
-typedef enum auth_state { AUTH_NONE, AUTH_PENDING, AUTH_OK, AUTH_FAILED } auth_state;
+typedef enum cauth_state { CAUTH_NONE, CAUTH_PENDING, CAUTH_OK, CAUTH_FAILED } cauth_state;
 
 typedef struct sub_relay {
 	char          subid[24];
@@ -31,7 +31,7 @@ typedef struct sub_relay {
 	bool          closed;         /* the relay refused the subscription */
 	bool          attempted;      /* a connection attempt finished (ok or not) */
 	bool          resub_after_auth;
-	auth_state    auth;
+	cauth_state    auth;
 	uint8_t       auth_id[32];
 	/* pagination (REQ_ONCE with all) */
 	bool          paging;
@@ -171,7 +171,7 @@ static void on_connected(relay_pool *pool, relay_conn *c)
 	size_t r = relay_conn_index(c);
 	sub_relay *R = &S->relays[r];
 	R->attempted = true;
-	R->auth = AUTH_NONE;
+	R->auth = CAUTH_NONE;
 	R->active = false;
 	R->resub_after_auth = false;
 	relay_status(&S->cfg->report, "connected", relay_conn_url(c), NULL, NULL);
@@ -186,7 +186,7 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	sub_relay *R = &S->relays[r];
 	R->attempted = true;
 	R->active = false;
-	R->auth = AUTH_NONE;
+	R->auth = CAUTH_NONE;
 	relay_status(&S->cfg->report, "disconnected", relay_conn_url(c), NULL, reason);
 	if (S->cfg->mode == REQ_ONCE) {
 		if (!R->done && why == RELAY_DOWN_TIMEOUT && !relay_conn_was_up(c))
@@ -291,9 +291,9 @@ static void on_closed(sub *S, size_t r, rmsg *m)
 		return;
 	R->active = false;
 	relay_status(&S->cfg->report, "closed", url_of(S, r), m->subid, m->message);
-	if (S->cfg->auth_key && R->auth != AUTH_FAILED &&
+	if (S->cfg->auth_key && R->auth != CAUTH_FAILED &&
 	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED) {
-		if (R->auth == AUTH_OK)
+		if (R->auth == CAUTH_OK)
 			send_req(S, r);
 		else
 			R->resub_after_auth = true;
@@ -317,18 +317,18 @@ static void on_challenge(sub *S, relay_conn *c, rmsg *m)
 	relay_auth_frame(&b, S->cfg->auth_key, relay_conn_url(c), m->message, m->message_len,
 			 (uint64_t)time(NULL), S->relays[r].auth_id);
 	if (relay_conn_send(c, b.p, b.len))
-		S->relays[r].auth = AUTH_PENDING;
+		S->relays[r].auth = CAUTH_PENDING;
 	buf_free(&b);
 }
 
 static void on_ok(sub *S, size_t r, rmsg *m)
 {
 	sub_relay *R = &S->relays[r];
-	if (R->auth != AUTH_PENDING || memcmp(m->event_id, R->auth_id, 32) != 0) {
+	if (R->auth != CAUTH_PENDING || memcmp(m->event_id, R->auth_id, 32) != 0) {
 		relay_error(&S->cfg->report, url_of(S, r), "unexpected-frame", "unexpected OK dropped");
 		return;
 	}
-	R->auth = m->accepted ? AUTH_OK : AUTH_FAILED;
+	R->auth = m->accepted ? CAUTH_OK : CAUTH_FAILED;
 	relay_status_auth(&S->cfg->report, url_of(S, r), m->accepted, m->message);
 	if (!R->resub_after_auth)
 		return;

@@ -1,4 +1,4 @@
-/* relay_auth.h — NIP-42 client authentication.
+/* relay_auth_client.h — NIP-42 on the client side (relay_auth.h is the relay side).
  *
  * A relay sends ["AUTH", challenge]; the client answers ["AUTH", ev] with ev a
  * kind 22242 event signed by its key, tags [["relay", URL], ["challenge", c]]
@@ -7,8 +7,8 @@
  *
  * relay_auth_frame() borrows the key (never copied) and writes the frame.
  */
-#ifndef MU_RELAY_AUTH_H
-#define MU_RELAY_AUTH_H
+#ifndef MU_RELAY_AUTH_CLIENT_H
+#define MU_RELAY_AUTH_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "keys.h"
 
-#define NIP42_KIND 22242
+#define NIP42_CLIENT_KIND 22242
 
 /* Appends ["AUTH",<event>] to out; id receives the event id. */
 void relay_auth_frame(buf *out, const mu_key *k, const char *relay_url,

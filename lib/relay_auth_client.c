@@ -1,4 +1,4 @@
-#include "relay_auth.h"
+#include "relay_auth_client.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,7 @@ void relay_auth_frame(buf *out, const mu_key *k, const char *relay_url,
 {
 	nostr_event ev;
 	event_init(&ev);
-	ev.kind = NIP42_KIND;
+	ev.kind = NIP42_CLIENT_KIND;
 	ev.created_at = now;
 	char *ch = mu_xstrndup(challenge, challenge_len);
 	const char *relay_tag[] = {"relay", relay_url};

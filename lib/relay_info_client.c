@@ -1,4 +1,4 @@
-#include "relay_info.h"
+#include "relay_info_client.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +10,15 @@
 
 #define INFO_MAX (1024 * 1024)
 
-const char *relay_info_strerror(relay_info_err e)
+const char *info_fetch_strerror(info_fetch_err e)
 {
 	switch (e) {
-	case RELAY_INFO_OK: return "ok";
-	case RELAY_INFO_ERR_URL: return "bad relay URL";
-	case RELAY_INFO_ERR_CONNECT: return "cannot connect";
-	case RELAY_INFO_ERR_TIMEOUT: return "timed out";
-	case RELAY_INFO_ERR_HTTP: return "HTTP error";
-	case RELAY_INFO_ERR_DOCUMENT: return "not a NIP-11 document";
+	case INFO_FETCH_OK: return "ok";
+	case INFO_FETCH_ERR_URL: return "bad relay URL";
+	case INFO_FETCH_ERR_CONNECT: return "cannot connect";
+	case INFO_FETCH_ERR_TIMEOUT: return "timed out";
+	case INFO_FETCH_ERR_HTTP: return "HTTP error";
+	case INFO_FETCH_ERR_DOCUMENT: return "not a NIP-11 document";
 	}
 	return "unknown error";
 }
@@ -32,7 +32,7 @@ static size_t collect(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-relay_info_err relay_info_fetch(const char *url, double connect_timeout, double total_timeout,
+info_fetch_err info_fetch(const char *url, double connect_timeout, double total_timeout,
 				jv *doc, char *err, size_t errlen)
 {
 	*doc = jv_invalid();
@@ -40,7 +40,7 @@ relay_info_err relay_info_fetch(const char *url, double connect_timeout, double 
 	if (relay_url_http(url, &http)) {
 		snprintf(err, errlen, "%s", "bad relay URL");
 		buf_free(&http);
-		return RELAY_INFO_ERR_URL;
+		return INFO_FETCH_ERR_URL;
 	}
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/nostr+json");
@@ -60,21 +60,21 @@ relay_info_err relay_info_fetch(const char *url, double connect_timeout, double 
 	CURLcode cc = curl_easy_perform(h);
 	long status = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	relay_info_err e = RELAY_INFO_OK;
+	info_fetch_err e = INFO_FETCH_OK;
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		e = RELAY_INFO_ERR_TIMEOUT;
+		e = INFO_FETCH_ERR_TIMEOUT;
 		snprintf(err, errlen, "%s: timed out", http.p);
 	} else if (cc != CURLE_OK) {
-		e = RELAY_INFO_ERR_CONNECT;
+		e = INFO_FETCH_ERR_CONNECT;
 		snprintf(err, errlen, "%s: %s", http.p, *cerr ? cerr : curl_easy_strerror(cc));
 	} else if (status != 200) {
-		e = RELAY_INFO_ERR_HTTP;
+		e = INFO_FETCH_ERR_HTTP;
 		snprintf(err, errlen, "%s: HTTP status %ld", http.p, status);
 	} else {
 		json_error je;
 		jv v = json_parse(body.p ? body.p : "", body.len, 0, &je);
 		if (jv_get_kind(v) != JV_KIND_OBJECT) {
-			e = RELAY_INFO_ERR_DOCUMENT;
+			e = INFO_FETCH_ERR_DOCUMENT;
 			snprintf(err, errlen, "%s: not a JSON object%s%s", http.p, jv_is_valid(v) ? "" : ": ",
 				 jv_is_valid(v) ? "" : je.msg);
 			jv_free(v);
