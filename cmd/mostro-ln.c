@@ -1,0 +1,616 @@
+/* mostro-ln — the Lightning side of mostroutils.
+ *
+ * Subcommands (each in its own cmd_* function; add new ones to `commands`):
+ *   decode    BOLT11 invoices -> JSON (field names of tests/vectors/bolt11.jsonl)
+ *   validate  decode + Mostro's payout invoice rules (lib/invoice_rules.h);
+ *             Lightning Addresses / LNURLs are probed like mostrod does
+ *   lnurl     resolve a Lightning Address / LNURL: pay document, or an
+ *             invoice for an amount (lib/lnurl.h)
+ *
+ * Inputs come from the arguments, or one per stdin line (a bare string, a
+ * JSON string, or a JSON object with the subcommand's fields). Exit codes:
+ * arguments -> the first failure's code (4 invalid, 1 refused, 3 unreachable,
+ * 124 timed out); stdin -> 123 if any line failed. See man/mostro-ln.1. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bolt11.h"
+#include "exitcode.h"
+#include "invoice_rules.h"
+#include "json.h"
+#include "lineio.h"
+#include "lnurl.h"
+
+/* ---- shared: one input, many inputs ------------------------------------- */
+
+/* What one input produced when it failed. */
+typedef struct outcome {
+	int  code;               /* MU_EXIT_* class of the failure, 0 = success */
+	char reason[48];         /* snake_case code */
+	char message[256];
+} outcome;
+
+static void set_outcome(outcome *o, int code, const char *reason, const char *message)
+{
+	o->code = code;
+	snprintf(o->reason, sizeof o->reason, "%s", reason);
+	snprintf(o->message, sizeof o->message, "%s", message);
+}
+
+/* One input: s is the text (argument or line). fields is the line's JSON
+ * object when the line was one (borrowed), else jv_null(). */
+typedef void (*input_fn)(const char *s, jv fields, void *ctx, outcome *out);
+
+typedef struct driver {
+	bool errors;             /* --errors: also emit {"type":"error",...} records */
+	input_fn fn;
+	void *ctx;
+	const char *field;       /* the JSON object field holding the input text */
+} driver;
+
+static void report_failure(const driver *d, bool from_args, unsigned long n, const outcome *o)
+{
+	if (from_args)
+		report("argument %lu: %s: %s", n, o->reason, o->message);
+	else
+		report_line(n, "%s: %s", o->reason, o->message);
+	if (d->errors) {
+		jv rec = jv_object();
+		rec = jv_object_set(rec, jv_string("type"), jv_string("error"));
+		rec = jv_object_set(rec, jv_string(from_args ? "argument" : "line"), json_from_u64(n));
+		rec = jv_object_set(rec, jv_string("error"), jv_string(o->reason));
+		rec = jv_object_set(rec, jv_string("message"), jv_string(o->message));
+		out_record(rec);
+	}
+}
+
+/* A stdin line: bare text, a JSON string, or an object with d->field. */
+static bool line_input(const driver *d, const char *line, size_t len, char **text, jv *fields, outcome *o)
+{
+	*fields = jv_null();
+	*text = NULL;
+	if (len && (line[0] == '{' || line[0] == '"')) {
+		json_error je;
+		jv v = json_parse(line, len, 0, &je);
+		if (!jv_is_valid(v)) {
+			jv_free(v);
+			set_outcome(o, MU_EXIT_INVALID, "bad_json", je.msg);
+			return false;
+		}
+		const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : json_get_str(v, d->field, NULL);
+		if (!s) {
+			char m[96];
+			snprintf(m, sizeof m, "object has no string field \"%s\"", d->field);
+			set_outcome(o, MU_EXIT_INVALID, "bad_input", m);
+			jv_free(v);
+			return false;
+		}
+		*text = mu_xstrdup(s);
+		if (jv_get_kind(v) == JV_KIND_OBJECT)
+			*fields = v;
+		else
+			jv_free(v);
+		return true;
+	}
+	/* bare text: trim surrounding blanks and a trailing CR */
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+		len--;
+	while (len && (line[0] == ' ' || line[0] == '\t'))
+		line++, len--;
+	*text = mu_xstrndup(line, len);
+	return true;
+}
+
+static int run_inputs(const driver *d, int argc, char **argv)
+{
+	int first_code = 0;
+	if (argc > 0) {
+		for (int i = 0; i < argc; i++) {
+			outcome o = {0, "", ""};
+			d->fn(argv[i], jv_null(), d->ctx, &o);
+			if (o.code) {
+				report_failure(d, true, (unsigned long)i + 1, &o);
+				if (!first_code)
+					first_code = o.code;
+			}
+		}
+		return first_code;
+	}
+	line_reader r;
+	line_reader_init(&r, 0, LINE_MAX_DEFAULT);
+	bool any_failed = false;
+	for (;;) {
+		const char *line;
+		size_t len;
+		line_status st = line_read(&r, &line, &len);
+		if (st == LINE_EOF)
+			break;
+		outcome o = {0, "", ""};
+		if (st == LINE_IO) {
+			line_reader_free(&r);
+			die(MU_EXIT_INVALID, "reading stdin: %s", strerror(errno));
+		}
+		if (st == LINE_TOO_LONG) {
+			set_outcome(&o, MU_EXIT_INVALID, "line_too_long", "line longer than 1 MiB, skipped");
+		} else {
+			char *text;
+			jv fields;
+			if (line_input(d, line, len, &text, &fields, &o))
+				d->fn(text, fields, d->ctx, &o);
+			free(text);
+			jv_free(fields);
+		}
+		if (o.code) {
+			report_failure(d, false, r.lineno, &o);
+			any_failed = true;
+		}
+	}
+	line_reader_free(&r);
+	return any_failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
+}
+
+/* ---- option helpers ----------------------------------------------------- */
+
+static bool parse_u64_arg(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static uint64_t u64_opt(const char *name, const char *s)
+{
+	uint64_t v;
+	if (!parse_u64_arg(s, &v))
+		die(MU_EXIT_USAGE, "--%s: not a non-negative integer: %s", name, s);
+	return v;
+}
+
+static long timeout_ms_opt(const char *s)
+{
+	char *end;
+	errno = 0;
+	double secs = strtod(s, &end);
+	if (errno || *end || !(secs > 0) || secs > 600)
+		die(MU_EXIT_USAGE, "--timeout: seconds in (0, 600]: %s", s);
+	return (long)(secs * 1000 + 0.5);
+}
+
+/* A u64 field of a line's JSON object, or the fallback. */
+static bool line_u64(jv fields, const char *key, uint64_t *v, outcome *o)
+{
+	if (jv_get_kind(fields) != JV_KIND_OBJECT || !json_has(fields, key))
+		return true;
+	jv x = json_get(fields, key);
+	bool ok = json_get_u64(x, v);
+	jv_free(x);
+	if (!ok) {
+		char m[96];
+		snprintf(m, sizeof m, "\"%s\" is not a non-negative integer", key);
+		set_outcome(o, MU_EXIT_INVALID, "bad_input", m);
+	}
+	return ok;
+}
+
+static jv with_type(const char *type, const char *input_key, const char *input, jv fields)
+{
+	jv o = jv_object();
+	o = jv_object_set(o, jv_string("type"), jv_string(type));
+	o = jv_object_set(o, jv_string(input_key), jv_string(input));
+	return jv_object_merge(o, fields);
+}
+
+static void bolt11_outcome(outcome *o, bolt11_err e, const char *detail)
+{
+	set_outcome(o, MU_EXIT_INVALID, bolt11_reason(e), detail && *detail ? detail : bolt11_strerror(e));
+}
+
+/* ---- decode ------------------------------------------------------------- */
+
+static const char decode_usage[] =
+	"Usage: mostro-ln decode [OPTIONS] [INVOICE...]\n"
+	"Decode BOLT11 invoices (arguments, or one per stdin line) to JSON records\n"
+	"{\"type\":\"invoice\",\"invoice\":...,<fields>} with the field names of the BOLT11\n"
+	"test vectors. The signature is checked and the payee recovered.\n"
+	"\n"
+	"  -e, --errors          also write {\"type\":\"error\",...} records for bad inputs\n"
+	"      --strict          refuse x, c and 9 fields with leading zero groups\n"
+	"      --spec-features   do not require the payment_secret feature bit (14/15)\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 an argument is not a valid invoice, 123 some stdin\n"
+	"lines failed.\n";
+
+typedef struct decode_ctx {
+	unsigned flags;
+} decode_ctx;
+
+static void decode_one(const char *s, jv fields, void *vctx, outcome *o)
+{
+	(void)fields;
+	decode_ctx *ctx = vctx;
+	bolt11_invoice inv;
+	char detail[200];
+	bolt11_err e = bolt11_decode(&inv, s, strlen(s), ctx->flags, detail, sizeof detail);
+	if (e) {
+		bolt11_outcome(o, e, detail);
+	} else {
+		jv rec = with_type("invoice", "invoice", s, bolt11_to_jv(&inv));
+		rec = jv_object_set(rec, jv_string("expires_at"), json_from_u64(bolt11_expires_at(&inv)));
+		out_record(rec);
+	}
+	bolt11_free(&inv);
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"errors", no_argument, NULL, 'e'},
+		{"strict", no_argument, NULL, 's'},
+		{"spec-features", no_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	decode_ctx ctx = {0};
+	driver d = {false, decode_one, &ctx, "invoice"};
+	int c;
+	while ((c = getopt_long(argc, argv, "eh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': d.errors = true; break;
+		case 's': ctx.flags |= BOLT11_REJECT_NON_MINIMAL; break;
+		case 'F': ctx.flags |= BOLT11_SPEC_FEATURES; break;
+		case 'h': fputs(decode_usage, stdout); return MU_EXIT_OK;
+		default: fputs(decode_usage, stderr); return MU_EXIT_USAGE;
+		}
+	}
+	return run_inputs(&d, argc - optind, argv + optind);
+}
+
+/* ---- lnurl (shared with validate's address probe) ----------------------- */
+
+/* Failure class of an LNURL error: bad input, refused, unreachable, timeout. */
+static int lnurl_exit(lnurl_err e)
+{
+	switch (e) {
+	case LNURL_ERR_TARGET:
+	case LNURL_ERR_URL:
+	case LNURL_ERR_AMOUNT:
+		return MU_EXIT_INVALID;
+	case LNURL_ERR_DNS:
+	case LNURL_ERR_TRANSPORT:
+		return MU_EXIT_UNREACHABLE;
+	case LNURL_ERR_TIMEOUT:
+		return MU_EXIT_TIMEOUT;
+	default:
+		return MU_EXIT_REFUSED;
+	}
+}
+
+static void lnurl_outcome(outcome *o, lnurl_err e, const char *detail)
+{
+	set_outcome(o, lnurl_exit(e), lnurl_reason(e), detail && *detail ? detail : lnurl_strerror(e));
+}
+
+static jv pay_jv(const lnurl_pay *p)
+{
+	jv o = jv_object();
+	o = jv_object_set(o, jv_string("url"), jv_string(p->url));
+	o = jv_object_set(o, jv_string("callback"), jv_string(p->callback));
+	o = jv_object_set(o, jv_string("min_sendable_msat"), json_from_u64(p->min_sendable));
+	o = jv_object_set(o, jv_string("max_sendable_msat"), json_from_u64(p->max_sendable));
+	o = jv_object_set(o, jv_string("comment_allowed"), json_from_u64(p->comment_allowed));
+	o = jv_object_set(o, jv_string("description"), p->description ? jv_string(p->description) : jv_null());
+	o = jv_object_set(o, jv_string("metadata"),
+			  p->metadata ? jv_string_sized(p->metadata, (int)p->metadata_len) : jv_null());
+	return o;
+}
+
+static const char lnurl_usage[] =
+	"Usage: mostro-ln lnurl [OPTIONS] [TARGET...]\n"
+	"Resolve Lightning Addresses (user@domain) or LNURLs (lnurl1...), from the\n"
+	"arguments or one per stdin line ({\"target\":...,\"amount_sat\":N,\"comment\":...}).\n"
+	"Without --amount: fetch the pay document -> {\"type\":\"lnurl_pay\",...}.\n"
+	"With --amount: also request an invoice and check it -> {\"type\":\"lnurl_invoice\",...}.\n"
+	"Only https; private, loopback and link-local hosts are refused (see ENVIRONMENT\n"
+	"in the man page for the test-only override).\n"
+	"\n"
+	"  -a, --amount SAT      request an invoice for SAT satoshis\n"
+	"  -c, --comment TEXT    LUD-12 comment (sent only if the server allows its length)\n"
+	"  -t, --timeout SECS    whole-request timeout per GET (default 4)\n"
+	"  -e, --errors          also write {\"type\":\"error\",...} records for failures\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Exit: 0 ok, 1 refused by the server or by policy, 2 usage, 3 unreachable,\n"
+	"4 bad target, 123 some stdin lines failed, 124 timed out.\n";
+
+typedef struct lnurl_ctx {
+	lnurl_opts opts;
+	bool has_amount;
+	uint64_t amount_sat;
+	const char *comment;
+} lnurl_ctx;
+
+static void lnurl_one(const char *target, jv fields, void *vctx, outcome *o)
+{
+	lnurl_ctx *ctx = vctx;
+	bool has_amount = ctx->has_amount;
+	uint64_t amount = ctx->amount_sat;
+	const char *comment = ctx->comment;
+	if (jv_get_kind(fields) == JV_KIND_OBJECT) {
+		if (json_has(fields, "amount_sat"))
+			has_amount = true;
+		if (!line_u64(fields, "amount_sat", &amount, o))
+			return;
+		const char *c = json_get_str(fields, "comment", NULL);
+		if (c)
+			comment = c;
+	}
+	lnurl_pay pay;
+	char detail[256];
+	lnurl_err e = lnurl_fetch_pay(target, &ctx->opts, &pay, detail, sizeof detail);
+	if (e) {
+		lnurl_outcome(o, e, detail);
+		lnurl_pay_free(&pay);
+		return;
+	}
+	if (!has_amount) {
+		out_record(with_type("lnurl_pay", "target", target, pay_jv(&pay)));
+		lnurl_pay_free(&pay);
+		return;
+	}
+	lnurl_invoice li;
+	e = lnurl_fetch_invoice(&pay, amount, comment, &ctx->opts, &li, detail, sizeof detail);
+	if (e) {
+		lnurl_outcome(o, e, detail);
+	} else {
+		if (li.description_hash == 0)
+			report("warning: %s: invoice description hash is not sha256(metadata) (LUD-06)", target);
+		jv r = jv_object();
+		r = jv_object_set(r, jv_string("amount_msat"), json_from_u64(amount * 1000));
+		r = jv_object_set(r, jv_string("payment_request"), jv_string(li.pr));
+		r = jv_object_set(r, jv_string("callback_url"), jv_string(li.callback_url));
+		r = jv_object_set(r, jv_string("comment_sent"), jv_bool(li.comment_sent));
+		r = jv_object_set(r, jv_string("description_hash_matches"),
+				  li.description_hash < 0 ? jv_null() : jv_bool(li.description_hash == 1));
+		out_record(with_type("lnurl_invoice", "target", target, r));
+	}
+	lnurl_invoice_free(&li);
+	lnurl_pay_free(&pay);
+}
+
+static int cmd_lnurl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"amount", required_argument, NULL, 'a'},
+		{"comment", required_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 't'},
+		{"errors", no_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	lnurl_ctx ctx = {.has_amount = false};
+	lnurl_opts_defaults(&ctx.opts);
+	lnurl_opts_test_override(&ctx.opts);
+	driver d = {false, lnurl_one, &ctx, "target"};
+	int c;
+	while ((c = getopt_long(argc, argv, "a:c:t:eh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': ctx.has_amount = true; ctx.amount_sat = u64_opt("amount", optarg); break;
+		case 'c': ctx.comment = optarg; break;
+		case 't': ctx.opts.timeout_ms = timeout_ms_opt(optarg); break;
+		case 'e': d.errors = true; break;
+		case 'h': fputs(lnurl_usage, stdout); return MU_EXIT_OK;
+		default: fputs(lnurl_usage, stderr); return MU_EXIT_USAGE;
+		}
+	}
+	if (ctx.opts.connect_timeout_ms > ctx.opts.timeout_ms)
+		ctx.opts.connect_timeout_ms = ctx.opts.timeout_ms;
+	return run_inputs(&d, argc - optind, argv + optind);
+}
+
+/* ---- validate ----------------------------------------------------------- */
+
+static const char validate_usage[] =
+	"Usage: mostro-ln validate [OPTIONS] [INVOICE...]\n"
+	"Decode BOLT11 invoices and apply Mostro's payout invoice rules. Inputs are\n"
+	"arguments or stdin lines ({\"invoice\":...,\"amount_sat\":N,\"fee_sat\":N}).\n"
+	"A Lightning Address or LNURL is probed instead (pay document, tag\n"
+	"payRequest), as mostrod does, in buyer mode.\n"
+	"Valid -> {\"type\":\"valid\",...}; otherwise the rule broken, with its reason.\n"
+	"\n"
+	"  -a, --amount SAT        order amount; the invoice must be for amount - fee\n"
+	"  -f, --fee SAT           Mostro fee (default 0)\n"
+	"  -n, --network NET       the node's network: mainnet testnet signet regtest\n"
+	"                          simnet (testnet4 and unknown: not checked)\n"
+	"  -w, --window SECS       invoice_expiration_window (default 3600)\n"
+	"      --max-cltv BLOCKS   max_final_cltv_expiry_delta (default 432)\n"
+	"      --min-amount SAT    min_payment_amount (default 100)\n"
+	"      --payout            payout mode: network, CLTV and expiry only\n"
+	"      --mostrod-compat    accept sub-satoshi amounts as mostrod does\n"
+	"      --now UNIX          the current time (default: the clock)\n"
+	"  -t, --timeout SECS      LNURL probe timeout (default 4)\n"
+	"  -e, --errors            also write {\"type\":\"error\",...} records\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Exit: 0 valid, 1 a rule refused it (or the LNURL probe failed), 2 usage,\n"
+	"3 LNURL host unreachable, 4 not an invoice, 123 some stdin lines failed,\n"
+	"124 LNURL probe timed out.\n";
+
+typedef struct validate_ctx {
+	invoice_rules rules;
+	invoice_mode mode;
+	invoice_expect expect;
+	uint64_t now;
+	lnurl_opts lnopts;
+} validate_ctx;
+
+static void validate_lnurl(const char *target, validate_ctx *ctx, outcome *o)
+{
+	lnurl_pay pay;
+	char detail[256];
+	lnurl_err e = lnurl_fetch_pay(target, &ctx->lnopts, &pay, detail, sizeof detail);
+	if (e) {
+		lnurl_outcome(o, e, detail);
+	} else {
+		jv r = jv_object();
+		r = jv_object_set(r, jv_string("kind"), jv_string("lnurl"));
+		r = jv_object_set(r, jv_string("url"), jv_string(pay.url));
+		r = jv_object_set(r, jv_string("min_sendable_msat"), json_from_u64(pay.min_sendable));
+		r = jv_object_set(r, jv_string("max_sendable_msat"), json_from_u64(pay.max_sendable));
+		out_record(with_type("valid", "invoice", target, r));
+	}
+	lnurl_pay_free(&pay);
+}
+
+static void validate_one(const char *s, jv fields, void *vctx, outcome *o)
+{
+	validate_ctx *ctx = vctx;
+	invoice_expect ex = ctx->expect;
+	if (jv_get_kind(fields) == JV_KIND_OBJECT) {
+		if (json_has(fields, "amount_sat"))
+			ex.has_amount = true;
+		if (!line_u64(fields, "amount_sat", &ex.amount_sat, o) ||
+		    !line_u64(fields, "fee_sat", &ex.fee_sat, o))
+			return;
+	}
+	if (ctx->mode == INVOICE_MODE_BUYER && lnurl_is_target(s)) {
+		validate_lnurl(s, ctx, o);
+		return;
+	}
+	bolt11_invoice inv;
+	char detail[200];
+	bolt11_err e = bolt11_decode(&inv, s, strlen(s), 0, detail, sizeof detail);
+	if (e) {
+		bolt11_outcome(o, e, detail);
+		bolt11_free(&inv);
+		return;
+	}
+	invoice_rule r = invoice_check(&ctx->rules, ctx->mode, &inv, &ex, ctx->now);
+	if (r) {
+		set_outcome(o, MU_EXIT_REFUSED, invoice_rule_reason(r), invoice_rule_strerror(r));
+	} else {
+		jv v = jv_object();
+		v = jv_object_set(v, jv_string("kind"), jv_string("bolt11"));
+		v = jv_object_set(v, jv_string("mode"), jv_string(ctx->mode == INVOICE_MODE_BUYER ? "buyer" : "payout"));
+		v = jv_object_set(v, jv_string("network"), jv_string(bolt11_network_name(inv.network)));
+		v = jv_object_set(v, jv_string("amount_msat"), inv.has_amount ? json_from_u64(inv.amount_msat) : jv_null());
+		char h[65];
+		for (int i = 0; i < 32; i++)
+			snprintf(h + 2 * i, 3, "%02x", inv.payment_hash[i]);
+		v = jv_object_set(v, jv_string("payment_hash"), jv_string(h));
+		v = jv_object_set(v, jv_string("expires_at"), json_from_u64(bolt11_expires_at(&inv)));
+		v = jv_object_set(v, jv_string("min_final_cltv_expiry"), json_from_u64(inv.min_final_cltv_expiry));
+		out_record(with_type("valid", "invoice", s, v));
+	}
+	bolt11_free(&inv);
+}
+
+static bolt11_network network_opt(const char *s)
+{
+	bolt11_network n = bolt11_network_from_name(s);
+	if (n == BOLT11_NET_UNKNOWN && strcmp(s, "testnet4") != 0 && strcmp(s, "unknown") != 0)
+		die(MU_EXIT_USAGE, "--network: one of mainnet testnet signet regtest simnet testnet4 unknown: %s", s);
+	return n;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+	enum { O_MAX_CLTV = 256, O_MIN_AMOUNT, O_PAYOUT, O_COMPAT, O_NOW };
+	static const struct option opts[] = {
+		{"amount", required_argument, NULL, 'a'},
+		{"fee", required_argument, NULL, 'f'},
+		{"network", required_argument, NULL, 'n'},
+		{"window", required_argument, NULL, 'w'},
+		{"max-cltv", required_argument, NULL, O_MAX_CLTV},
+		{"min-amount", required_argument, NULL, O_MIN_AMOUNT},
+		{"payout", no_argument, NULL, O_PAYOUT},
+		{"mostrod-compat", no_argument, NULL, O_COMPAT},
+		{"now", required_argument, NULL, O_NOW},
+		{"timeout", required_argument, NULL, 't'},
+		{"errors", no_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	validate_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	invoice_rules_defaults(&ctx.rules);
+	lnurl_opts_defaults(&ctx.lnopts);
+	lnurl_opts_test_override(&ctx.lnopts);
+	ctx.mode = INVOICE_MODE_BUYER;
+	ctx.now = (uint64_t)time(NULL);
+	driver d = {false, validate_one, &ctx, "invoice"};
+	int c;
+	while ((c = getopt_long(argc, argv, "a:f:n:w:t:eh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': ctx.expect.has_amount = true; ctx.expect.amount_sat = u64_opt("amount", optarg); break;
+		case 'f': ctx.expect.fee_sat = u64_opt("fee", optarg); break;
+		case 'n': ctx.rules.node_network = network_opt(optarg); break;
+		case 'w': ctx.rules.invoice_expiration_window = u64_opt("window", optarg); break;
+		case O_MAX_CLTV: ctx.rules.max_final_cltv_expiry_delta = u64_opt("max-cltv", optarg); break;
+		case O_MIN_AMOUNT: ctx.rules.min_payment_amount = u64_opt("min-amount", optarg); break;
+		case O_PAYOUT: ctx.mode = INVOICE_MODE_PAYOUT; break;
+		case O_COMPAT: ctx.rules.mostrod_compat = true; break;
+		case O_NOW: ctx.now = u64_opt("now", optarg); break;
+		case 't': ctx.lnopts.timeout_ms = timeout_ms_opt(optarg); break;
+		case 'e': d.errors = true; break;
+		case 'h': fputs(validate_usage, stdout); return MU_EXIT_OK;
+		default: fputs(validate_usage, stderr); return MU_EXIT_USAGE;
+		}
+	}
+	if (ctx.lnopts.connect_timeout_ms > ctx.lnopts.timeout_ms)
+		ctx.lnopts.connect_timeout_ms = ctx.lnopts.timeout_ms;
+	return run_inputs(&d, argc - optind, argv + optind);
+}
+
+/* ---- dispatcher ---------------------------------------------------------- */
+
+typedef struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} subcommand;
+
+static const subcommand commands[] = {
+	{"decode", cmd_decode, "decode BOLT11 invoices to JSON"},
+	{"validate", cmd_validate, "apply Mostro's payout invoice rules"},
+	{"lnurl", cmd_lnurl, "resolve a Lightning Address / LNURL (pay document, invoice)"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mostro-ln COMMAND [OPTIONS] [ARGS...]\n"
+	      "The Lightning side of mostroutils.\n\nCommands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nmostro-ln COMMAND --help describes each command; man mostro-ln has it all.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	mu_progname = "mostro-ln";
+	if (argc < 2) {
+		usage(stderr);
+		return MU_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return MU_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	report("unknown command: %s", argv[1]);
+	usage(stderr);
+	return MU_EXIT_USAGE;
+}
