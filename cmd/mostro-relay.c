@@ -1,7 +1,9 @@
 /* mostro-relay — the network tool: publish events (pub), read stored events
- * (req), follow a subscription (sub), fetch a relay's NIP-11 document (info).
- * Options per subcommand are parsed here; the work is in lib/relay_*.c. */
+ * (req), follow a subscription (sub), fetch a relay's NIP-11 document (info),
+ * run the embedded relay (serve). Options per subcommand are parsed here; the
+ * work is in lib/relay_*.c. */
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,10 @@
 #include "filter.h"
 #include "keys.h"
 #include "lineio.h"
+#include "relay_config.h"
 #include "relay_info_client.h"
 #include "relay_pub.h"
+#include "relay_server.h"
 #include "relay_sub.h"
 #include "relay_url.h"
 #include "secret.h"
@@ -28,6 +32,7 @@ static const char usage_text[] =
 	"       mostro-relay req  [options] [RELAY...] --filter JSON | < filters\n"
 	"       mostro-relay sub  [options] [RELAY...] --filter JSON | < filters\n"
 	"       mostro-relay info [options] RELAY...\n"
+	"       mostro-relay serve [options]\n"
 	"\n"
 	"Relays: arguments and $RELAYS (comma-separated), normalised (bare host -> wss://,\n"
 	"localhost -> ws://) and deduplicated. With no relay, pub/req/sub print the\n"
@@ -49,7 +54,29 @@ static const char usage_text[] =
 	"       --all              req: page back with until past relays' result caps\n"
 	"       --lookback DUR     resume look-back (default 2d for kinds 1059/14, else 10m)\n"
 	"       --state FILE       keep the cursor (newest created_at) across restarts\n"
-	"Durations: seconds, or a number with s, m, h or d (1.5, 500ms, 2d).\n";
+	"Durations: seconds, or a number with s, m, h or d (1.5, 500ms, 2d).\n"
+	"\n"
+	"serve: an embedded Nostr relay (NIP-01, 11, 40, 42, 45) backed by SQLite\n"
+	"  --listen ADDR            HOST:PORT, [IPv6]:PORT or PORT (default 127.0.0.1:7000;\n"
+	"                           port 0 picks a free port)\n"
+	"  --allow-remote           allow a non-loopback listen address\n"
+	"  --db FILE                SQLite database (default :memory:, nothing kept)\n"
+	"  --sync-full              fsync every commit (survive power loss, slower)\n"
+	"  --url URL                public URL clients use, for NIP-42 relay tags\n"
+	"                           (default ws://HOST:PORT)\n"
+	"  --name NAME              NIP-11 name (default mostro-relay)\n"
+	"  --max-event-size N       bytes of an event's JSON (default 65536)\n"
+	"  --max-event-tags N       tags per event (default 2000)\n"
+	"  --max-subscriptions N    open subscriptions per connection (default 20)\n"
+	"  --max-filters N          filters per REQ (default 10)\n"
+	"  --max-limit N            cap of each filter's limit (default 5000)\n"
+	"  --max-subid-length N     characters of a subscription id (default 64)\n"
+	"  --auth-read-kinds LIST   kinds served only to a NIP-42 authenticated recipient\n"
+	"                           (p tag), e.g. 1059,14 (default: none)\n"
+	"  --auth-window SECONDS    AUTH event created_at tolerance (default 600)\n"
+	"  --purge-interval SECONDS delete expired events this often (default 60)\n"
+	"  --verify-threads N       extra threads verifying signatures (default: CPUs-1, max 3)\n"
+	"  -q, --quiet              no status lines on stderr\n";
 
 static void usage(FILE *f)
 {
@@ -359,6 +386,154 @@ static int cmd_info(int argc, char **argv)
 	return rc;
 }
 
+/* ----------------------------------------------------------------- serve */
+
+static relay_server *serving;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (serving)
+		relay_server_stop(serving);
+}
+
+static unsigned long number_opt(const char *name, const char *s, unsigned long min, unsigned long max)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		die(MU_EXIT_INVALID, "--%s: not a number: %s", name, s);
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v < min || v > max)
+		die(MU_EXIT_INVALID, "--%s: %s is not in %lu..%lu", name, s, min, max);
+	return v;
+}
+
+enum serve_opt {
+	O_LISTEN = 256, O_ALLOW_REMOTE, O_DB, O_SYNC_FULL, O_URL, O_NAME, O_MAX_EVENT_SIZE,
+	O_MAX_EVENT_TAGS, O_MAX_SUBS, O_MAX_FILTERS, O_MAX_LIMIT, O_MAX_SUBID, O_AUTH_KINDS,
+	O_AUTH_WINDOW, O_PURGE, O_THREADS,
+};
+
+static void parse_serve_opts(relay_config *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, O_LISTEN},
+		{"allow-remote", no_argument, NULL, O_ALLOW_REMOTE},
+		{"db", required_argument, NULL, O_DB},
+		{"sync-full", no_argument, NULL, O_SYNC_FULL},
+		{"url", required_argument, NULL, O_URL},
+		{"name", required_argument, NULL, O_NAME},
+		{"max-event-size", required_argument, NULL, O_MAX_EVENT_SIZE},
+		{"max-event-tags", required_argument, NULL, O_MAX_EVENT_TAGS},
+		{"max-subscriptions", required_argument, NULL, O_MAX_SUBS},
+		{"max-filters", required_argument, NULL, O_MAX_FILTERS},
+		{"max-limit", required_argument, NULL, O_MAX_LIMIT},
+		{"max-subid-length", required_argument, NULL, O_MAX_SUBID},
+		{"auth-read-kinds", required_argument, NULL, O_AUTH_KINDS},
+		{"auth-window", required_argument, NULL, O_AUTH_WINDOW},
+		{"purge-interval", required_argument, NULL, O_PURGE},
+		{"verify-threads", required_argument, NULL, O_THREADS},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int o;
+	listen_err le;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (o) {
+		case O_LISTEN:
+			if ((le = relay_config_set_listen(c, optarg)) != LISTEN_OK)
+				die(MU_EXIT_INVALID, "--listen %s: %s", optarg, listen_strerror(le));
+			break;
+		case O_ALLOW_REMOTE: c->allow_remote = true; break;
+		case O_DB:
+			if (!*optarg)
+				die(MU_EXIT_INVALID, "--db: empty file name");
+			c->db_path = optarg;
+			break;
+		case O_SYNC_FULL: c->sync_full = true; break;
+		case O_URL:
+			if (strlen(optarg) >= sizeof c->url || !strstr(optarg, "://"))
+				die(MU_EXIT_INVALID, "--url %s: not a ws:// or wss:// URL", optarg);
+			snprintf(c->url, sizeof c->url, "%s", optarg);
+			break;
+		case O_NAME:
+			if (strlen(optarg) >= sizeof c->name)
+				die(MU_EXIT_INVALID, "--name: longer than %zu bytes", sizeof c->name - 1);
+			snprintf(c->name, sizeof c->name, "%s", optarg);
+			break;
+		case O_MAX_EVENT_SIZE: c->max_event_size = number_opt("max-event-size", optarg, 512, 16ul << 20); break;
+		case O_MAX_EVENT_TAGS: c->max_event_tags = (unsigned)number_opt("max-event-tags", optarg, 1, 1000000); break;
+		case O_MAX_SUBS: c->max_subscriptions = (unsigned)number_opt("max-subscriptions", optarg, 1, 100000); break;
+		case O_MAX_FILTERS: c->max_filters = (unsigned)number_opt("max-filters", optarg, 1, 1000); break;
+		case O_MAX_LIMIT: c->max_limit = (unsigned)number_opt("max-limit", optarg, 1, 1000000); break;
+		case O_MAX_SUBID: c->max_subid_length = (unsigned)number_opt("max-subid-length", optarg, 1, 1024); break;
+		case O_AUTH_KINDS:
+			if (!relay_config_set_auth_kinds(c, optarg))
+				die(MU_EXIT_INVALID, "--auth-read-kinds %s: expected kinds 0..65535 separated by commas", optarg);
+			break;
+		case O_AUTH_WINDOW: c->auth_window = (unsigned)number_opt("auth-window", optarg, 1, 86400); break;
+		case O_PURGE: c->purge_interval = (unsigned)number_opt("purge-interval", optarg, 1, 86400); break;
+		case O_THREADS: c->verify_threads = (unsigned)number_opt("verify-threads", optarg, 0, 64); break;
+		case 'q': c->quiet = true; break;
+		case 'h': usage(stdout); exit(MU_EXIT_OK);
+		default: usage(stderr); exit(MU_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		die(MU_EXIT_USAGE, "serve: unexpected argument: %s", argv[optind]);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int exit_code_for(relay_err e)
+{
+	switch (e) {
+	case RELAY_OK: return MU_EXIT_OK;
+	case RELAY_ERR_REMOTE: return MU_EXIT_REFUSED;
+	case RELAY_ERR_DB: return MU_EXIT_CONFIG;
+	case RELAY_ERR_LISTEN: return MU_EXIT_CONFIG;
+	}
+	return MU_EXIT_CONFIG;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	relay_config c;
+	relay_config_defaults(&c);
+	parse_serve_opts(&c, argc, argv);
+	char err[512] = "";
+	relay_server *s;
+	relay_err e = relay_server_new(&s, &c, err, sizeof err);
+	if (e != RELAY_OK)
+		die(exit_code_for(e), "serve: %s", err);
+	catch_stop_signals();
+	serving = s;
+	if (!c.quiet)
+		report("listening on %s (database %s)", relay_server_url(s), c.db_path);
+	int rc = relay_server_run(s);
+	serving = NULL;
+	relay_stats st;
+	relay_server_stats(s, &st);
+	relay_server_free(s);
+	if (!c.quiet)
+		report("stopped: %llu events stored, %llu duplicate, %llu ephemeral, %llu refused; %llu connections",
+		       (unsigned long long)st.events_stored, (unsigned long long)st.events_duplicate,
+		       (unsigned long long)st.events_ephemeral, (unsigned long long)st.events_refused,
+		       (unsigned long long)st.connections);
+	return rc == 0 ? MU_EXIT_OK : MU_EXIT_CONFIG;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -367,13 +542,14 @@ static const struct {
 	{"req", cmd_req},
 	{"sub", cmd_sub},
 	{"info", cmd_info},
+	{"serve", cmd_serve},
 };
 
 int main(int argc, char **argv)
 {
 	mu_progname = "mostro-relay";
 	if (argc < 2)
-		die(MU_EXIT_USAGE, "which subcommand? (pub, req, sub, info; --help)");
+		die(MU_EXIT_USAGE, "which subcommand? (pub, req, sub, info, serve; --help)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return MU_EXIT_OK;

@@ -1,0 +1,931 @@
+#include "relay_server.h"
+
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hex.h"
+#include "keys.h"
+#include "lineio.h"
+#include "relay_nip42.h"
+#include "relay_nip11.h"
+#include "relay_ingest.h"
+#include "relay_store.h"
+#include "relaymsg.h"
+#include "workpool.h"
+
+#define OUTQ_MAX_BYTES   (64u << 20)   /* a reader this far behind is dropped */
+#define WRITES_PER_TURN  512           /* frames per writeable callback */
+#define DRAIN_MS         1000          /* answers flushed for this long at stop */
+
+/* ------------------------------------------------------------ structures */
+
+typedef struct oframe {
+	struct oframe *next;
+	size_t         len;               /* payload bytes after LWS_PRE */
+	char          *p;                 /* LWS_PRE + len bytes, owned */
+} oframe;
+
+typedef struct sub {
+	char         *id;
+	size_t        id_len;
+	nostr_filter *filters;
+	size_t        n;
+} sub;
+
+typedef struct conn {
+	struct conn  *prev, *next;        /* the server's list of live connections */
+	struct lws   *wsi;                /* NULL once closed */
+	relay_server *srv;
+	unsigned      refs;               /* list + batch items holding it */
+	buf           rx;                 /* message being reassembled */
+	bool          rx_overflow;
+	oframe       *head, *tail;
+	size_t        queued;             /* bytes in the out queue */
+	bool          kill;
+	sub          *subs;
+	size_t        n_subs;
+	char          challenge[RELAY_CHALLENGE_LEN + 1];
+	uint8_t     (*authed)[32];
+	size_t        n_authed;
+} conn;
+
+/* per-session data lws keeps for us */
+typedef struct pss {
+	conn       *c;
+	const buf  *http_body;            /* NIP-11 or plain text, for HTTP */
+	const char *http_type;
+} pss;
+
+typedef struct batch_item {
+	conn         *c;
+	char         *frame;
+	size_t        len;
+	ingest_result res;
+	store_put     put;
+} batch_item;
+
+struct relay_server {
+	relay_config          cfg;
+	struct lws_context   *ctx;
+	relay_store          *store;
+	workpool             *pool;
+	conn                 *conns;
+	char                  url[300];
+	int                   port;
+	volatile sig_atomic_t stop;
+	bool                  draining;
+	batch_item           *batch;
+	size_t                n_batch, cap_batch;
+	uint64_t              batch_now;
+	buf                   info;               /* NIP-11 document */
+	buf                   plain;              /* answer to a plain HTTP GET */
+	lws_sorted_usec_list_t sul_purge, sul_tick;
+	relay_stats           st;
+};
+
+const char *relay_strerror(relay_err e)
+{
+	switch (e) {
+	case RELAY_OK: return "ok";
+	case RELAY_ERR_REMOTE: return "refusing a non-loopback address without --allow-remote";
+	case RELAY_ERR_DB: return "cannot open the database";
+	case RELAY_ERR_LISTEN: return "cannot listen on the address";
+	}
+	return "unknown error";
+}
+
+static uint64_t now_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static void status(relay_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status(relay_server *s, const char *fmt, ...)
+{
+	if (s->cfg.quiet)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	report("%s", msg);
+}
+
+/* ----------------------------------------------------------- out queue */
+
+/* Frames are built in a buf that starts with LWS_PRE bytes of headroom. */
+static void frame_begin(buf *b)
+{
+	buf_reset(b);
+	buf_reserve(b, LWS_PRE + 256);
+	memset(b->p, 0, LWS_PRE);
+	b->len = LWS_PRE;
+}
+
+static void conn_want_write(conn *c)
+{
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+}
+
+/* Queues the frame built in b (consumed: b is left empty). */
+static void conn_send(conn *c, buf *b)
+{
+	if (!c->wsi || c->kill) {
+		buf_free(b);
+		return;
+	}
+	oframe *f = mu_xmalloc(sizeof *f);
+	f->len = b->len - LWS_PRE;
+	f->p = buf_steal(b);
+	f->next = NULL;
+	if (c->tail)
+		c->tail->next = f;
+	else
+		c->head = f;
+	c->tail = f;
+	c->queued += f->len;
+	if (c->queued > OUTQ_MAX_BYTES && !c->kill) {
+		status(c->srv, "dropping a connection that does not read (%zu bytes queued)", c->queued);
+		c->kill = true;
+	}
+	conn_want_write(c);
+}
+
+static void send_notice(conn *c, const char *msg)
+{
+	buf b = BUF_INIT;
+	frame_begin(&b);
+	rmsg_write_notice(&b, msg);
+	conn_send(c, &b);
+}
+
+static void send_closed(conn *c, const char *subid, size_t n, const char *msg)
+{
+	buf b = BUF_INIT;
+	frame_begin(&b);
+	rmsg_write_closed(&b, subid, n, msg);
+	conn_send(c, &b);
+}
+
+static void send_ok(conn *c, const uint8_t id[32], bool accepted, const char *msg)
+{
+	buf b = BUF_INIT;
+	frame_begin(&b);
+	rmsg_write_ok(&b, id, accepted, msg);
+	conn_send(c, &b);
+}
+
+static void free_frames(conn *c)
+{
+	for (oframe *f = c->head, *n; f; f = n) {
+		n = f->next;
+		free(f->p);
+		free(f);
+	}
+	c->head = c->tail = NULL;
+	c->queued = 0;
+}
+
+/* Writes queued frames while the socket takes them. -1 closes the connection. */
+static int conn_write_some(conn *c)
+{
+	if (c->kill)
+		return -1;
+	int budget = WRITES_PER_TURN;
+	while (c->head && budget-- > 0) {
+		if (lws_send_pipe_choked(c->wsi))
+			break;
+		oframe *f = c->head;
+		int m = lws_write(c->wsi, (unsigned char *)f->p + LWS_PRE, f->len, LWS_WRITE_TEXT);
+		if (m < (int)f->len)
+			return -1;
+		c->head = f->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued -= f->len;
+		free(f->p);
+		free(f);
+	}
+	if (c->head)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* --------------------------------------------------------- connections */
+
+static void sub_free(sub *s)
+{
+	free(s->id);
+	filters_free(s->filters, s->n);
+	memset(s, 0, sizeof *s);
+}
+
+static void conn_unref(conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	free_frames(c);
+	buf_free(&c->rx);
+	for (size_t i = 0; i < c->n_subs; i++)
+		sub_free(&c->subs[i]);
+	free(c->subs);
+	free(c->authed);
+	free(c);
+}
+
+static conn *conn_open(relay_server *s, struct lws *wsi)
+{
+	conn *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->wsi = wsi;
+	c->srv = s;
+	c->refs = 1;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->st.connections++;
+	nip42_challenge(c->challenge);
+	buf b = BUF_INIT;
+	frame_begin(&b);
+	rmsg_write_challenge(&b, c->challenge);
+	conn_send(c, &b);
+	return c;
+}
+
+static void conn_close(relay_server *s, conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->wsi = NULL;
+	free_frames(c);
+	conn_unref(c);
+}
+
+static bool conn_authed_as(const conn *c, const uint8_t pk[32])
+{
+	for (size_t i = 0; i < c->n_authed; i++)
+		if (memcmp(c->authed[i], pk, 32) == 0)
+			return true;
+	return false;
+}
+
+static store_reader reader_for(const relay_server *s, const conn *c)
+{
+	return (store_reader){
+		.restricted = s->cfg.auth_read_kinds,
+		.n_restricted = s->cfg.n_auth_read_kinds,
+		.authed = (const uint8_t (*)[32])c->authed,
+		.n_authed = c->n_authed,
+	};
+}
+
+/* May this connection read ev? Restricted kinds only when authenticated as
+ * a pubkey in one of the event's p tags. */
+static bool conn_may_read(const relay_server *s, const conn *c, const nostr_event *ev)
+{
+	if (!relay_config_kind_restricted(&s->cfg, ev->kind))
+		return true;
+	if (c->n_authed == 0)
+		return false;
+	bool ok = false;
+	int n = jv_array_length(jv_copy(ev->tags));
+	for (int i = 0; i < n && !ok; i++) {
+		jv t = jv_array_get(jv_copy(ev->tags), i);
+		if (jv_array_length(jv_copy(t)) >= 2) {
+			jv name = jv_array_get(jv_copy(t), 0);
+			jv val = jv_array_get(jv_copy(t), 1);
+			uint8_t pk[32];
+			size_t vl = (size_t)jv_string_length_bytes(jv_copy(val));
+			if (strcmp(jv_string_value(name), "p") == 0 &&
+			    hex_decode(pk, 32, jv_string_value(val), vl, true))
+				ok = conn_authed_as(c, pk);
+			jv_free(name);
+			jv_free(val);
+		}
+		jv_free(t);
+	}
+	return ok;
+}
+
+/* ------------------------------------------------------------ delivery */
+
+static void deliver(relay_server *s, const relay_event *re)
+{
+	buf b = BUF_INIT;
+	for (conn *c = s->conns; c; c = c->next) {
+		if (!c->n_subs || c->kill || !conn_may_read(s, c, &re->ev))
+			continue;
+		for (size_t i = 0; i < c->n_subs; i++) {
+			sub *sb = &c->subs[i];
+			if (!filters_match(sb->filters, sb->n, &re->ev))
+				continue;
+			frame_begin(&b);
+			rmsg_write_sub_event_json(&b, sb->id, sb->id_len, re->json, re->json_len);
+			conn_send(c, &b);
+			s->st.delivered++;
+		}
+	}
+	buf_free(&b);
+}
+
+/* --------------------------------------------------------------- batch */
+
+static void prepare_one(void *ctx, size_t i)
+{
+	relay_server *s = ctx;
+	batch_item *it = &s->batch[i];
+	relay_ingest_frame(&s->cfg, it->frame, it->len, s->batch_now, &it->res);
+	free(it->frame);
+	it->frame = NULL;
+}
+
+static void batch_push(relay_server *s, conn *c, buf *frame)
+{
+	if (s->n_batch == s->cap_batch) {
+		s->cap_batch = s->cap_batch ? s->cap_batch * 2 : 256;
+		s->batch = mu_xrealloc(s->batch, s->cap_batch * sizeof *s->batch);
+	}
+	batch_item *it = &s->batch[s->n_batch++];
+	memset(it, 0, sizeof *it);
+	it->c = c;
+	c->refs++;
+	it->len = frame->len;
+	it->frame = buf_steal(frame);
+}
+
+/* Stores the batch's valid events in one transaction. On any database error
+ * the whole transaction is rolled back and every stored item fails. */
+static void batch_store(relay_server *s)
+{
+	bool tx = false, failed = false;
+	for (size_t i = 0; i < s->n_batch && !failed; i++) {
+		batch_item *it = &s->batch[i];
+		if (it->res.status != INGEST_STORE)
+			continue;
+		if (!tx && !(tx = relay_store_begin(s->store))) {
+			failed = true;
+			break;
+		}
+		it->put = relay_store_put(s->store, &it->res.re, NULL);
+		failed = it->put == STORE_PUT_ERROR;
+	}
+	if (tx && !failed && !relay_store_commit(s->store))
+		failed = true;
+	if (failed) {
+		status(s, "database error: %s", relay_store_errmsg(s->store));
+		relay_store_rollback(s->store);
+		for (size_t i = 0; i < s->n_batch; i++)
+			if (s->batch[i].res.status == INGEST_STORE)
+				s->batch[i].put = STORE_PUT_ERROR;
+	}
+	if (tx)
+		s->st.batches++;
+}
+
+static void batch_answer(relay_server *s, batch_item *it)
+{
+	conn *c = it->c;
+	ingest_result *r = &it->res;
+	switch (r->status) {
+	case INGEST_NOTICE:
+		send_notice(c, r->message);
+		break;
+	case INGEST_REFUSED:
+		s->st.events_refused++;
+		send_ok(c, r->id, false, r->message);
+		break;
+	case INGEST_EPHEMERAL:
+		s->st.events_ephemeral++;
+		send_ok(c, r->id, true, "");
+		deliver(s, &r->re);
+		break;
+	case INGEST_STORE:
+		switch (it->put) {
+		case STORE_PUT_ADDED:
+			s->st.events_stored++;
+			send_ok(c, r->id, true, "");
+			deliver(s, &r->re);
+			break;
+		case STORE_PUT_DUPLICATE:
+			s->st.events_duplicate++;
+			send_ok(c, r->id, true, RMSG_DUPLICATE " already have this event");
+			break;
+		case STORE_PUT_SUPERSEDED:
+			s->st.events_refused++;
+			send_ok(c, r->id, false, RMSG_DUPLICATE " a newer version of this replaceable event is stored");
+			break;
+		case STORE_PUT_ERROR:
+			s->st.events_refused++;
+			send_ok(c, r->id, false, RMSG_ERROR " the database failed to store the event");
+			break;
+		}
+		break;
+	}
+}
+
+/* Prepares (in parallel), stores (one transaction), then answers and
+ * delivers, in arrival order. */
+static void batch_flush(relay_server *s)
+{
+	if (!s->n_batch)
+		return;
+	s->batch_now = now_s();
+	workpool_run(s->pool, s->n_batch, 4, prepare_one, s);
+	batch_store(s);
+	for (size_t i = 0; i < s->n_batch; i++) {
+		batch_item *it = &s->batch[i];
+		batch_answer(s, it);
+		ingest_result_free(&it->res);
+		conn_unref(it->c);
+	}
+	s->n_batch = 0;
+}
+
+/* ------------------------------------------------------ client frames */
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return k;
+}
+
+static sub *find_sub(conn *c, const char *id, size_t n)
+{
+	for (size_t i = 0; i < c->n_subs; i++)
+		if (c->subs[i].id_len == n && memcmp(c->subs[i].id, id, n) == 0)
+			return &c->subs[i];
+	return NULL;
+}
+
+static void remove_sub(conn *c, const char *id, size_t n)
+{
+	sub *sb = find_sub(c, id, n);
+	if (!sb)
+		return;
+	sub_free(sb);
+	*sb = c->subs[--c->n_subs];
+}
+
+/* Common checks of REQ and COUNT. False when a CLOSED was sent. */
+static bool check_filters(relay_server *s, conn *c, rmsg *m)
+{
+	const relay_config *cfg = &s->cfg;
+	size_t chars = utf8_chars(m->subid, m->subid_len);
+	if (chars > cfg->max_subid_length) {
+		buf b = BUF_INIT;
+		frame_begin(&b);
+		rmsg_write_closedf(&b, m->subid, m->subid_len, RMSG_INVALID " subscription id too long (%zu > %u characters)",
+				   chars, cfg->max_subid_length);
+		conn_send(c, &b);
+		return false;
+	}
+	if (m->n_filters > cfg->max_filters) {
+		buf b = BUF_INIT;
+		frame_begin(&b);
+		rmsg_write_closedf(&b, m->subid, m->subid_len, RMSG_INVALID " too many filters (%zu > %u)",
+				   m->n_filters, cfg->max_filters);
+		conn_send(c, &b);
+		return false;
+	}
+	if (c->n_authed == 0) {
+		for (size_t i = 0; i < m->n_filters; i++)
+			for (size_t k = 0; k < cfg->n_auth_read_kinds; k++)
+				if (filter_has_kind(&m->filters[i], cfg->auth_read_kinds[k])) {
+					buf b = BUF_INIT;
+					frame_begin(&b);
+					rmsg_write_closedf(&b, m->subid, m->subid_len, RMSG_AUTH_REQUIRED
+							   " kind %u is served only to its authenticated recipients (NIP-42)",
+							   cfg->auth_read_kinds[k]);
+					conn_send(c, &b);
+					return false;
+				}
+	}
+	return true;
+}
+
+typedef struct req_ctx {
+	conn       *c;
+	const rmsg *m;
+	buf         b;
+} req_ctx;
+
+static bool req_row(void *ctx, const char *json, size_t len)
+{
+	req_ctx *r = ctx;
+	frame_begin(&r->b);
+	rmsg_write_sub_event_json(&r->b, r->m->subid, r->m->subid_len, json, len);
+	conn_send(r->c, &r->b);
+	return !r->c->kill;
+}
+
+static void handle_req(relay_server *s, conn *c, rmsg *m)
+{
+	if (!check_filters(s, c, m)) {
+		remove_sub(c, m->subid, m->subid_len);
+		return;
+	}
+	sub *old = find_sub(c, m->subid, m->subid_len);
+	if (!old && c->n_subs >= s->cfg.max_subscriptions) {
+		buf b = BUF_INIT;
+		frame_begin(&b);
+		rmsg_write_closedf(&b, m->subid, m->subid_len, RMSG_RATE_LIMITED " too many open subscriptions (max %u)",
+				   s->cfg.max_subscriptions);
+		conn_send(c, &b);
+		return;
+	}
+	s->st.reqs++;
+	store_reader rd = reader_for(s, c);
+	req_ctx r = {.c = c, .m = m};
+	if (!relay_store_query(s->store, m->filters, m->n_filters, now_s(), s->cfg.max_limit, &rd, req_row, &r)) {
+		buf_free(&r.b);
+		status(s, "query failed: %s", relay_store_errmsg(s->store));
+		send_closed(c, m->subid, m->subid_len, RMSG_ERROR " the database query failed");
+		remove_sub(c, m->subid, m->subid_len);
+		return;
+	}
+	frame_begin(&r.b);
+	rmsg_write_eose(&r.b, m->subid, m->subid_len);
+	conn_send(c, &r.b);
+	/* register (or replace) the live subscription; it takes the filters */
+	if (old) {
+		sub_free(old);
+	} else {
+		c->subs = mu_xrealloc(c->subs, (c->n_subs + 1) * sizeof *c->subs);
+		old = &c->subs[c->n_subs++];
+	}
+	old->id = m->subid;
+	old->id_len = m->subid_len;
+	old->filters = m->filters;
+	old->n = m->n_filters;
+	m->subid = NULL;
+	m->filters = NULL;
+	m->n_filters = 0;
+}
+
+static void handle_count(relay_server *s, conn *c, rmsg *m)
+{
+	if (!check_filters(s, c, m))
+		return;
+	store_reader rd = reader_for(s, c);
+	uint64_t n;
+	if (!relay_store_count(s->store, m->filters, m->n_filters, now_s(), &rd, &n)) {
+		send_closed(c, m->subid, m->subid_len, RMSG_ERROR " the database query failed");
+		return;
+	}
+	buf b = BUF_INIT;
+	frame_begin(&b);
+	rmsg_write_count(&b, m->subid, m->subid_len, n);
+	conn_send(c, &b);
+}
+
+static void handle_auth(relay_server *s, conn *c, rmsg *m)
+{
+	nip42_err e = nip42_check(&m->event, c->challenge, s->url, now_s(), s->cfg.auth_window);
+	if (e != NIP42_OK) {
+		char msg[200];
+		snprintf(msg, sizeof msg, RMSG_INVALID " %s", nip42_strerror(e));
+		send_ok(c, m->event.id, false, msg);
+		return;
+	}
+	if (!conn_authed_as(c, m->event.pubkey)) {
+		c->authed = mu_xrealloc(c->authed, (c->n_authed + 1) * sizeof *c->authed);
+		memcpy(c->authed[c->n_authed++], m->event.pubkey, 32);
+	}
+	send_ok(c, m->event.id, true, "");
+}
+
+/* Answers a frame that failed to parse as precisely as it can. */
+static void answer_parse_error(conn *c, const rmsg *m, rmsg_err e, const char *detail)
+{
+	char msg[300];
+	const char *pfx = e == RMSG_ERR_FILTER && m->sub_err == FILTER_ERR_UNKNOWN_KEY ? RMSG_UNSUPPORTED : RMSG_INVALID;
+	snprintf(msg, sizeof msg, "%s %s", pfx, detail);
+	if ((m->type == RMSG_REQ || m->type == RMSG_COUNT) && m->subid && e != RMSG_ERR_SUBID)
+		send_closed(c, m->subid, m->subid_len, msg);
+	else if (m->type == RMSG_AUTH && m->has_event_id)
+		send_ok(c, m->event_id, false, msg);
+	else
+		send_notice(c, msg);
+}
+
+/* A complete text message from a client. Frames that look like EVENT wait
+ * in the batch; anything else first flushes the batch, to keep order. */
+static void handle_message(relay_server *s, conn *c)
+{
+	if (relay_frame_is_event(c->rx.p, c->rx.len)) {
+		batch_push(s, c, &c->rx);
+		return;
+	}
+	batch_flush(s);
+	rmsg m;
+	char detail[240] = "";
+	rmsg_err e = rmsg_parse_client(&m, c->rx.p, c->rx.len, detail, sizeof detail);
+	if (e != RMSG_OK_PARSED) {
+		answer_parse_error(c, &m, e, detail);
+	} else {
+		switch (m.type) {
+		case RMSG_REQ: handle_req(s, c, &m); break;
+		case RMSG_COUNT: handle_count(s, c, &m); break;
+		case RMSG_CLOSE: remove_sub(c, m.subid, m.subid_len); break;
+		case RMSG_AUTH: handle_auth(s, c, &m); break;
+		case RMSG_EVENT: {
+			/* an EVENT the cheap prefix test missed ("\u0045VENT") */
+			buf f = BUF_INIT;
+			buf_put(&f, c->rx.p, c->rx.len);
+			batch_push(s, c, &f);
+			batch_flush(s);
+			break;
+		}
+		default: break;
+		}
+	}
+	rmsg_free(&m);
+	buf_reset(&c->rx);
+}
+
+static void on_receive(relay_server *s, struct lws *wsi, conn *c, const void *in, size_t len)
+{
+	if (lws_is_first_fragment(wsi)) {
+		buf_reset(&c->rx);
+		c->rx_overflow = false;
+	}
+	if (!c->rx_overflow) {
+		if (c->rx.len + len > relay_config_max_message(&s->cfg)) {
+			c->rx_overflow = true;
+			buf_free(&c->rx);
+		} else {
+			buf_put(&c->rx, in, len);
+		}
+	}
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+		return;
+	if (s->draining) {
+		buf_reset(&c->rx);
+		return;
+	}
+	if (c->rx_overflow) {
+		char msg[120];
+		snprintf(msg, sizeof msg, RMSG_INVALID " message too long (max_message_length is %zu bytes)",
+			 relay_config_max_message(&s->cfg));
+		send_notice(c, msg);
+		c->rx_overflow = false;
+		return;
+	}
+	if (lws_frame_is_binary(wsi)) {
+		send_notice(c, RMSG_INVALID " binary frames are not part of the protocol");
+		buf_reset(&c->rx);
+		return;
+	}
+	if (c->rx.len == 0) {
+		send_notice(c, RMSG_INVALID " empty message");
+		return;
+	}
+	handle_message(s, c);
+}
+
+/* ------------------------------------------------------------- NIP-11 */
+
+static int http_request(relay_server *s, struct lws *wsi, pss *p)
+{
+	char accept[256] = "";
+	lws_hdr_copy(wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT);
+	bool nip11 = strstr(accept, "application/nostr+json") != NULL;
+	p->http_body = nip11 ? &s->info : &s->plain;
+	p->http_type = nip11 ? "application/nostr+json" : "text/plain";
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *q = start, *end = hdr + sizeof hdr - 1;
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, p->http_type, p->http_body->len, &q, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+					(const unsigned char *)"*", 1, &q, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
+					(const unsigned char *)"*", 1, &q, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-methods:",
+					(const unsigned char *)"GET", 3, &q, end) ||
+	    lws_finalize_write_http_header(wsi, start, &q, end))
+		return 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_body(struct lws *wsi, pss *p)
+{
+	if (!p->http_body)
+		return -1;
+	size_t n = p->http_body->len;
+	unsigned char *out = mu_xmalloc(LWS_PRE + n + 1);
+	memcpy(out + LWS_PRE, p->http_body->p, n);
+	int m = lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+	free(out);
+	p->http_body = NULL;
+	if (m < (int)n)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ callback */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	relay_server *s = lws_context_user(lws_get_context(wsi));
+	pss *p = user;
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		p->c = conn_open(s, wsi);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		if (p->c)
+			on_receive(s, wsi, p->c, in, len);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->c)
+			return conn_write_some(p->c);
+		break;
+	case LWS_CALLBACK_CLOSED:
+		if (p->c) {
+			conn_close(s, p->c);
+			p->c = NULL;
+		}
+		break;
+	case LWS_CALLBACK_HTTP:
+		return http_request(s, wsi, p);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_body(wsi, p);
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{"nostr", callback, sizeof(pss), 65536, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}
+};
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void purge_cb(lws_sorted_usec_list_t *sul)
+{
+	relay_server *s = lws_container_of(sul, relay_server, sul_purge);
+	long n = relay_store_purge_expired(s->store, now_s());
+	if (n > 0) {
+		s->st.purged += (uint64_t)n;
+		status(s, "purged %ld expired event%s", n, n == 1 ? "" : "s");
+	} else if (n < 0) {
+		status(s, "purge failed: %s", relay_store_errmsg(s->store));
+	}
+	lws_sul_schedule(s->ctx, 0, &s->sul_purge, purge_cb, (lws_usec_t)s->cfg.purge_interval * LWS_US_PER_SEC);
+}
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+	/* only wakes the loop (during the drain at stop) */
+	relay_server *s = lws_container_of(sul, relay_server, sul_tick);
+	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, 50 * LWS_US_PER_MS);
+}
+
+static void lws_log_to_stderr(int level, const char *line)
+{
+	(void)level;
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	report("libwebsockets: %.*s", (int)n, line);
+}
+
+relay_err relay_server_new(relay_server **out, const relay_config *c, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!relay_host_is_loopback(c->host) && !c->allow_remote) {
+		snprintf(err, errlen, "%s is not a loopback address (use --allow-remote to listen on it)", c->host);
+		return RELAY_ERR_REMOTE;
+	}
+	relay_server *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	s->cfg = *c;
+	(void)secp();            /* create the shared context before any thread uses it */
+	if (relay_store_open(&s->store, c->db_path, c->sync_full, err, errlen) != DB_OK) {
+		free(s);
+		return RELAY_ERR_DB;
+	}
+	lws_set_log_level(c->quiet ? LLL_ERR : LLL_ERR | LLL_WARN, lws_log_to_stderr);
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = c->port;
+	info.iface = c->host;
+	info.protocols = protocols;
+	info.user = s;
+	info.pt_serv_buf_size = 256 * 1024;
+	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	if (!strchr(c->host, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	s->ctx = lws_create_context(&info);
+	if (!s->ctx) {
+		snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", c->host, c->port);
+		relay_store_close(s->store);
+		free(s);
+		return RELAY_ERR_LISTEN;
+	}
+	s->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(s->ctx, "default"));
+	if (s->port <= 0)
+		s->port = c->port;
+	if (c->url[0])
+		snprintf(s->url, sizeof s->url, "%s", c->url);
+	else if (strchr(c->host, ':'))
+		snprintf(s->url, sizeof s->url, "ws://[%s]:%d", c->host, s->port);
+	else
+		snprintf(s->url, sizeof s->url, "ws://%s:%d", c->host, s->port);
+	nip11_write(&s->info, &s->cfg);
+	buf_puts(&s->plain, "This is a Nostr relay (mostro-relay serve). Connect with a WebSocket client,\n"
+			    "or send Accept: application/nostr+json for its NIP-11 document.\n");
+	s->pool = workpool_new(c->verify_threads);
+	lws_sul_schedule(s->ctx, 0, &s->sul_purge, purge_cb, (lws_usec_t)(c->purge_interval ? c->purge_interval : 60) * LWS_US_PER_SEC);
+	*out = s;
+	return RELAY_OK;
+}
+
+int relay_server_port(const relay_server *s) { return s->port; }
+const char *relay_server_url(const relay_server *s) { return s->url; }
+
+void relay_server_stop(relay_server *s)
+{
+	s->stop = 1;
+	if (s->ctx)
+		lws_cancel_service(s->ctx);
+}
+
+static bool queues_empty(relay_server *s)
+{
+	for (conn *c = s->conns; c; c = c->next)
+		if (c->head)
+			return false;
+	return true;
+}
+
+int relay_server_run(relay_server *s)
+{
+	int rc = 0;
+	while (!s->stop) {
+		if (lws_service(s->ctx, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		batch_flush(s);
+	}
+	/* stop: nothing new is read; commit and answer what arrived */
+	s->draining = true;
+	batch_flush(s);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, 50 * LWS_US_PER_MS);
+	while (rc == 0 && !queues_empty(s)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > DRAIN_MS)
+			break;
+		if (lws_service(s->ctx, 0) < 0)
+			break;
+	}
+	return rc;
+}
+
+void relay_server_stats(const relay_server *s, relay_stats *out)
+{
+	*out = s->st;
+}
+
+void relay_server_free(relay_server *s)
+{
+	if (!s)
+		return;
+	if (s->ctx) {
+		lws_sul_cancel(&s->sul_purge);
+		lws_sul_cancel(&s->sul_tick);
+		lws_context_destroy(s->ctx);   /* closes every connection (CLOSED callbacks) */
+	}
+	for (size_t i = 0; i < s->n_batch; i++) {
+		ingest_result_free(&s->batch[i].res);
+		free(s->batch[i].frame);
+		conn_unref(s->batch[i].c);
+	}
+	free(s->batch);
+	workpool_free(s->pool);
+	relay_store_close(s->store);
+	buf_free(&s->info);
+	buf_free(&s->plain);
+	free(s);
+}

@@ -1,0 +1,50 @@
+# Helpers for tests/relay-serve.bats (loaded with `load lib/relay-serve`).
+# start_relay [args...]   starts `mostro-relay serve --listen 127.0.0.1:0`,
+#                         waits (bounded) for its "listening on" line, sets
+#                         RELAY_URL, RELAY_PORT, RELAY_PID, RELAY_LOG
+# stop_relay [SIGNAL]     stops it (default TERM), waits, sets RELAY_STATUS
+# relay_session N FRAME.. sends the frames on one connection, prints the
+#                         first N frames received (challenge excluded)
+# sign SK TEMPLATE        prints the signed event
+
+CLIENT="$BATS_TEST_DIRNAME/lib/relay-client.mjs"
+
+relay_serve_setup_file() {
+	local top="$BATS_TEST_DIRNAME/.."
+	if [ ! -d "$top/tests/interop/node_modules/ws" ] || [ ! -d "$top/tests/interop/node_modules/nostr-tools" ]; then
+		(cd "$top/tests/interop" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	fi
+}
+
+start_relay() {
+	RELAY_LOG="$TMP/relay.log"
+	mostro-relay serve --listen 127.0.0.1:0 "$@" 2>"$RELAY_LOG" &
+	RELAY_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		RELAY_URL=$(grep -o 'listening on ws://[^ ]*' "$RELAY_LOG" 2>/dev/null | head -1 | cut -d' ' -f3)
+		[ -n "$RELAY_URL" ] && break
+		kill -0 "$RELAY_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$RELAY_URL" ] || { cat "$RELAY_LOG" >&2; return 1; }
+	RELAY_PORT=${RELAY_URL##*:}
+}
+
+stop_relay() {
+	[ -n "${RELAY_PID:-}" ] || return 0
+	kill -"${1:-TERM}" "$RELAY_PID" 2>/dev/null
+	RELAY_STATUS=0
+	wait "$RELAY_PID" || RELAY_STATUS=$?
+	RELAY_PID=
+}
+
+relay_session() {
+	local n=$1
+	shift
+	printf '%s\n' "$@" | node "$CLIENT" "${RELAY_CLIENT_URL:-$RELAY_URL}" --expect "$n" ${RELAY_CLIENT_OPTS:-}
+}
+
+sign() {
+	node "$CLIENT" --sign "$1" <<<"$2"
+}
