@@ -1,0 +1,660 @@
+/* mostro_envelope.c — Mostro envelopes, both directions (see mostro_envelope.h). */
+#include "mostro_envelope.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hex.h"
+#include "json.h"
+#include "nip13.h"
+#include "nip59.h"
+
+bool mostro_transport_parse(const char *s, mostro_transport *t)
+{
+	if (!strcmp(s, "v1") || !strcmp(s, "gift-wrap") || !strcmp(s, "1"))
+		*t = MOSTRO_V1;
+	else if (!strcmp(s, "v2") || !strcmp(s, "nip44") || !strcmp(s, "2"))
+		*t = MOSTRO_V2;
+	else
+		return false;
+	return true;
+}
+
+const char *env_wrap_strerror(env_wrap_err e)
+{
+	switch (e) {
+	case ENV_WRAP_OK: return "ok";
+	case ENV_WRAP_RECEIVER: return "receiver is not a valid public key";
+	case ENV_WRAP_TOO_LONG: return "content too long for NIP-44 (65535 bytes)";
+	case ENV_WRAP_POW: return "proof of work failed";
+	}
+	return "unknown error";
+}
+
+static jv tag2(const char *a, const char *b)
+{
+	return jv_array_append(jv_array_append(jv_array(), jv_string(a)), jv_string(b));
+}
+
+static env_wrap_err from_nip44(nip44_err e)
+{
+	if (e == NIP44_OK)
+		return ENV_WRAP_OK;
+	return e == NIP44_ERR_PLAINTEXT_LEN ? ENV_WRAP_TOO_LONG : ENV_WRAP_RECEIVER;
+}
+
+/* Builds the content tuple for the transport and mode. */
+static void build_tuple(buf *t, const char *msg, size_t n, const mu_key *trade,
+			const mu_key *identity, const mostro_wrap_opts *o)
+{
+	uint8_t sig[64], isig[64];
+	bool reputation = identity != NULL;
+	bool sign = reputation || o->sign;
+	if (sign)
+		mostro_sign(trade, msg, n, NULL, sig);
+	if (o->transport == MOSTRO_V2 && reputation)
+		mostro_identity_sign(identity, trade->pk, msg, n, NULL, isig);
+	mostro_tuple_write(t, o->transport == MOSTRO_V1 ? 2 : 3, msg, n, sign ? sig : NULL,
+			   reputation && o->transport == MOSTRO_V2 ? identity->pk : NULL,
+			   reputation && o->transport == MOSTRO_V2 ? isig : NULL);
+}
+
+static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *trade,
+			    const mu_key *seal_key, const uint8_t rx[32], const mostro_wrap_opts *o,
+			    uint64_t now, uint64_t t)
+{
+	nostr_event rumor, seal;
+	buf rj = BUF_INIT, sj = BUF_INIT;
+	char hx[65], ts[24];
+	nip59_rumor(&rumor, trade->pk, 1, t, jv_array(), tuple->p, tuple->len);
+	event_write(&rj, &rumor);
+	event_free(&rumor);
+	nip44_err e = nip59_seal(&seal, seal_key, rx, rj.p, rj.len, nip59_tweaked(now));
+	buf_wipe(&rj);
+	if (e != NIP44_OK) {
+		event_free(&seal);
+		event_init(out);
+		return from_nip44(e);
+	}
+	event_write(&sj, &seal);
+	event_free(&seal);
+	jv tags = jv_array();
+	if (o->has_expiration) {
+		snprintf(ts, sizeof ts, "%llu", (unsigned long long)o->expiration);
+		tags = jv_array_append(tags, tag2("expiration", ts));
+	}
+	hex_encode(hx, rx, 32);
+	tags = jv_array_append(tags, tag2("p", hx));
+	e = nip59_gift_wrap(out, rx, sj.p, sj.len, nip59_tweaked(now), tags, o->pow);
+	buf_free(&sj);
+	return from_nip44(e);
+}
+
+static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *trade,
+			    const uint8_t rx[32], const mostro_wrap_opts *o, uint64_t t)
+{
+	buf ct = BUF_INIT;
+	char hx[65], ts[24];
+	event_init(out);
+	nip44_err e = nip44_encrypt_to(&ct, trade->sk, rx, tuple->p, tuple->len);
+	if (e != NIP44_OK) {
+		buf_free(&ct);
+		return from_nip44(e);
+	}
+	out->kind = 14;
+	out->created_at = t;
+	hex_encode(hx, rx, 32);
+	jv tags = jv_array_append(jv_array(), tag2("p", hx));
+	if (o->has_expiration) {
+		snprintf(ts, sizeof ts, "%llu", (unsigned long long)o->expiration);
+		tags = jv_array_append(tags, tag2("expiration", ts));
+	}
+	jv_free(out->tags);
+	out->tags = tags;
+	event_set_content(out, ct.p, ct.len);
+	buf_free(&ct);
+	memcpy(out->pubkey, trade->pk, 32);
+	if (o->pow > 0) {
+		/* mostrod drops kind 14 older than 10 s: keep created_at current
+		 * while mining, unless the caller fixed it */
+		nip13_opts po = { .target = o->pow, .fresh_created_at = o->created_at == 0 };
+		if (nip13_mine(out, &po, NULL) != NIP13_OK)
+			return ENV_WRAP_POW;
+	}
+	event_sign(out, trade, NULL);
+	return ENV_WRAP_OK;
+}
+
+env_wrap_err mostro_wrap(nostr_event *out, const char *msg, size_t n, const mu_key *trade,
+			 const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o)
+{
+	if (!key_pubkey_valid(receiver)) {
+		event_init(out);
+		return ENV_WRAP_RECEIVER;
+	}
+	if (identity && memcmp(identity->pk, trade->pk, 32) == 0)
+		identity = NULL;
+	uint64_t now = (uint64_t)time(NULL);
+	uint64_t t = o->created_at ? o->created_at : now;
+	buf tuple = BUF_INIT;
+	build_tuple(&tuple, msg, n, trade, identity, o);
+	env_wrap_err e = o->transport == MOSTRO_V1
+		? wrap_v1(out, &tuple, trade, identity ? identity : trade, receiver, o, now, t)
+		: wrap_v2(out, &tuple, trade, receiver, o, t);
+	buf_wipe(&tuple);
+	return e;
+}
+
+/* ------------------------------------------------------------- keyring */
+
+void env_keyring_init(env_keyring *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void env_keyring_free(env_keyring *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		key_wipe(&r->k[i].key);
+		key_wipe(&r->k[i].legacy);
+	}
+	free(r->k);
+	memset(r, 0, sizeof *r);
+}
+
+static env_key *ring_push(env_keyring *r)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->k = mu_xrealloc(r->k, r->cap * sizeof *r->k);
+	}
+	env_key *k = &r->k[r->n++];
+	memset(k, 0, sizeof *k);
+	return k;
+}
+
+void env_keyring_add(env_keyring *r, const mu_key *k)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->k[i].role == ENV_KEY_TRADE && memcmp(r->k[i].key.pk, k->pk, 32) == 0)
+			return;
+	env_key *e = ring_push(r);
+	e->role = ENV_KEY_TRADE;
+	e->key = *k;
+}
+
+bool env_keyring_add_peer(env_keyring *r, const uint8_t peer[32])
+{
+	if (!key_pubkey_valid(peer))
+		return false;
+	size_t n = r->n;
+	for (size_t i = 0; i < n; i++) {
+		if (r->k[i].role != ENV_KEY_TRADE)
+			continue;
+		chat_keys ck;
+		bool ok = chat_keys_derive(&ck, r->k[i].key.sk, peer);
+		if (ok) {
+			uint8_t owner[32];
+			memcpy(owner, r->k[i].key.pk, 32);
+			env_key *e = ring_push(r);   /* may move r->k */
+			e->role = ENV_KEY_CHAT;
+			e->key = ck.conv;
+			e->legacy = ck.legacy;
+			memcpy(e->sign_pk, ck.sign.pk, 32);
+			memcpy(e->owner, owner, 32);
+			memcpy(e->peer, peer, 32);
+		}
+		chat_keys_wipe(&ck);
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+const char *env_reason_code(env_reason r)
+{
+	switch (r) {
+	case ENV_OK: return "ok";
+	case ENV_BAD_JSON: return "bad-json";
+	case ENV_BAD_EVENT: return "bad-event";
+	case ENV_BAD_KIND: return "bad-kind";
+	case ENV_POW: return "insufficient-pow";
+	case ENV_BAD_SIGNATURE: return "bad-signature";
+	case ENV_REPLAY: return "replay";
+	case ENV_NOT_FOR_US: return "not-for-us";
+	case ENV_BAD_MAC: return "bad-mac";
+	case ENV_BAD_SEAL: return "bad-seal";
+	case ENV_BAD_RUMOR: return "bad-rumor";
+	case ENV_BAD_MESSAGE: return "bad-message";
+	case ENV_BAD_TRADE_SIGNATURE: return "bad-trade-signature";
+	case ENV_BAD_IDENTITY_PROOF: return "bad-identity-proof";
+	case ENV_BAD_CHAT: return "bad-chat";
+	case ENV_STALE: return "stale";
+	}
+	return "unknown";
+}
+
+void env_opened_free(env_opened *o)
+{
+	mostro_tuple_free(&o->tuple);
+	event_free(&o->rumor);
+	memset(o, 0, sizeof *o);
+	mostro_tuple_init(&o->tuple);     /* allocates nothing */
+	o->rumor.tags = jv_invalid();
+	o->rumor.content = jv_invalid();
+}
+
+void env_unwrapper_init(env_unwrapper *u, const env_keyring *ring, const env_opts *o)
+{
+	memset(u, 0, sizeof *u);
+	u->ring = ring;
+	if (o)
+		u->opts = *o;
+}
+
+void env_unwrapper_free(env_unwrapper *u)
+{
+	idset_free(&u->seen);
+	buf_wipe(&u->pt1);
+	buf_wipe(&u->pt2);
+	memset(u, 0, sizeof *u);
+}
+
+static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...)
+{
+	if (d && n) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(d, n, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* The first p tag naming a key of the wanted role (for chat: a legacy shared key). */
+static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev, env_key_role role)
+{
+	int nt = jv_array_length(jv_copy(ev->tags));
+	for (int i = 0; i < nt; i++) {
+		jv t = jv_array_get(jv_copy(ev->tags), i);
+		const env_key *hit = NULL;
+		if (jv_array_length(jv_copy(t)) >= 2) {
+			jv a = jv_array_get(jv_copy(t), 0), b = jv_array_get(jv_copy(t), 1);
+			size_t bl;
+			const char *bs = jv_string_value(b);
+			bl = (size_t)jv_string_length_bytes(jv_copy(b));
+			uint8_t pk[32];
+			if (strcmp(jv_string_value(a), "p") == 0 && hex_decode(pk, 32, bs, bl, true)) {
+				/* a legacy chat wrap names the legacy shared key */
+				for (size_t k = 0; k < r->n && !hit; k++)
+					if (r->k[k].role == role &&
+					    memcmp(role == ENV_KEY_CHAT ? r->k[k].legacy.pk : r->k[k].key.pk, pk, 32) == 0)
+						hit = &r->k[k];
+			}
+			jv_free(a);
+			jv_free(b);
+		}
+		jv_free(t);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
+static void hex64(char out[65], const uint8_t b[32])
+{
+	hex_encode(out, b, 32);
+}
+
+/* Is the rumor a Mostro content tuple? kind 1 and content a JSON array whose
+ * first element is an object. Anything else in a gift wrap is plain NIP-59. */
+static bool looks_like_tuple(const nostr_event *r)
+{
+	size_t n;
+	const char *c = event_content(r, &n);
+	if (r->kind != 1)
+		return false;
+	size_t i = 0;
+	while (i < n && (c[i] == ' ' || c[i] == '\n' || c[i] == '\t' || c[i] == '\r'))
+		i++;
+	if (i >= n || c[i] != '[')
+		return false;
+	for (i++; i < n && (c[i] == ' ' || c[i] == '\n' || c[i] == '\t' || c[i] == '\r'); i++)
+		;
+	return i < n && c[i] == '{';
+}
+
+static env_reason tuple_reason(mostro_tuple_err e)
+{
+	switch (e) {
+	case MOSTRO_TUPLE_ERR_TRADE_SIG:
+	case MOSTRO_TUPLE_ERR_SIG_FORMAT:
+		return ENV_BAD_TRADE_SIGNATURE;
+	case MOSTRO_TUPLE_ERR_IDENTITY:
+	case MOSTRO_TUPLE_ERR_PROOF_FORMAT:
+	case MOSTRO_TUPLE_ERR_UNSIGNED_PROOF:
+		return ENV_BAD_IDENTITY_PROOF;
+	default:
+		return ENV_BAD_MESSAGE;
+	}
+}
+
+/* Parses and checks a content tuple authored by trade_pk. */
+static env_reason open_tuple(env_opened *out, const buf *pt, int arity, const uint8_t trade_pk[32],
+			     char *d, size_t dn)
+{
+	char detail[200] = "";
+	mostro_tuple_err te = mostro_tuple_parse(&out->tuple, pt->p, pt->len, arity, detail, sizeof detail);
+	if (te == MOSTRO_TUPLE_OK)
+		te = mostro_tuple_verify(&out->tuple, trade_pk);
+	if (te == MOSTRO_TUPLE_OK)
+		return ENV_OK;
+	if (!detail[0])
+		snprintf(detail, sizeof detail, "%s", mostro_tuple_strerror(te));
+	return why(tuple_reason(te), d, dn, "%s", detail);
+}
+
+static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key *k,
+			  env_opened *out, char *d, size_t dn)
+{
+	nostr_event seal, rumor;
+	char detail[160];
+	env_reason r = ENV_OK;
+	event_init(&rumor);
+	if (event_parse(&seal, u->pt1.p, u->pt1.len, 0, detail, sizeof detail) != EVENT_OK) {
+		r = why(ENV_BAD_SEAL, d, dn, "seal is not a signed event: %s", detail);
+		goto out;
+	}
+	if (seal.kind != 13) {
+		r = why(ENV_BAD_SEAL, d, dn, "inner event is kind %u, not a seal (13)", seal.kind);
+		goto out;
+	}
+	event_err ve = event_verify(&seal);
+	if (ve != EVENT_OK) {
+		r = why(ENV_BAD_SEAL, d, dn, "seal: %s", event_strerror(ve));
+		goto out;
+	}
+	nip44_err ne = nip59_open(&u->pt2, k->key.sk, &seal);
+	if (ne != NIP44_OK) {
+		r = why(ENV_BAD_SEAL, d, dn, "seal content does not decrypt: %s", nip44_strerror(ne));
+		goto out;
+	}
+	event_free(&rumor);
+	if (event_parse(&rumor, u->pt2.p, u->pt2.len, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID,
+			detail, sizeof detail) != EVENT_OK) {
+		r = why(ENV_BAD_RUMOR, d, dn, "rumor is not an event: %s", detail);
+		goto out;
+	}
+	memcpy(out->recipient, k->key.pk, 32);
+	out->transport = MOSTRO_V1;
+	out->created_at = rumor.created_at;
+	if (!looks_like_tuple(&rumor)) {
+		/* plain NIP-59: the rumor must be the seal signer's */
+		if (memcmp(rumor.pubkey, seal.pubkey, 32) != 0) {
+			char a[65], b[65];
+			hex64(a, rumor.pubkey);
+			hex64(b, seal.pubkey);
+			r = why(ENV_BAD_SEAL, d, dn, "rumor author %s is not the seal signer %s", a, b);
+			goto out;
+		}
+		out->type = ENV_CHAT;
+		out->format = CHAT_NIP59;
+		memcpy(out->sender, seal.pubkey, 32);
+		memcpy(out->identity, seal.pubkey, 32);
+		event_compute_id(&rumor, rumor.id);
+		rumor.has_id = true;
+		event_free(&out->rumor);
+		out->rumor = rumor;
+		event_init(&rumor);
+		goto out;
+	}
+	if (rumor.kind != 1) {
+		r = why(ENV_BAD_RUMOR, d, dn, "rumor is kind %u, Mostro v1 uses kind 1", rumor.kind);
+		goto out;
+	}
+	size_t cn;
+	const char *c = event_content(&rumor, &cn);
+	buf_reset(&u->pt1);
+	buf_put(&u->pt1, c, cn);
+	r = open_tuple(out, &u->pt1, 2, rumor.pubkey, d, dn);
+	if (r != ENV_OK)
+		goto out;
+	if (!out->tuple.has_trade_sig && memcmp(seal.pubkey, rumor.pubkey, 32) != 0) {
+		char a[65];
+		hex64(a, seal.pubkey);
+		r = why(ENV_BAD_TRADE_SIGNATURE, d, dn,
+			"seal signed by %s, not the rumor author, and no trade signature (mostrod drops it)", a);
+		goto out;
+	}
+	out->type = ENV_MESSAGE;
+	memcpy(out->sender, rumor.pubkey, 32);
+	memcpy(out->identity, seal.pubkey, 32);
+out:
+	event_free(&seal);
+	event_free(&rumor);
+	return r;
+}
+
+static env_reason open_legacy_chat(env_unwrapper *u, const nostr_event *ev, const env_key *k,
+				   env_opened *out, char *d, size_t dn)
+{
+	nostr_event in;
+	char detail[160];
+	(void)ev;
+	if (event_parse(&in, u->pt1.p, u->pt1.len, 0, detail, sizeof detail) != EVENT_OK) {
+		event_free(&in);
+		return why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", detail);
+	}
+	env_reason r = ENV_OK;
+	event_err ve = event_verify(&in);
+	if (ve != EVENT_OK)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", event_strerror(ve));
+	else if (in.kind != 1)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event is kind %u, not 1", in.kind);
+	else if (memcmp(in.pubkey, k->owner, 32) != 0 && memcmp(in.pubkey, k->peer, 32) != 0)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event signed by a key outside the conversation");
+	if (r != ENV_OK) {
+		event_free(&in);
+		return r;
+	}
+	out->type = ENV_CHAT;
+	out->format = CHAT_LEGACY;
+	out->transport = MOSTRO_V1;
+	memcpy(out->recipient, k->owner, 32);
+	memcpy(out->sender, in.pubkey, 32);
+	memcpy(out->identity, in.pubkey, 32);
+	out->created_at = in.created_at;
+	event_free(&out->rumor);
+	out->rumor = in;
+	return ENV_OK;
+}
+
+static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, const env_key *k,
+				    env_opened *out, char *d, size_t dn)
+{
+	int np = 0;
+	bool p_ok = false;
+	int nt = jv_array_length(jv_copy(ev->tags));
+	char conv[65];
+	hex64(conv, k->key.pk);
+	for (int i = 0; i < nt; i++) {
+		jv t = jv_array_get(jv_copy(ev->tags), i);
+		jv a = jv_array_get(jv_copy(t), 0);
+		if (strcmp(jv_string_value(a), "p") == 0) {
+			np++;
+			jv b = jv_array_get(jv_copy(t), 1);
+			p_ok = jv_is_valid(b) && strcmp(jv_string_value(b), conv) == 0;
+			jv_free(b);
+		}
+		jv_free(a);
+		jv_free(t);
+	}
+	if (np != 1 || !p_ok)
+		return why(ENV_BAD_CHAT, d, dn, "a chat event needs exactly one p tag, pub(K_conv) %s", conv);
+	size_t n;
+	const char *c = event_content(ev, &n);
+	nip44_err ne = nip44_decrypt_from(&u->pt1, k->key.sk, k->key.pk, c, n);
+	if (ne != NIP44_OK)
+		return why(ENV_BAD_MAC, d, dn, "chat content does not decrypt with K_conv: %s", nip44_strerror(ne));
+	nostr_event in;
+	char detail[160];
+	if (event_parse(&in, u->pt1.p, u->pt1.len, 0, detail, sizeof detail) != EVENT_OK) {
+		event_free(&in);
+		return why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", detail);
+	}
+	env_reason r = ENV_OK;
+	event_err ve = event_verify(&in);
+	uint64_t skew = in.created_at > ev->created_at ? in.created_at - ev->created_at
+						       : ev->created_at - in.created_at;
+	if (ve != EVENT_OK)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", event_strerror(ve));
+	else if (in.kind != 1)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event is kind %u, not 1", in.kind);
+	else if (memcmp(in.pubkey, k->owner, 32) != 0 && memcmp(in.pubkey, k->peer, 32) != 0)
+		r = why(ENV_BAD_CHAT, d, dn, "inner chat event signed by a key outside the conversation");
+	else if (skew > CHAT_MAX_SKEW)
+		r = why(ENV_BAD_CHAT, d, dn, "inner and outer created_at differ by %llu s (more than %d)",
+			(unsigned long long)skew, CHAT_MAX_SKEW);
+	if (r != ENV_OK) {
+		event_free(&in);
+		return r;
+	}
+	out->type = ENV_CHAT;
+	out->format = CHAT_CURRENT;
+	out->transport = MOSTRO_V2;
+	memcpy(out->recipient, k->owner, 32);
+	memcpy(out->sender, in.pubkey, 32);
+	memcpy(out->identity, in.pubkey, 32);
+	out->created_at = in.created_at;
+	event_free(&out->rumor);
+	out->rumor = in;
+	return ENV_OK;
+}
+
+static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, env_opened *out,
+			  char *d, size_t dn)
+{
+	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
+	if (!k)
+		return why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
+	nip44_err ne = nip59_open(&u->pt1, k->key.sk, ev);
+	if (ne != NIP44_OK)
+		return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
+	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, d, dn);
+	if (r != ENV_OK)
+		return r;
+	out->type = ENV_MESSAGE;
+	out->transport = MOSTRO_V2;
+	memcpy(out->recipient, k->key.pk, 32);
+	memcpy(out->sender, ev->pubkey, 32);
+	memcpy(out->identity, out->tuple.has_proof ? out->tuple.identity_pk : ev->pubkey, 32);
+	out->created_at = ev->created_at;
+	return ENV_OK;
+}
+
+env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
+		      char *d, size_t dn)
+{
+	env_reason r;
+	memset(out, 0, sizeof *out);
+	mostro_tuple_init(&out->tuple);
+	out->rumor.tags = jv_invalid();       /* no rumor until a chat opens */
+	out->rumor.content = jv_invalid();
+	if (d && dn)
+		d[0] = 0;
+	if (ev->kind != 1059 && ev->kind != 14)
+		return why(ENV_BAD_KIND, d, dn, "kind %u is not a Mostro envelope (1059 or 14)", ev->kind);
+	if (u->opts.min_pow) {
+		unsigned bits = nip13_difficulty(ev->id);
+		if (bits < u->opts.min_pow)
+			return why(ENV_POW, d, dn, "%u leading zero bits, %u required", bits, u->opts.min_pow);
+	}
+	event_err ve = event_verify(ev);
+	if (ve != EVENT_OK)
+		return why(ENV_BAD_SIGNATURE, d, dn, "%s", event_strerror(ve));
+	if (u->opts.dedupe && !idset_add(&u->seen, ev->id))
+		return why(ENV_REPLAY, d, dn, "event id already seen");
+	memcpy(out->id, ev->id, 32);
+	buf_reset(&u->pt1);
+	buf_reset(&u->pt2);
+	if (ev->kind == 14) {
+		const env_key *chat = NULL;
+		for (size_t i = 0; i < u->ring->n && !chat; i++)
+			if (u->ring->k[i].role == ENV_KEY_CHAT && memcmp(u->ring->k[i].sign_pk, ev->pubkey, 32) == 0)
+				chat = &u->ring->k[i];
+		r = chat ? open_current_chat(u, ev, chat, out, d, dn) : open_v2(u, ev, out, d, dn);
+	} else {
+		const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
+		const env_key *chat = k ? NULL : addressed_key(u->ring, ev, ENV_KEY_CHAT);
+		if (!k && !chat) {
+			r = why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
+		} else if (chat) {
+			nip44_err ne = nip59_open(&u->pt1, chat->legacy.sk, ev);
+			r = ne != NIP44_OK
+				? why(ENV_BAD_MAC, d, dn, "chat wrap does not decrypt with the shared key: %s", nip44_strerror(ne))
+				: open_legacy_chat(u, ev, chat, out, d, dn);
+		} else {
+			nip44_err ne = nip59_open(&u->pt1, k->key.sk, ev);
+			r = ne != NIP44_OK
+				? why(ENV_BAD_MAC, d, dn, "wrap does not decrypt: %s", nip44_strerror(ne))
+				: open_v1(u, ev, k, out, d, dn);
+		}
+	}
+	buf_wipe(&u->pt1);
+	buf_wipe(&u->pt2);
+	if (r == ENV_OK && u->opts.max_age) {
+		uint64_t now = u->opts.now ? u->opts.now : (uint64_t)time(NULL);
+		if (out->created_at + u->opts.max_age < now)
+			r = why(ENV_STALE, d, dn, "created_at %llu is %llu s old, more than %llu",
+				(unsigned long long)out->created_at,
+				(unsigned long long)(now - out->created_at),
+				(unsigned long long)u->opts.max_age);
+	}
+	if (r != ENV_OK)
+		env_opened_free(out);
+	return r;
+}
+
+void env_opened_write(buf *b, const env_opened *o)
+{
+	char hx[129];
+	buf_puts(b, o->type == ENV_MESSAGE ? "{\"type\":\"message\"" : "{\"type\":\"chat\"");
+	if (o->type == ENV_CHAT) {
+		buf_puts(b, ",\"format\":\"");
+		buf_puts(b, chat_format_names[o->format]);
+		buf_putc(b, '"');
+	}
+	buf_puts(b, o->transport == MOSTRO_V1 ? ",\"transport\":\"v1\"" : ",\"transport\":\"v2\"");
+	hex64(hx, o->id);
+	buf_printf(b, ",\"id\":\"%s\"", hx);
+	hex64(hx, o->recipient);
+	buf_printf(b, ",\"recipient\":\"%s\"", hx);
+	hex64(hx, o->sender);
+	buf_printf(b, ",\"sender\":\"%s\"", hx);
+	if (o->type == ENV_MESSAGE) {
+		hex64(hx, o->identity);
+		buf_printf(b, ",\"identity\":\"%s\"", hx);
+		buf_puts(b, memcmp(o->identity, o->sender, 32) ? ",\"mode\":\"reputation\"" : ",\"mode\":\"full-privacy\"");
+	}
+	buf_puts(b, ",\"created_at\":");
+	buf_put_u64(b, o->created_at);
+	if (o->type == ENV_MESSAGE) {
+		buf_puts(b, ",\"message\":");
+		buf_put(b, o->tuple.canonical.p, o->tuple.canonical.len);
+		buf_puts(b, ",\"trade_signature\":");
+		if (o->tuple.has_trade_sig) {
+			hex_encode(hx, o->tuple.trade_sig, 64);
+			buf_printf(b, "\"%s\"", hx);
+		} else {
+			buf_puts(b, "null");
+		}
+	} else {
+		buf_puts(b, ",\"rumor\":");
+		event_write(b, &o->rumor);
+	}
+	buf_putc(b, '}');
+}
