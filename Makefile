@@ -71,19 +71,20 @@ check-asan:
 
 # libFuzzer targets: every lib/ object rebuilt with clang's fuzzer instrumentation.
 FUZZ_BUILD = build-fuzz
-FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZERS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='$(FUZZ_FLAGS)' $(FUZZ_BUILD)/libmostro.a
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "clang $$f"; \
-	  clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib \
+	  clang $(STD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS) -Ilib \
 	    -o $(FUZZ_BUILD)/$$n $$f $(FUZZ_BUILD)/libmostro.a $(LIBS) || exit 1; done
 FUZZ_SECONDS ?= 5
 fuzz-smoke: fuzz
 	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$n- \
 	    $(FUZZ_BUILD)/corpus/$$n $$( [ -d fuzz/corpus/$$n ] && echo fuzz/corpus/$$n ) \
 	    2>$(FUZZ_BUILD)/$$n.log || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
 	  grep -E '^(#[0-9]+.*DONE|Done)' $(FUZZ_BUILD)/$$n.log | tail -1; done
