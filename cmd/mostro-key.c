@@ -314,6 +314,7 @@ static int run_values(const char *cmd, char **vals, int nvals, value_fn fn, cons
 	}
 	line_reader r;
 	line_reader_init(&r, 0, 64 * 1024);
+	r.wipe = secret_lines;
 	const char *line;
 	size_t len;
 	line_status st;
@@ -333,8 +334,6 @@ static int run_values(const char *cmd, char **vals, int nvals, value_fn fn, cons
 			failed++;
 		}
 	}
-	if (secret_lines)
-		buf_wipe(&r.data);
 	line_reader_free(&r);
 	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
 }

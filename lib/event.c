@@ -186,10 +186,8 @@ event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t d
 	}
 out:
 	jv_free(v);
-	if (rc != EVENT_OK) {
-		event_free(ev);
-		event_init(ev);
-	}
+	if (rc != EVENT_OK)
+		event_free(ev);     /* owns nothing now; event_free() again is harmless */
 	return rc;
 }
 
@@ -201,6 +199,7 @@ event_err event_parse(nostr_event *ev, const char *text, size_t len, int flags,
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		event_init(ev);
+		event_free(ev);     /* a failed parse leaves nothing to free */
 		return bad(EVENT_ERR_JSON, detail, dlen, "%s", je.msg);
 	}
 	return event_from_jv(ev, v, flags, detail, dlen);

@@ -67,7 +67,9 @@ void event_free(nostr_event *ev);
 void event_copy(nostr_event *dst, const nostr_event *src);
 
 /* Parse from text (JSON_INTEGERS_ONLY) or from a jv (consumed). detail, when
- * non-NULL, receives a message naming the field ("created_at: not an integer"). */
+ * non-NULL, receives a message naming the field ("created_at: not an integer").
+ * On failure *ev owns nothing (calling event_free() on it is allowed and harmless),
+ * so callers may free unconditionally or only after success. */
 event_err event_parse(nostr_event *ev, const char *text, size_t len, int flags,
 		      char *detail, size_t detail_len);
 event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t detail_len);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sodium.h>
 
 const char *mu_progname = "mostro";
 
@@ -18,7 +19,24 @@ void line_reader_init(line_reader *r, int fd, size_t max)
 
 void line_reader_free(line_reader *r)
 {
-	buf_free(&r->data);
+	if (r->wipe)
+		buf_wipe(&r->data);
+	else
+		buf_free(&r->data);
+}
+
+/* Appends n bytes; with r->wipe, growth copies into a fresh block and wipes the
+ * old one instead of realloc(), which would leave the old bytes behind. */
+static void append(line_reader *r, const void *data, size_t n)
+{
+	if (r->wipe && r->data.len + n + 1 > r->data.cap) {
+		buf grown = BUF_INIT;
+		buf_reserve(&grown, (r->data.len + n + 1) * 2);
+		buf_put(&grown, r->data.p ? r->data.p : "", r->data.len);
+		buf_wipe(&r->data);
+		r->data = grown;
+	}
+	buf_put(&r->data, data, n);
 }
 
 void line_feed(line_reader *r, const void *data, size_t n)
@@ -31,9 +49,11 @@ void line_feed(line_reader *r, const void *data, size_t n)
 	if (r->pos > 0 && r->pos >= r->data.len / 2) {
 		memmove(r->data.p, r->data.p + r->pos, r->data.len - r->pos);
 		r->data.len -= r->pos;
+		if (r->wipe)
+			sodium_memzero(r->data.p + r->data.len, r->pos);
 		r->pos = 0;
 	}
-	buf_put(&r->data, data, n);
+	append(r, data, n);
 }
 
 static bool blank(const char *s, size_t n)
@@ -102,6 +122,8 @@ long line_fill(line_reader *r)
 	if (n < 0)
 		return -1;
 	line_feed(r, tmp, (size_t)n);
+	if (r->wipe)
+		sodium_memzero(tmp, (size_t)n);
 	return (long)n;
 }
 

@@ -38,9 +38,11 @@ typedef struct line_reader {
 	size_t        pos;         /* start of unread data in `data` */
 	bool          eof;
 	bool          skipping;    /* discarding the rest of an over-long line */
+	bool          wipe;        /* input may hold secrets: wipe every copy (set after init) */
 } line_reader;
 
 void line_reader_init(line_reader *r, int fd, size_t max);
+/* Frees the buffer (wiping it first when r->wipe is set). */
 void line_reader_free(line_reader *r);
 
 /* Blocking: reads from r->fd until a line is available. Empty lines and lines
