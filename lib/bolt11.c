@@ -367,6 +367,7 @@ typedef struct field_state {
 	unsigned n_p, n_s, n_d, n_h;
 	bool seen_x, seen_c, seen_n, seen_9, seen_m;
 	uint8_t payee_field[33];
+	secp256k1_pubkey payee_pk;         /* payee_field, parsed once */
 } field_state;
 
 static void add_skipped(bolt11_invoice *inv, char tag, size_t dl, int version)
@@ -522,14 +523,18 @@ static bolt11_err parse_field(bolt11_invoice *inv, field_state *st, unsigned typ
 			add_skipped(inv, 'n', dl, -1);
 			return BOLT11_OK;
 		}
+	{
+		secp256k1_pubkey pk;
 		pack_groups(d5, dl, bytes, false);
-		if (!pubkey_valid(bytes))
+		if (!secp256k1_ec_pubkey_parse(secp(), &pk, bytes, 33))
 			return fail(BOLT11_ERR_PAYEE_PUBKEY, detail, cap, NULL);
 		if (!st->seen_n) {
 			st->seen_n = true;
 			memcpy(st->payee_field, bytes, 33);
+			st->payee_pk = pk;
 		}
 		return BOLT11_OK;
+	}
 	case TAG_F:
 		return parse_fallback(inv, d5, dl, detail, cap);
 	case TAG_R:
@@ -603,15 +608,13 @@ static bolt11_err check_signature(bolt11_invoice *inv, const field_state *st,
 	inv->high_s = memcmp(inv->signature + 32, half_order, 32) > 0;
 	if (st->seen_n) {
 		secp256k1_ecdsa_signature sig;
-		secp256k1_pubkey pk;
 		memcpy(inv->payee_pubkey, st->payee_field, 33);
 		inv->payee_pubkey_field = true;
 		if (!secp256k1_ecdsa_signature_parse_compact(ctx, &sig, inv->signature))
 			return fail(BOLT11_ERR_SIG_INVALID, detail, cap, "r or s out of range");
 		if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &sig))
 			return fail(BOLT11_ERR_SIG_HIGH_S_WITH_N, detail, cap, NULL);
-		if (!secp256k1_ec_pubkey_parse(ctx, &pk, st->payee_field, 33) ||
-		    !secp256k1_ecdsa_verify(ctx, &sig, inv->signing_hash, &pk))
+		if (!secp256k1_ecdsa_verify(ctx, &sig, inv->signing_hash, &st->payee_pk))
 			return fail(BOLT11_ERR_SIG_INVALID, detail, cap, NULL);
 		return BOLT11_OK;
 	}
@@ -861,6 +864,28 @@ static bolt11_err encode_fields(buf *g, const bolt11_invoice *inv)
 	return e;
 }
 
+/* The payee key of sk. A node signs every invoice with the same key, so the
+ * last derivation is kept per thread, keyed by sha256(sk): the cache never
+ * holds the secret itself. Halves the cost of encoding (one scalar
+ * multiplication instead of two). */
+static bool payee_of(uint8_t out[33], const uint8_t sk[32])
+{
+	static _Thread_local struct { bool valid; uint8_t tag[32], pk[33]; } cache;
+	uint8_t tag[32];
+	sha256(tag, sk, 32);
+	if (!cache.valid || memcmp(cache.tag, tag, 32) != 0) {
+		secp256k1_pubkey pk;
+		size_t pl = 33;
+		if (!secp256k1_ec_pubkey_create(secp(), &pk, sk))
+			return false;
+		secp256k1_ec_pubkey_serialize(secp(), cache.pk, &pl, &pk, SECP256K1_EC_COMPRESSED);
+		memcpy(cache.tag, tag, 32);
+		cache.valid = true;
+	}
+	memcpy(out, cache.pk, 33);
+	return true;
+}
+
 bolt11_err bolt11_encode(buf *out, bolt11_invoice *inv, const uint8_t sk[32])
 {
 	const secp256k1_context *ctx = secp();
@@ -872,11 +897,8 @@ bolt11_err bolt11_encode(buf *out, bolt11_invoice *inv, const uint8_t sk[32])
 	bolt11_err e = encode_hrp(hrp, sizeof hrp, inv);
 	if (e)
 		return e;
-	secp256k1_pubkey pk;
-	size_t pl = 33;
-	if (!secp256k1_ec_pubkey_create(ctx, &pk, sk))
+	if (!payee_of(inv->payee_pubkey, sk))
 		return BOLT11_ERR_BAD_KEY;
-	secp256k1_ec_pubkey_serialize(ctx, inv->payee_pubkey, &pl, &pk, SECP256K1_EC_COMPRESSED);
 
 	buf g = BUF_INIT;
 	for (int i = 6; i >= 0; i--)

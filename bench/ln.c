@@ -1,0 +1,301 @@
+/* bench/ln — what mostro-ln's Lightning paths cost next to the primitive they
+ * stand on, measured in the same run on one core. See bench/README.md.
+ *
+ * Rows are grouped in sections (the `sections` table at the bottom): each
+ * section prepares its data and prints its rows with row(). To add figures
+ * (the sim node's hold-invoice round trips, for instance) add a section
+ * function and one line in the table.
+ *
+ * BOLT11: decoding includes everything bolt11_decode does (bech32, HRP,
+ * fields, signing hash, signature) and is compared with the libsecp256k1
+ * call that dominates it, run on the very same (signature, hash) pairs:
+ * secp256k1_ecdsa_recover for invoices without an n field, the verify path
+ * (parse, normalize, verify) with one. The ratio is the share of the time
+ * that is the curve operation. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+
+#include "bolt11.h"
+#include "buf.h"
+#include "keys.h"
+#include "sha256.h"
+
+/* ---- timing: best of ROUNDS slices, ours and floor interleaved ----------- */
+
+static double slice = 0.12;
+#define ROUNDS 5
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef void (*op_fn)(void *ctx, long n);   /* performs n operations */
+
+static double rate_once(op_fn fn, void *ctx)
+{
+	long batch = 1, total = 0;
+	double t0 = now(), t;
+	for (;;) {
+		fn(ctx, batch);
+		total += batch;
+		t = now() - t0;
+		if (t >= slice)
+			break;
+		if (t < slice / 20)
+			batch *= 2;
+	}
+	return (double)total / t;
+}
+
+static const char *human(double r, char *out, size_t n)
+{
+	if (r >= 1e6)
+		snprintf(out, n, "%.2fM/s", r / 1e6);
+	else if (r >= 1e3)
+		snprintf(out, n, "%.0f,%03.0f/s", (double)(long)(r / 1e3), (double)((long)r % 1000));
+	else
+		snprintf(out, n, "%.0f/s", r);
+	return out;
+}
+
+/* Measures ours and its floor (floor may be NULL), prints one row. */
+static void row(const char *what, op_fn ours, void *co, const char *floor_name, op_fn floor, void *cf)
+{
+	double a = 0, b = 0;
+	ours(co, 1);
+	if (floor)
+		floor(cf, 1);
+	for (int i = 0; i < ROUNDS; i++) {
+		double x = rate_once(ours, co);
+		if (x > a)
+			a = x;
+		if (floor) {
+			x = rate_once(floor, cf);
+			if (x > b)
+				b = x;
+		}
+	}
+	char ha[32], hb[32];
+	if (floor)
+		printf("%-34s %12s   %-30s %12s   %5.2fx\n", what, human(a, ha, sizeof ha), floor_name,
+		       human(b, hb, sizeof hb), a / b);
+	else
+		printf("%-34s %12s   %-30s %12s\n", what, human(a, ha, sizeof ha), "(no floor)", "n/a");
+	fflush(stdout);
+}
+
+/* ---- BOLT11 --------------------------------------------------------------- */
+
+#define NINV 64   /* distinct invoices, so no cache or branch predictor sees one */
+
+typedef struct invset {
+	char    *text[NINV];
+	size_t   len[NINV];
+	uint8_t  hash[NINV][32];
+	uint8_t  sig[NINV][64];
+	int      recid[NINV];
+	uint8_t  payee[NINV][33];
+	uint8_t  sk[NINV][32];
+	const secp256k1_context *ctx;
+	int      failures;
+} invset;
+
+/* A realistic LND-style invoice: regtest, amount, memo, x, c, features 9/14/17,
+ * optionally with n, route hints and fallbacks. */
+static void make_invoices(invset *s, bool with_n, bool big)
+{
+	s->ctx = secp();
+	s->failures = 0;
+	for (int i = 0; i < NINV; i++) {
+		bolt11_invoice inv;
+		uint16_t feats[] = {9, 14, 17};
+		char seed[32];
+		snprintf(seed, sizeof seed, "bench key %d", i);
+		sha256(s->sk[i], seed, strlen(seed));
+		bolt11_invoice_init(&inv);
+		inv.network = BOLT11_REGTEST;
+		inv.has_amount = true;
+		inv.amount_msat = 100000000ull + 1000ull * (uint64_t)i;
+		inv.timestamp = 1750000000 + (uint64_t)i;
+		sha256(inv.payment_hash, seed, 5 + (size_t)(i % 7));
+		memset(inv.payment_secret, i, 32);
+		inv.has_payment_secret = true;
+		const char *memo = "Escrow amount Order #2f1e8c4e-0b4d-4d3a-9a51-7e0f8c1d2b3a: SELL BTC for EUR 100";
+		bolt11_set_description(&inv, memo, strlen(memo));
+		inv.expiry = 86400, inv.expiry_explicit = true;
+		inv.min_final_cltv_expiry = 144, inv.min_final_cltv_expiry_explicit = true;
+		bolt11_set_features(&inv, feats, 3);
+		inv.payee_pubkey_field = with_n;
+		if (big) {
+			bolt11_hop hops[3];
+			for (int h = 0; h < 3; h++) {
+				uint8_t hsk[32];
+				secp256k1_pubkey p;
+				size_t pl = 33;
+				memset(hsk, h + 1, 32);
+				if (!secp256k1_ec_pubkey_create(s->ctx, &p, hsk))
+					abort();
+				secp256k1_ec_pubkey_serialize(s->ctx, hops[h].pubkey, &pl, &p, SECP256K1_EC_COMPRESSED);
+				hops[h].short_channel_id = ((uint64_t)800000 << 40) | ((uint64_t)h << 16);
+				hops[h].fee_base_msat = 1000;
+				hops[h].fee_proportional_millionths = 100;
+				hops[h].cltv_expiry_delta = 40;
+			}
+			bolt11_add_route(&inv, hops, 1);
+			bolt11_add_route(&inv, hops + 1, 2);
+			uint8_t prog[32];
+			memset(prog, 0x5a, 32);
+			bolt11_add_fallback(&inv, 0, prog, 20);
+			bolt11_add_fallback(&inv, 1, prog, 32);
+		}
+		buf out = BUF_INIT;
+		if (bolt11_encode(&out, &inv, s->sk[i]) != BOLT11_OK)
+			abort();
+		s->len[i] = out.len;
+		s->text[i] = buf_steal(&out);
+		memcpy(s->hash[i], inv.signing_hash, 32);
+		memcpy(s->sig[i], inv.signature, 64);
+		s->recid[i] = inv.recovery_id;
+		memcpy(s->payee[i], inv.payee_pubkey, 33);
+		bolt11_free(&inv);
+	}
+}
+
+static void free_invoices(invset *s)
+{
+	for (int i = 0; i < NINV; i++)
+		free(s->text[i]);
+}
+
+static void op_decode(void *c, long n)
+{
+	invset *s = c;
+	for (long i = 0; i < n; i++) {
+		bolt11_invoice inv;
+		int k = (int)(i % NINV);
+		if (bolt11_decode(&inv, s->text[k], s->len[k], 0, NULL, 0) != BOLT11_OK ||
+		    memcmp(inv.payee_pubkey, s->payee[k], 33) != 0)
+			s->failures++;
+		bolt11_free(&inv);
+	}
+}
+
+static void op_recover(void *c, long n)
+{
+	invset *s = c;
+	for (long i = 0; i < n; i++) {
+		int k = (int)(i % NINV);
+		secp256k1_ecdsa_recoverable_signature rs;
+		secp256k1_pubkey pk;
+		if (!secp256k1_ecdsa_recoverable_signature_parse_compact(s->ctx, &rs, s->sig[k], s->recid[k]) ||
+		    !secp256k1_ecdsa_recover(s->ctx, &pk, &rs, s->hash[k]))
+			s->failures++;
+	}
+}
+
+static void op_verify(void *c, long n)
+{
+	invset *s = c;
+	for (long i = 0; i < n; i++) {
+		int k = (int)(i % NINV);
+		secp256k1_ecdsa_signature sig;
+		secp256k1_pubkey pk;
+		if (!secp256k1_ec_pubkey_parse(s->ctx, &pk, s->payee[k], 33) ||
+		    !secp256k1_ecdsa_signature_parse_compact(s->ctx, &sig, s->sig[k]) ||
+		    secp256k1_ecdsa_signature_normalize(s->ctx, NULL, &sig) ||
+		    !secp256k1_ecdsa_verify(s->ctx, &sig, s->hash[k], &pk))
+			s->failures++;
+	}
+}
+
+typedef struct encctx {
+	invset *s;
+	bolt11_invoice inv;
+	buf out;
+} encctx;
+
+static void op_encode(void *c, long n)
+{
+	encctx *e = c;
+	for (long i = 0; i < n; i++) {
+		buf_reset(&e->out);
+		e->inv.timestamp = 1750000000 + (uint64_t)(i & 1023);
+		if (bolt11_encode(&e->out, &e->inv, e->s->sk[0]) != BOLT11_OK)   /* a node has one key */
+			e->s->failures++;
+	}
+}
+
+static void op_sign(void *c, long n)
+{
+	encctx *e = c;
+	for (long i = 0; i < n; i++) {
+		secp256k1_ecdsa_recoverable_signature rs;
+		uint8_t h[32];
+		memcpy(h, e->s->hash[i % NINV], 32);
+		h[0] ^= (uint8_t)i;
+		if (!secp256k1_ecdsa_sign_recoverable(e->s->ctx, &rs, h, e->s->sk[0], NULL, NULL))
+			e->s->failures++;
+	}
+}
+
+static int section_bolt11(void)
+{
+	invset plain, withn, big;
+	make_invoices(&plain, false, false);
+	make_invoices(&withn, true, false);
+	make_invoices(&big, false, true);
+	char label[64];
+	snprintf(label, sizeof label, "bolt11 decode (%zu chars, recover)", plain.len[0]);
+	row(label, op_decode, &plain, "raw secp256k1_ecdsa_recover", op_recover, &plain);
+	snprintf(label, sizeof label, "bolt11 decode (%zu chars, n field)", withn.len[0]);
+	row(label, op_decode, &withn, "raw parse+normalize+verify", op_verify, &withn);
+	snprintf(label, sizeof label, "bolt11 decode (%zu chars, r and f)", big.len[0]);
+	row(label, op_decode, &big, "raw secp256k1_ecdsa_recover", op_recover, &big);
+
+	encctx e = {&plain, {0}, BUF_INIT};
+	bolt11_decode(&e.inv, plain.text[0], plain.len[0], 0, NULL, 0);
+	row("bolt11 encode + sign", op_encode, &e, "raw sign_recoverable", op_sign, &e);
+	bolt11_free(&e.inv);
+	buf_free(&e.out);
+
+	int failures = plain.failures + withn.failures + big.failures;
+	free_invoices(&plain);
+	free_invoices(&withn);
+	free_invoices(&big);
+	return failures;
+}
+
+/* ---- sections ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*run)(void);       /* prints its rows; returns the number of failed operations */
+} sections[] = {
+	{"bolt11", section_bolt11},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		slice = atof(argv[1]) > 0 ? atof(argv[1]) : slice;
+	double t0 = now();
+	printf("ln bench: one thread, best of %d x %.2f s slices, ours and floor interleaved\n", ROUNDS, slice);
+	printf("%-34s %12s   %-30s %12s   %s\n", "ours", "", "floor (same run)", "", "ratio");
+	int failures = 0;
+	for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+		failures += sections[i].run();
+	printf("total %.1f s\n", now() - t0);
+	if (failures) {
+		fprintf(stderr, "bench/ln: %d operations failed\n", failures);
+		return 1;
+	}
+	return 0;
+}
