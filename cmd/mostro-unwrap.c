@@ -1,0 +1,334 @@
+/* mostro-unwrap — Nostr events in, one record per opened Mostro envelope out.
+ * See man/mostro-unwrap.1. Verification and the binding rules live in
+ * lib/mostro_envelope.c; this file loads keys, parses lines, reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "bip39.h"
+#include "event.h"
+#include "exitcode.h"
+#include "hex.h"
+#include "json.h"
+#include "lineio.h"
+#include "mostro_envelope.h"
+#include "mostro_sign.h"
+#include "nip06.h"
+#include "secret.h"
+
+static const char usage_text[] =
+	"Usage: mostro-unwrap [OPTION]...\n"
+	"Reads Nostr events (bare or [\"EVENT\",sub,event]) and writes one record per\n"
+	"opened envelope: Mostro messages on v1 (gift wrap) and v2 (kind 14), and chat.\n"
+	"\n"
+	"Keys (at least one):\n"
+	"  --key-file F, --key-fd N   a key we receive on; repeatable\n"
+	"                             (default $MOSTRO_SECRET_KEY, $NOSTR_SECRET_KEY)\n"
+	"  --mnemonic-file F, --mnemonic-fd N\n"
+	"                             NIP-06 keys m/44'/1237'/38383'/0/i (or $MOSTRO_MNEMONIC\n"
+	"                             with --index); passphrase $MOSTRO_PASSPHRASE\n"
+	"  --index N|A-B              which indexes of the mnemonic (default 1-50)\n"
+	"  --peer PUBKEY              a chat peer (hex or npub); repeatable: derives the\n"
+	"                             conversation keys with each of our keys\n"
+	"Gates (off unless given, as mostrod's):\n"
+	"  --min-pow N                outer event id needs N leading zero bits\n"
+	"  --max-age S                inner created_at no older than S seconds\n"
+	"  --dedupe                   drop event ids already seen\n"
+	"Output:\n"
+	"  --errors                   also write {\"type\":\"error\",...} records\n"
+	"  -h, --help                 this text\n"
+	"\n"
+	"Records: {\"type\":\"message\",\"transport\",\"id\",\"recipient\",\"sender\",\"identity\",\n"
+	"\"mode\",\"created_at\",\"message\",\"trade_signature\"}; chat: {\"type\":\"chat\",\"format\",\n"
+	"...,\"rumor\"}. Failures: 'mostro-unwrap: <id>: <reason>: <detail>' on stderr.\n"
+	"Exit: 0 all opened, 2 usage, 5 key configuration, 123 some events failed.\n";
+
+static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", mu_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'mostro-unwrap --help'.\n");
+	exit(MU_EXIT_USAGE);
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 65535)
+		usage_error("bad file descriptor '%s'", s);
+	return (int)v;
+}
+
+static uint64_t parse_uint(const char *opt, const char *s, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v > max)
+		usage_error("%s: expected an integer 0..%llu, not '%s'", opt, (unsigned long long)max, s);
+	return v;
+}
+
+static _Noreturn void die_secret(const char *what, const char *src, secret_err e)
+{
+	if (e == SECRET_ERR_OPEN)
+		die(MU_EXIT_CONFIG, "%s %s: %s: %s", what, src, secret_strerror(e), strerror(errno));
+	die(MU_EXIT_CONFIG, "%s %s: %s", what, src, secret_strerror(e));
+}
+
+static void add_mnemonic_keys(env_keyring *ring, const char *file, int fd, uint32_t first, uint32_t last)
+{
+	buf m = BUF_INIT;
+	const char *from = NULL;
+	secret_err se = secret_load_mnemonic(file, fd, &m, &from);
+	if (se) {
+		buf_wipe(&m);
+		die_secret("mnemonic", file ? file : fd >= 0 ? "descriptor" : from ? from : "$MOSTRO_MNEMONIC", se);
+	}
+	bip39_error be;
+	if (bip39_check(m.p, m.len, NULL, NULL, &be)) {
+		char msg[160];
+		bip39_describe(&be, msg, sizeof msg);
+		buf_wipe(&m);
+		die(MU_EXIT_CONFIG, "mnemonic: %s", msg);
+	}
+	const char *pass = getenv("MOSTRO_PASSPHRASE");
+	uint8_t seed[BIP39_SEED_LEN];
+	bip39_err pe = bip39_seed(m.p, m.len, pass, pass ? strlen(pass) : 0, seed);
+	buf_wipe(&m);
+	if (pe)
+		die(MU_EXIT_CONFIG, "$MOSTRO_PASSPHRASE: %s", bip39_strerror(pe));
+	nip06_account acc;
+	bool ok = nip06_account_init(&acc, seed, sizeof seed, NIP06_MOSTRO_ACCOUNT);
+	sodium_memzero(seed, sizeof seed);
+	if (!ok)
+		die(MU_EXIT_CONFIG, "mnemonic: invalid derivation");
+	for (uint64_t i = first; i <= last; i++) {
+		mu_key k;
+		if (nip06_account_key(&acc, (uint32_t)i, &k))
+			env_keyring_add(ring, &k);
+		key_wipe(&k);
+	}
+	nip06_account_wipe(&acc);
+}
+
+/* "<id>" of a failed event for messages, or "line N" when there is none. */
+static void report_failure(bool errors, unsigned long lineno, const uint8_t *id, env_reason r, const char *detail)
+{
+	char where[80];
+	if (id)
+		hex_encode(where, id, 32);
+	else
+		snprintf(where, sizeof where, "line %lu", lineno);
+	report("%s: %s: %s", where, env_reason_code(r), detail);
+	if (errors) {
+		buf b = BUF_INIT;
+		buf_printf(&b, "{\"type\":\"error\",\"line\":%lu,\"id\":", lineno);
+		if (id)
+			buf_printf(&b, "\"%s\"", where);
+		else
+			buf_puts(&b, "null");
+		buf_printf(&b, ",\"error\":\"%s\",\"message\":", env_reason_code(r));
+		json_write_string(&b, detail, strlen(detail));
+		buf_putc(&b, '}');
+		out_line(b.p, b.len);
+		buf_free(&b);
+	}
+}
+
+/* A bare event or ["EVENT", sub, event]. Returns ENV_OK with *ev parsed. */
+static env_reason parse_line(const char *line, size_t len, nostr_event *ev, char *d, size_t dn)
+{
+	json_error je;
+	jv v = json_parse(line, len, JSON_INTEGERS_ONLY, &je);
+	event_init(ev);
+	if (!jv_is_valid(v)) {
+		snprintf(d, dn, "%s", je.msg);
+		return ENV_BAD_JSON;
+	}
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv tag = jv_array_get(jv_copy(v), 0);
+		bool frame = jv_array_length(jv_copy(v)) == 3 && jv_get_kind(tag) == JV_KIND_STRING &&
+			     strcmp(jv_string_value(tag), "EVENT") == 0;
+		jv_free(tag);
+		if (!frame) {
+			jv_free(v);
+			snprintf(d, dn, "an array that is not [\"EVENT\",<subscription>,<event>]");
+			return ENV_BAD_EVENT;
+		}
+		jv e = jv_array_get(v, 2);
+		v = e;
+	}
+	event_free(ev);
+	if (event_from_jv(ev, v, 0, d, dn) != EVENT_OK)
+		return ENV_BAD_EVENT;
+	return ENV_OK;
+}
+
+enum { OPT_HELP = 'h', OPT_KFILE = 256, OPT_KFD, OPT_MFILE, OPT_MFD, OPT_INDEX, OPT_PEER,
+       OPT_MIN_POW, OPT_MAX_AGE, OPT_DEDUPE, OPT_ERRORS };
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key-file", required_argument, NULL, OPT_KFILE},
+		{"key-fd", required_argument, NULL, OPT_KFD},
+		{"mnemonic-file", required_argument, NULL, OPT_MFILE},
+		{"mnemonic-fd", required_argument, NULL, OPT_MFD},
+		{"index", required_argument, NULL, OPT_INDEX},
+		{"peer", required_argument, NULL, OPT_PEER},
+		{"min-pow", required_argument, NULL, OPT_MIN_POW},
+		{"max-age", required_argument, NULL, OPT_MAX_AGE},
+		{"dedupe", no_argument, NULL, OPT_DEDUPE},
+		{"errors", no_argument, NULL, OPT_ERRORS},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0, 0, 0, 0}};
+	mu_progname = "mostro-unwrap";
+	env_keyring ring;
+	env_opts eo = {0};
+	bool errors = false, have_index = false, mnemonic = false;
+	const char *mfile = NULL;
+	int mfd = -1, c;
+	uint32_t first = 1, last = 50;
+	const char *kfiles[64];
+	int kfds[64], nkf = 0, nkd = 0;
+	const char *peers[256];
+	int npeers = 0;
+	env_keyring_init(&ring);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP: fputs(usage_text, stdout); return MU_EXIT_OK;
+		case OPT_KFILE:
+			if (nkf == 64)
+				usage_error("at most 64 --key-file options");
+			kfiles[nkf++] = optarg;
+			break;
+		case OPT_KFD:
+			if (nkd == 64)
+				usage_error("at most 64 --key-fd options");
+			kfds[nkd++] = parse_fd(optarg);
+			break;
+		case OPT_MFILE: mfile = optarg; mnemonic = true; break;
+		case OPT_MFD: mfd = parse_fd(optarg); mnemonic = true; break;
+		case OPT_INDEX:
+			if (!nip06_index_range_parse(optarg, &first, &last))
+				usage_error("--index must be N or A-B (0 <= A <= B <= 2147483647), not '%s'", optarg);
+			if (last - first >= 100000)
+				usage_error("--index: at most 100000 keys");
+			have_index = true;
+			break;
+		case OPT_PEER:
+			if (npeers == 256)
+				usage_error("at most 256 --peer options");
+			peers[npeers++] = optarg;
+			break;
+		case OPT_MIN_POW: eo.min_pow = (unsigned)parse_uint("--min-pow", optarg, 256); break;
+		case OPT_MAX_AGE: eo.max_age = parse_uint("--max-age", optarg, UINT32_MAX * 100ull); break;
+		case OPT_DEDUPE: eo.dedupe = true; break;
+		case OPT_ERRORS: errors = true; break;
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (events come from stdin)", argv[optind]);
+	if (mfile && mfd >= 0)
+		usage_error("give --mnemonic-file or --mnemonic-fd, not both");
+	if (have_index && !mnemonic && !getenv("MOSTRO_MNEMONIC"))
+		usage_error("--index needs a mnemonic (--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC)");
+	for (int i = 0; i < nkf; i++) {
+		mu_key k;
+		secret_err e = secret_load_key(kfiles[i], -1, &k, NULL);
+		if (e)
+			die_secret("key file", kfiles[i], e);
+		env_keyring_add(&ring, &k);
+		key_wipe(&k);
+	}
+	for (int i = 0; i < nkd; i++) {
+		mu_key k;
+		secret_err e = secret_load_key(NULL, kfds[i], &k, NULL);
+		if (e)
+			die_secret("key descriptor", "", e);
+		env_keyring_add(&ring, &k);
+		key_wipe(&k);
+	}
+	if (mnemonic || have_index)
+		add_mnemonic_keys(&ring, mfile, mfd, first, last);
+	if (ring.n == 0) {
+		mu_key k;
+		const char *from = NULL;
+		secret_err e = secret_load_key(NULL, -1, &k, &from);
+		if (e == SECRET_ERR_NONE)
+			die(MU_EXIT_CONFIG, "no key given (use --key-file, --key-fd, --mnemonic-file, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY)");
+		if (e)
+			die_secret("key", from ? from : "from the environment", e);
+		env_keyring_add(&ring, &k);
+		key_wipe(&k);
+	}
+	for (int i = 0; i < npeers; i++) {
+		uint8_t pk[32];
+		if (!mostro_parse_pubkey(peers[i], strlen(peers[i]), pk) || !env_keyring_add_peer(&ring, pk))
+			usage_error("--peer: not a public key (64 hex digits or npub): '%s'", peers[i]);
+	}
+
+	env_unwrapper u;
+	env_unwrapper_init(&u, &ring, &eo);
+	line_reader r;
+	line_reader_init(&r, 0, LINE_MAX_DEFAULT);
+	const char *line;
+	size_t len;
+	line_status st;
+	unsigned long failed = 0;
+	buf out = BUF_INIT;
+	char detail[320];
+	while ((st = line_read(&r, &line, &len)) != LINE_EOF) {
+		if (st == LINE_IO) {
+			report("reading stdin: %s", strerror(errno));
+			failed++;
+			break;
+		}
+		if (st == LINE_TOO_LONG) {
+			report_failure(errors, r.lineno, NULL, ENV_BAD_JSON, "line too long");
+			failed++;
+			continue;
+		}
+		nostr_event ev;
+		env_reason rs = parse_line(line, len, &ev, detail, sizeof detail);
+		if (rs != ENV_OK) {
+			report_failure(errors, r.lineno, NULL, rs, detail);
+			event_free(&ev);
+			failed++;
+			continue;
+		}
+		env_opened o;
+		rs = env_unwrap(&u, &ev, &o, detail, sizeof detail);
+		if (rs != ENV_OK) {
+			report_failure(errors, r.lineno, ev.id, rs, detail);
+			event_free(&ev);
+			failed++;
+			continue;
+		}
+		buf_reset(&out);
+		env_opened_write(&out, &o);
+		env_opened_free(&o);
+		event_free(&ev);
+		if (!out_line(out.p, out.len))
+			break;
+	}
+	buf_wipe(&out);
+	line_reader_free(&r);
+	env_unwrapper_free(&u);
+	env_keyring_free(&ring);
+	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
+}

@@ -1,0 +1,504 @@
+/* mostro-wrap — Mostro messages, chat lines or event templates in, signed
+ * Nostr events out. See man/mostro-wrap.1. The message model, signatures and
+ * envelopes live in lib/ (mostro_msg, mostro_sign, mostro_envelope,
+ * mostro_chat); this file parses options and runs the line loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "exitcode.h"
+#include "hex.h"
+#include "json.h"
+#include "lineio.h"
+#include "mostro_chat.h"
+#include "mostro_envelope.h"
+#include "mostro_msg.h"
+#include "mostro_sign.h"
+#include "nip13.h"
+#include "secret.h"
+
+static const char usage_text[] =
+	"Usage: mostro-wrap [OPTION]...\n"
+	"Reads JSON lines and writes signed Nostr events: Mostro messages wrapped for\n"
+	"a recipient (v1 gift wrap or v2 kind 14), chat lines (--chat), or event\n"
+	"templates signed as they are (--plain).\n"
+	"\n"
+	"Input lines (default mode):\n"
+	"  {\"order\":{...}}                      a logical message, recipient from --to\n"
+	"  {\"to\":PK,\"message\":{...}[,\"transport\":\"v1\"|\"v2\"][,\"pow\":N]\n"
+	"   [,\"expiration\":T|null][,\"created_at\":T]}   a record (T absolute Unix time)\n"
+	"\n"
+	"Options:\n"
+	"  --to PUBKEY                recipient (hex or npub) of lines that name none\n"
+	"  --key-file F, --key-fd N   author key: a trade key, or Mostro's key for replies\n"
+	"                             (default $MOSTRO_SECRET_KEY, $NOSTR_SECRET_KEY)\n"
+	"  --identity-key-file F, --identity-key-fd N\n"
+	"                             reputation mode: v1 seal signed by this key, v2\n"
+	"                             identity proof; a trade signature is always added\n"
+	"  --sign                     full privacy with a trade signature (mostro-core's\n"
+	"                             `signed`); without it the signature is null\n"
+	"  --transport v1|v2          gift-wrap (kind 1059) or nip44 (kind 14); default v2\n"
+	"  --pow N                    NIP-13 proof of work on the outer event\n"
+	"  --expiration S             NIP-40 tag S seconds after created_at; 0 = none\n"
+	"                             (default: v2 30 days, v1 none)\n"
+	"  --chat[=FORMAT]            lines are chat text (a JSON string, or\n"
+	"                             {\"to\":PK,\"text\":...}); FORMAT current (kind 14,\n"
+	"                             default), legacy (kind 1059 shared key), nip59\n"
+	"  --plain                    lines are templates {\"kind\",\"tags\",\"content\"\n"
+	"                             [,\"created_at\"]}: sign them with the key as they are\n"
+	"  --errors                   also write {\"type\":\"error\",...} records\n"
+	"  -h, --help                 this text\n"
+	"\n"
+	"Exit: 0 ok, 2 usage (also: a line without recipient and no --to), 5 key\n"
+	"configuration, 123 some lines failed. See mostro-wrap(1).\n";
+
+enum { MODE_MESSAGE, MODE_CHAT, MODE_PLAIN };
+
+typedef struct config {
+	int              mode;
+	chat_format      chat;
+	mostro_transport transport;
+	unsigned         pow;
+	bool             has_expiration_opt;
+	uint64_t         expiration_secs;
+	bool             sign;
+	bool             errors;
+	bool             has_to;
+	uint8_t          to[32];
+	mu_key           key;
+	mu_key           identity;
+	bool             has_identity;
+} config;
+
+static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", mu_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'mostro-wrap --help'.\n");
+	exit(MU_EXIT_USAGE);
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 65535)
+		usage_error("bad file descriptor '%s'", s);
+	return (int)v;
+}
+
+static uint64_t parse_uint(const char *opt, const char *s, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v > max)
+		usage_error("%s: expected an integer 0..%llu, not '%s'", opt, (unsigned long long)max, s);
+	return v;
+}
+
+static void load_key(const char *what, const char *file, int fd, bool use_env, mu_key *k)
+{
+	const char *from = NULL;
+	secret_err e = use_env ? secret_load_key(file, fd, k, &from)
+			       : (file || fd >= 0 ? secret_load_key(file, fd, k, &from) : SECRET_ERR_NONE);
+	if (e == SECRET_OK)
+		return;
+	if (e == SECRET_ERR_NONE)
+		die(MU_EXIT_CONFIG, "no %s given (use --key-file, --key-fd, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY)", what);
+	const char *src = file ? file : fd >= 0 ? "descriptor" : from ? from : "?";
+	if (e == SECRET_ERR_OPEN)
+		die(MU_EXIT_CONFIG, "%s %s: %s: %s", what, src, secret_strerror(e), strerror(errno));
+	die(MU_EXIT_CONFIG, "%s %s: %s", what, src, secret_strerror(e));
+}
+
+/* ------------------------------------------------------------- one line */
+
+typedef struct line_ctx {
+	const config *cfg;
+	unsigned long lineno;
+	char err[320];
+	bool no_recipient;
+} line_ctx;
+
+static bool fail(line_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(line_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* "to" of a record, else --to. */
+static bool recipient(line_ctx *c, jv rec, uint8_t out[32])
+{
+	jv to = json_get(rec, "to");
+	if (jv_is_valid(to) && jv_get_kind(to) != JV_KIND_NULL) {
+		size_t n;
+		const char *s = json_str(to, &n);
+		bool ok = s && mostro_parse_pubkey(s, n, out);
+		jv_free(to);
+		return ok ? true : fail(c, "to: not a public key (64 hex digits or npub)");
+	}
+	jv_free(to);
+	if (c->cfg->has_to) {
+		memcpy(out, c->cfg->to, 32);
+		return true;
+	}
+	c->no_recipient = true;
+	return fail(c, "no recipient: give --to or a record with \"to\"");
+}
+
+/* Optional unsigned integer field of a record; null allowed when nullable. */
+static bool rec_u64(line_ctx *c, jv rec, const char *key, uint64_t max, bool *present, bool *is_null, uint64_t *out)
+{
+	jv v = json_get(rec, key);
+	*present = jv_is_valid(v);
+	if (is_null)
+		*is_null = *present && jv_get_kind(v) == JV_KIND_NULL;
+	bool ok = !*present || (is_null && *is_null) || (json_get_u64(v, out) && *out <= max);
+	jv_free(v);
+	return ok ? true : fail(c, "%s: expected an integer 0..%llu%s", key, (unsigned long long)max, is_null ? " or null" : "");
+}
+
+static bool emit_event(line_ctx *c, const nostr_event *ev)
+{
+	(void)c;
+	buf b = BUF_INIT;
+	event_write(&b, ev);
+	bool ok = out_line(b.p, b.len);
+	buf_free(&b);
+	return ok;
+}
+
+/* A missing "version" is stamped with the transport's (Mostro writes 1 on
+ * v1, 2 on v2); an explicit one is kept. Consumes msg, returns it. */
+static jv stamp_version(jv msg, mostro_transport t)
+{
+	if (jv_get_kind(msg) != JV_KIND_OBJECT || jv_object_length(jv_copy(msg)) != 1)
+		return msg;
+	jv out = jv_copy(msg);
+	jv_object_foreach(msg, k, val) {
+		if (jv_get_kind(val) == JV_KIND_OBJECT && !json_has(val, "version"))
+			out = jv_object_set(out, jv_copy(k), jv_object_set(jv_copy(val), jv_string("version"), jv_number(t)));
+		jv_free(k);
+		jv_free(val);
+	}
+	jv_free(msg);
+	return out;
+}
+
+static bool wrap_message(line_ctx *c, jv line)
+{
+	const config *cfg = c->cfg;
+	bool is_record = jv_get_kind(line) == JV_KIND_OBJECT && json_has(line, "message");
+	mostro_wrap_opts o = { .transport = cfg->transport, .pow = cfg->pow, .sign = cfg->sign };
+	uint8_t to[32];
+	bool present, is_null;
+	uint64_t v;
+	if (jv_get_kind(line) != JV_KIND_OBJECT)
+		return fail(c, "expected a message object {\"order\":{...}} or a record {\"to\":...,\"message\":{...}}");
+	if (!recipient(c, is_record ? line : jv_null(), to))
+		return false;
+	if (is_record) {
+		jv tr = json_get(line, "transport");
+		if (jv_is_valid(tr)) {
+			const char *s = json_str(tr, NULL);
+			bool ok = s && mostro_transport_parse(s, &o.transport);
+			jv_free(tr);
+			if (!ok)
+				return fail(c, "transport: expected \"v1\", \"v2\", \"gift-wrap\" or \"nip44\"");
+		}
+		if (!rec_u64(c, line, "pow", 256, &present, NULL, &v))
+			return false;
+		if (present)
+			o.pow = (unsigned)v;
+		if (!rec_u64(c, line, "created_at", UINT64_MAX, &present, NULL, &v))
+			return false;
+		if (present)
+			o.created_at = v;
+		if (!rec_u64(c, line, "expiration", UINT64_MAX, &present, &is_null, &v))
+			return false;
+		if (present) {
+			o.has_expiration = !is_null;
+			o.expiration = v;
+		}
+	} else {
+		present = false;
+	}
+	uint64_t base = o.created_at ? o.created_at : (uint64_t)time(NULL);
+	if (!(is_record && json_has(line, "expiration"))) {
+		if (cfg->has_expiration_opt) {
+			o.has_expiration = cfg->expiration_secs > 0;
+			o.expiration = base + cfg->expiration_secs;
+		} else if (o.transport == MOSTRO_V2) {
+			o.has_expiration = true;
+			o.expiration = base + MOSTRO_V2_DEFAULT_EXPIRATION;
+		}
+	}
+	jv m = is_record ? json_get(line, "message") : jv_copy(line);
+	m = stamp_version(m, o.transport);
+	mostro_msg msg;
+	mostro_msg_error me;
+	mostro_msg_err rc = mostro_msg_from_jv(&msg, m, &me);
+	jv_free(m);
+	if (rc != MOSTRO_MSG_OK) {
+		mostro_msg_free(&msg);
+		return fail(c, "invalid message: %s", me.msg);
+	}
+	buf canon = BUF_INIT;
+	mostro_msg_write(&canon, &msg);
+	mostro_msg_free(&msg);
+	nostr_event ev;
+	env_wrap_err we = mostro_wrap(&ev, canon.p, canon.len, &cfg->key, cfg->has_identity ? &cfg->identity : NULL, to, &o);
+	buf_free(&canon);
+	if (we != ENV_WRAP_OK) {
+		event_free(&ev);
+		return fail(c, "%s", env_wrap_strerror(we));
+	}
+	bool ok = emit_event(c, &ev);
+	event_free(&ev);
+	return ok;
+}
+
+static bool wrap_chat(line_ctx *c, jv line)
+{
+	chat_format f = c->cfg->chat;
+	uint64_t created_at = 0;
+	bool present;
+	jv text = jv_invalid();
+	if (jv_get_kind(line) == JV_KIND_STRING) {
+		text = jv_copy(line);
+	} else if (jv_get_kind(line) == JV_KIND_OBJECT) {
+		text = json_get(line, "text");
+		jv fm = json_get(line, "format");
+		if (jv_is_valid(fm)) {
+			const char *s = json_str(fm, NULL);
+			bool ok = s && chat_format_parse(s, &f);
+			jv_free(fm);
+			if (!ok) {
+				jv_free(text);
+				return fail(c, "format: expected \"current\", \"legacy\" or \"nip59\"");
+			}
+		}
+		if (!rec_u64(c, line, "created_at", UINT64_MAX, &present, NULL, &created_at)) {
+			jv_free(text);
+			return false;
+		}
+	}
+	size_t n;
+	const char *s = json_str(text, &n);
+	if (!s) {
+		jv_free(text);
+		return fail(c, "expected a chat line: a JSON string or {\"to\":...,\"text\":\"...\"}");
+	}
+	uint8_t to[32];
+	if (!recipient(c, jv_get_kind(line) == JV_KIND_OBJECT ? line : jv_null(), to)) {
+		jv_free(text);
+		return false;
+	}
+	nostr_event ev;
+	nip44_err e = chat_wrap(&ev, f, &c->cfg->key, to, s, n, created_at);
+	jv_free(text);
+	if (e != NIP44_OK) {
+		event_free(&ev);
+		return fail(c, "chat: %s", e == NIP44_ERR_PLAINTEXT_LEN ? "text too long for NIP-44" : "recipient is not a valid public key");
+	}
+	bool ok = emit_event(c, &ev);
+	event_free(&ev);
+	return ok;
+}
+
+/* An event template: kind (required), tags (default []), content (default
+ * ""), created_at (default now); any id/pubkey/sig present is replaced. */
+static bool sign_plain(line_ctx *c, jv line)
+{
+	if (jv_get_kind(line) != JV_KIND_OBJECT)
+		return fail(c, "expected an event template object {\"kind\":...,\"tags\":[...],\"content\":\"...\"}");
+	jv t = jv_copy(line);
+	if (!json_has(t, "tags"))
+		t = jv_object_set(t, jv_string("tags"), jv_array());
+	if (!json_has(t, "content"))
+		t = jv_object_set(t, jv_string("content"), jv_string(""));
+	if (!json_has(t, "created_at"))
+		t = jv_object_set(t, jv_string("created_at"), json_from_u64((uint64_t)time(NULL)));
+	t = jv_object_delete(t, jv_string("id"));
+	t = jv_object_delete(t, jv_string("sig"));
+	t = jv_object_delete(t, jv_string("pubkey"));
+	nostr_event ev;
+	char detail[160];
+	if (event_from_jv(&ev, t, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID | EVENT_ALLOW_NO_PUBKEY,
+			  detail, sizeof detail) != EVENT_OK) {
+		event_free(&ev);
+		return fail(c, "template: %s", detail);
+	}
+	memcpy(ev.pubkey, c->cfg->key.pk, 32);
+	if (c->cfg->pow) {
+		nip13_opts po = { .target = c->cfg->pow };
+		if (nip13_mine(&ev, &po, NULL) != NIP13_OK) {
+			event_free(&ev);
+			return fail(c, "proof of work failed");
+		}
+	}
+	event_sign(&ev, &c->cfg->key, NULL);
+	bool ok = emit_event(c, &ev);
+	event_free(&ev);
+	return ok;
+}
+
+static void report_failure(line_ctx *c)
+{
+	report_line(c->lineno, "%s", c->err);
+	if (c->cfg->errors) {
+		buf b = BUF_INIT;
+		buf_printf(&b, "{\"type\":\"error\",\"line\":%lu,\"error\":\"%s\",\"message\":", c->lineno,
+			   c->no_recipient ? "usage" : "invalid-input");
+		json_write_string(&b, c->err, strlen(c->err));
+		buf_putc(&b, '}');
+		out_line(b.p, b.len);
+		buf_free(&b);
+	}
+}
+
+/* ------------------------------------------------------------------ main */
+
+enum { OPT_HELP = 'h', OPT_TO = 256, OPT_KFILE, OPT_KFD, OPT_IFILE, OPT_IFD, OPT_SIGN,
+       OPT_TRANSPORT, OPT_POW, OPT_EXPIRATION, OPT_CHAT, OPT_PLAIN, OPT_ERRORS };
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, OPT_TO},
+		{"key-file", required_argument, NULL, OPT_KFILE},
+		{"key-fd", required_argument, NULL, OPT_KFD},
+		{"identity-key-file", required_argument, NULL, OPT_IFILE},
+		{"identity-key-fd", required_argument, NULL, OPT_IFD},
+		{"sign", no_argument, NULL, OPT_SIGN},
+		{"transport", required_argument, NULL, OPT_TRANSPORT},
+		{"pow", required_argument, NULL, OPT_POW},
+		{"expiration", required_argument, NULL, OPT_EXPIRATION},
+		{"chat", optional_argument, NULL, OPT_CHAT},
+		{"plain", no_argument, NULL, OPT_PLAIN},
+		{"errors", no_argument, NULL, OPT_ERRORS},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0, 0, 0, 0}};
+	mu_progname = "mostro-wrap";
+	config cfg = { .mode = MODE_MESSAGE, .chat = CHAT_CURRENT, .transport = MOSTRO_V2 };
+	const char *kfile = NULL, *ifile = NULL, *to = NULL;
+	int kfd = -1, ifd = -1, c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP: fputs(usage_text, stdout); return MU_EXIT_OK;
+		case OPT_TO: to = optarg; break;
+		case OPT_KFILE: kfile = optarg; break;
+		case OPT_KFD: kfd = parse_fd(optarg); break;
+		case OPT_IFILE: ifile = optarg; break;
+		case OPT_IFD: ifd = parse_fd(optarg); break;
+		case OPT_SIGN: cfg.sign = true; break;
+		case OPT_TRANSPORT:
+			if (!mostro_transport_parse(optarg, &cfg.transport))
+				usage_error("--transport: expected v1, v2, gift-wrap or nip44, not '%s'", optarg);
+			break;
+		case OPT_POW: cfg.pow = (unsigned)parse_uint("--pow", optarg, 256); break;
+		case OPT_EXPIRATION:
+			cfg.has_expiration_opt = true;
+			cfg.expiration_secs = parse_uint("--expiration", optarg, UINT32_MAX * 100ull);
+			break;
+		case OPT_CHAT:
+			if (cfg.mode == MODE_PLAIN)
+				usage_error("--chat and --plain exclude each other");
+			cfg.mode = MODE_CHAT;
+			if (optarg && !chat_format_parse(optarg, &cfg.chat))
+				usage_error("--chat: expected current, legacy or nip59, not '%s'", optarg);
+			break;
+		case OPT_PLAIN:
+			if (cfg.mode == MODE_CHAT)
+				usage_error("--chat and --plain exclude each other");
+			cfg.mode = MODE_PLAIN;
+			break;
+		case OPT_ERRORS: cfg.errors = true; break;
+		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (input comes from stdin)", argv[optind]);
+	if (kfile && kfd >= 0)
+		usage_error("give --key-file or --key-fd, not both");
+	if (ifile && ifd >= 0)
+		usage_error("give --identity-key-file or --identity-key-fd, not both");
+	if ((ifile || ifd >= 0) && cfg.mode != MODE_MESSAGE)
+		usage_error("--identity-key-file is for Mostro messages, not --chat or --plain");
+	if (to) {
+		if (cfg.mode == MODE_PLAIN)
+			usage_error("--to has no meaning with --plain");
+		if (!mostro_parse_pubkey(to, strlen(to), cfg.to))
+			usage_error("--to: not a public key (64 hex digits or npub): '%s'", to);
+		cfg.has_to = true;
+	}
+	load_key("key", kfile, kfd, true, &cfg.key);
+	if (ifile || ifd >= 0) {
+		load_key("identity key", ifile, ifd, false, &cfg.identity);
+		cfg.has_identity = true;
+	}
+
+	line_reader r;
+	line_reader_init(&r, 0, LINE_MAX_DEFAULT);
+	const char *line;
+	size_t len;
+	line_status st;
+	unsigned long failed = 0;
+	bool usage = false;
+	while ((st = line_read(&r, &line, &len)) != LINE_EOF) {
+		line_ctx lc = { .cfg = &cfg, .lineno = r.lineno };
+		if (st == LINE_IO) {
+			report("reading stdin: %s", strerror(errno));
+			failed++;
+			break;
+		}
+		if (st == LINE_TOO_LONG) {
+			snprintf(lc.err, sizeof lc.err, "line too long");
+			report_failure(&lc);
+			failed++;
+			continue;
+		}
+		json_error je;
+		jv v = json_parse(line, len, JSON_EXACT_NUMBERS, &je);
+		bool ok;
+		if (!jv_is_valid(v))
+			ok = fail(&lc, "invalid JSON %s", je.msg);
+		else if (cfg.mode == MODE_CHAT)
+			ok = wrap_chat(&lc, v);
+		else if (cfg.mode == MODE_PLAIN)
+			ok = sign_plain(&lc, v);
+		else
+			ok = wrap_message(&lc, v);
+		jv_free(v);
+		if (!ok) {
+			if (!lc.err[0])      /* stdout is gone */
+				break;
+			report_failure(&lc);
+			failed++;
+			usage |= lc.no_recipient;
+		}
+	}
+	line_reader_free(&r);
+	key_wipe(&cfg.key);
+	key_wipe(&cfg.identity);
+	if (usage)
+		return MU_EXIT_USAGE;
+	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
+}
