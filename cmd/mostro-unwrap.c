@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 	uint32_t first = 1, last = 50;
 	const char *kfiles[64];
 	int kfds[64], nkf = 0, nkd = 0;
-	const char *peers[256];
+	uint8_t peers[256][32];
 	int npeers = 0;
 	env_keyring_init(&ring);
 	opterr = 0;
@@ -231,7 +231,9 @@ int main(int argc, char **argv)
 		case OPT_PEER:
 			if (npeers == 256)
 				usage_error("at most 256 --peer options");
-			peers[npeers++] = optarg;
+			if (!mostro_parse_pubkey(optarg, strlen(optarg), peers[npeers]))
+				usage_error("--peer: not a public key (64 hex digits or npub): '%s'", optarg);
+			npeers++;
 			break;
 		case OPT_MIN_POW: eo.min_pow = (unsigned)parse_uint("--min-pow", optarg, 256); break;
 		case OPT_MAX_AGE: eo.max_age = parse_uint("--max-age", optarg, UINT32_MAX * 100ull); break;
@@ -276,11 +278,8 @@ int main(int argc, char **argv)
 		env_keyring_add(&ring, &k);
 		key_wipe(&k);
 	}
-	for (int i = 0; i < npeers; i++) {
-		uint8_t pk[32];
-		if (!mostro_parse_pubkey(peers[i], strlen(peers[i]), pk) || !env_keyring_add_peer(&ring, pk))
-			usage_error("--peer: not a public key (64 hex digits or npub): '%s'", peers[i]);
-	}
+	for (int i = 0; i < npeers; i++)
+		env_keyring_add_peer(&ring, peers[i]);
 
 	env_unwrapper u;
 	env_unwrapper_init(&u, &ring, &eo);

@@ -32,6 +32,8 @@ static const char usage_text[] =
 	"  {\"order\":{...}}                      a logical message, recipient from --to\n"
 	"  {\"to\":PK,\"message\":{...}[,\"transport\":\"v1\"|\"v2\"][,\"pow\":N]\n"
 	"   [,\"expiration\":T|null][,\"created_at\":T]}   a record (T absolute Unix time)\n"
+	"  {\"to\":PK,\"tuple\":\"[...]\",...}     the content tuple verbatim: not checked,\n"
+	"                                       not signed (to craft odd envelopes)\n"
 	"\n"
 	"Options:\n"
 	"  --to PUBKEY                recipient (hex or npub) of lines that name none\n"
@@ -203,7 +205,7 @@ static jv stamp_version(jv msg, mostro_transport t)
 static bool wrap_message(line_ctx *c, jv line)
 {
 	const config *cfg = c->cfg;
-	bool is_record = jv_get_kind(line) == JV_KIND_OBJECT && json_has(line, "message");
+	bool is_record = jv_get_kind(line) == JV_KIND_OBJECT && (json_has(line, "message") || json_has(line, "tuple"));
 	mostro_wrap_opts o = { .transport = cfg->transport, .pow = cfg->pow, .sign = cfg->sign };
 	uint8_t to[32];
 	bool present, is_null;
@@ -247,6 +249,22 @@ static bool wrap_message(line_ctx *c, jv line)
 			o.has_expiration = true;
 			o.expiration = base + MOSTRO_V2_DEFAULT_EXPIRATION;
 		}
+	}
+	if (is_record && json_has(line, "tuple")) {
+		/* verbatim content tuple: no validation, no signing (crafted envelopes) */
+		jv tj = json_get(line, "tuple");
+		size_t tn;
+		const char *ts = json_str(tj, &tn);
+		if (!ts) {
+			jv_free(tj);
+			return fail(c, "tuple: expected a string (the content tuple, used verbatim)");
+		}
+		nostr_event ev;
+		env_wrap_err we = mostro_wrap_tuple(&ev, ts, tn, &cfg->key, cfg->has_identity ? &cfg->identity : NULL, to, &o);
+		jv_free(tj);
+		bool ok = we == ENV_WRAP_OK ? emit_event(c, &ev) : fail(c, "%s", env_wrap_strerror(we));
+		event_free(&ev);
+		return ok;
 	}
 	jv m = is_record ? json_get(line, "message") : jv_copy(line);
 	m = stamp_version(m, o.transport);

@@ -28,7 +28,7 @@ const char *env_wrap_strerror(env_wrap_err e)
 	switch (e) {
 	case ENV_WRAP_OK: return "ok";
 	case ENV_WRAP_RECEIVER: return "receiver is not a valid public key";
-	case ENV_WRAP_TOO_LONG: return "content too long for NIP-44 (65535 bytes)";
+	case ENV_WRAP_TOO_LONG: return "content empty or longer than NIP-44 allows (65535 bytes)";
 	case ENV_WRAP_POW: return "proof of work failed";
 	}
 	return "unknown error";
@@ -137,14 +137,28 @@ env_wrap_err mostro_wrap(nostr_event *out, const char *msg, size_t n, const mu_k
 	}
 	if (identity && memcmp(identity->pk, trade->pk, 32) == 0)
 		identity = NULL;
-	uint64_t now = (uint64_t)time(NULL);
-	uint64_t t = o->created_at ? o->created_at : now;
 	buf tuple = BUF_INIT;
 	build_tuple(&tuple, msg, n, trade, identity, o);
-	env_wrap_err e = o->transport == MOSTRO_V1
-		? wrap_v1(out, &tuple, trade, identity ? identity : trade, receiver, o, now, t)
-		: wrap_v2(out, &tuple, trade, receiver, o, t);
+	env_wrap_err e = mostro_wrap_tuple(out, tuple.p, tuple.len, trade, identity, receiver, o);
 	buf_wipe(&tuple);
+	return e;
+}
+
+env_wrap_err mostro_wrap_tuple(nostr_event *out, const char *tuple, size_t n, const mu_key *trade,
+			       const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o)
+{
+	if (!key_pubkey_valid(receiver)) {
+		event_init(out);
+		return ENV_WRAP_RECEIVER;
+	}
+	uint64_t now = (uint64_t)time(NULL);
+	uint64_t t = o->created_at ? o->created_at : now;
+	buf b = BUF_INIT;
+	buf_put(&b, tuple, n);
+	env_wrap_err e = o->transport == MOSTRO_V1
+		? wrap_v1(out, &b, trade, identity ? identity : trade, receiver, o, now, t)
+		: wrap_v2(out, &b, trade, receiver, o, t);
+	buf_wipe(&b);
 	return e;
 }
 

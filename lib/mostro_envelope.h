@@ -68,7 +68,7 @@ typedef struct mostro_wrap_opts {
 typedef enum env_wrap_err {
 	ENV_WRAP_OK = 0,
 	ENV_WRAP_RECEIVER,          /* receiver is not a valid public key */
-	ENV_WRAP_TOO_LONG,          /* plaintext over NIP-44's 65535 bytes */
+	ENV_WRAP_TOO_LONG,          /* plaintext empty or over NIP-44's 65535 bytes */
 	ENV_WRAP_POW,               /* mining failed */
 } env_wrap_err;
 
@@ -78,6 +78,12 @@ const char *env_wrap_strerror(env_wrap_err e);
  * trade, is full privacy. */
 env_wrap_err mostro_wrap(nostr_event *out, const char *msg, size_t n, const mu_key *trade,
 			 const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o);
+
+/* The same envelope around a content tuple given verbatim (not parsed, not
+ * signed): for crafting odd or malformed envelopes in tests. identity signs
+ * the v1 seal (NULL: the trade key); v2 ignores it. */
+env_wrap_err mostro_wrap_tuple(nostr_event *out, const char *tuple, size_t n, const mu_key *trade,
+			       const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o);
 
 /* ------------------------------------------------------------ receiving */
 

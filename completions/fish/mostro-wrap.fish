@@ -1,0 +1,15 @@
+# fish completion for mostro-wrap
+complete -c mostro-wrap -f
+complete -c mostro-wrap -s h -l help -d 'Print usage'
+complete -c mostro-wrap -l to -x -d 'Recipient pubkey (hex or npub)'
+complete -c mostro-wrap -l key-file -r -F -d 'Author secret key file (0600)'
+complete -c mostro-wrap -l key-fd -x -d 'Author secret key descriptor'
+complete -c mostro-wrap -l identity-key-file -r -F -d 'Reputation mode: identity key file'
+complete -c mostro-wrap -l identity-key-fd -x -d 'Reputation mode: identity key descriptor'
+complete -c mostro-wrap -l sign -d 'Trade signature in full privacy mode'
+complete -c mostro-wrap -l transport -x -a 'v1 v2 gift-wrap nip44' -d 'Transport'
+complete -c mostro-wrap -l pow -x -d 'NIP-13 bits on the outer event'
+complete -c mostro-wrap -l expiration -x -d 'NIP-40 expiration after created_at (s)'
+complete -c mostro-wrap -l chat -a 'current legacy nip59' -d 'Chat lines (format)'
+complete -c mostro-wrap -l plain -d 'Sign event templates as they are'
+complete -c mostro-wrap -l errors -d 'Also write error records'

@@ -1,0 +1,270 @@
+#!/usr/bin/env bats
+# mostro-unwrap: key sources, input forms, every gate and every reason code
+# reachable from the command line, the error line format and exit codes.
+# (Seal- and rumor-layer refusals need hand-built seals: tests/unit/
+# test_mostro_envelope.c and tests/interop cover them.)
+
+bats_require_minimum_version 1.5.0
+
+NIP06_MNEMONIC="leader monkey parrot ring guide accident before fence cannon height naive bean"
+SK0=df5ba9d72ec62e9d39a095f1b86936fe10abfc7d56700caa1652a463a40d19b1
+PK0=b4bf6548df043786641d4b63e748eda4b55fce21beae991512d23487c7bd8950
+SK1=977b9da8056e6a83a991cb31ac507b0a618fbbee355e36e107e0e348686ab833
+PK1=1c71f0a29c9d14198781f36897c6d6c08e2c4f905ba69fc5f8e67d375d705a8a
+SK2=03c78114b80a2db782bb86be47c8062388d78a0585dfa79b8594e105740758c3
+PK2=5011d0e7a57ae27627ab76962537072c6809ef3b9e24c2e3db4e672c61624eef
+SKM=82352a2554b713ed0c7edd2229804269bcd9a259fb1032d93085490fa710ff65
+PKM=8b04142e01039bed503ea99a9ab40df7bbfadebef9bcfc01aea4352655a89124
+TAKE='{"order":{"version":2,"request_id":1,"trade_index":1,"id":"308e1272-d5f4-47e6-bd97-3504baea9c23","action":"take-sell","payload":null}}'
+# PROTOCOL §14.1-2: trade signature (key 1) and identity proof (key 0) of TAKE
+TSIG=706172d6d1bb2bb2281b78cac2430179d2462c4745c140490fbfbebbca82f03c621a0b475037b37189d2dd3f584c3426c0979cbf3b1a426b042426affbf7785a
+ISIG=8dfe86bcad4293ebd9dca5eb1f217dadcb4f7ec3d7a277f80aa44682f729bdb8487601e25a0d11b1c4fba167a53ce110625065be9bce7a504f967949a98634ff
+V=${MOSTRO_VECTORS:-tests/vectors}
+
+setup() {
+	unset MOSTRO_SECRET_KEY NOSTR_SECRET_KEY MOSTRO_MNEMONIC MOSTRO_PASSPHRASE
+	T=$BATS_TEST_TMPDIR
+	secret_file "$T/id" $SK0
+	secret_file "$T/trade" $SK1
+	secret_file "$T/other" $SK2
+	secret_file "$T/mostro" $SKM
+	secret_file "$T/mnemonic" "$NIP06_MNEMONIC"
+	export T PKM
+	export -f crafted
+}
+
+secret_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
+wrap() { mostro-wrap --key-file "$T/trade" --to $PKM "$@"; }
+# a v2 event from the trade key carrying a verbatim tuple
+crafted() { echo "{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"$1")}" | mostro-wrap --key-file "$T/trade"; }
+
+@test "--help prints usage on stdout, exit 0" {
+	run --separate-stderr mostro-unwrap --help
+	[ "$status" -eq 0 ]
+	[[ $output == Usage:\ mostro-unwrap* ]]
+	[[ $output == *"--max-age"* ]]
+}
+
+@test "usage errors exit 2" {
+	for args in "--bogus" "--min-pow 300" "--max-age x" "--index 5-1" "--index" "--peer zz" \
+		"--key-file $T/mostro extra" "--mnemonic-file $T/mnemonic --mnemonic-fd 0"; do
+		run --separate-stderr mostro-unwrap $args </dev/null
+		[ "$status" -eq 2 ] || { echo "args: $args -> $status"; false; }
+	done
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --index 1-3 </dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--index needs a mnemonic"* ]]
+}
+
+@test "keys: none, unreadable, bad mnemonic -> exit 5" {
+	run --separate-stderr mostro-unwrap </dev/null
+	[ "$status" -eq 5 ]
+	run --separate-stderr mostro-unwrap --key-file "$T/nope" </dev/null
+	[ "$status" -eq 5 ]
+	secret_file "$T/badm" "leader monkey parrot"
+	run --separate-stderr mostro-unwrap --mnemonic-file "$T/badm" </dev/null
+	[ "$status" -eq 5 ]
+	chmod 644 "$T/mostro"
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" </dev/null
+	[ "$status" -eq 5 ]
+}
+
+@test "opens a v2 reputation message: the record's fields" {
+	run --separate-stderr bash -c "echo '$TAKE' | mostro-wrap --key-file $T/trade --identity-key-file $T/id --to $PKM"
+	ev=$output
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$ev"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r 'keys_unsorted | join(",")' <<<"$output")" = "type,transport,id,recipient,sender,identity,mode,created_at,message,trade_signature" ]
+	[ "$(jq -r '.type,.transport,.recipient,.sender,.identity,.mode' <<<"$output" | tr '\n' ' ')" = "message v2 $PKM $PK1 $PK0 reputation " ]
+	[ "$(jq -r .id <<<"$output")" = "$(jq -r .id <<<"$ev")" ]
+	[ "$(jq -r .created_at <<<"$output")" = "$(jq -r .created_at <<<"$ev")" ]
+	[ "$(jq -c .message <<<"$output")" = "$TAKE" ]
+}
+
+@test "[\"EVENT\",sub,event] frames are accepted; other arrays are bad-event" {
+	ev=$(wrap <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"[\"EVENT\",\"s1\",$ev]"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .type <<<"$output")" = message ]
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"[\"EOSE\",\"s1\"]"
+	[ "$status" -eq 123 ]
+	[[ $stderr == "mostro-unwrap: line 1: bad-event: "* ]]
+}
+
+@test "several --key-file: each event opens with the key its p tag names" {
+	a=$(wrap <<<"$TAKE")
+	b=$(mostro-wrap --key-file "$T/trade" --to $PK2 <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --key-file "$T/other" <<<"$a"$'\n'"$b"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .recipient <<<"$output" | tr '\n' ' ')" = "$PKM $PK2 " ]
+}
+
+@test "--mnemonic-file with --index (default 1-50), --mnemonic-fd, \$MOSTRO_MNEMONIC" {
+	# replies from Mostro to trade keys 1 and 2 of the NIP-06 mnemonic
+	r1=$(mostro-wrap --key-file "$T/mostro" --to $PK1 <<<"$TAKE")
+	r2=$(mostro-wrap --key-file "$T/mostro" --to $PK2 --transport v1 <<<"$TAKE")
+	r0=$(mostro-wrap --key-file "$T/mostro" --to $PK0 <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --mnemonic-file "$T/mnemonic" <<<"$r1"$'\n'"$r2"$'\n'"$r0"
+	[ "$status" -eq 123 ]
+	[ "$(jq -r .recipient <<<"$output" | tr '\n' ' ')" = "$PK1 $PK2 " ]
+	[[ $stderr == *": not-for-us: "* ]]
+	run --separate-stderr mostro-unwrap --mnemonic-file "$T/mnemonic" --index 0-1 <<<"$r1"$'\n'"$r0"
+	[ "$status" -eq 0 ]
+	run --separate-stderr bash -c "mostro-unwrap --mnemonic-fd 3 --index 2 3<$T/mnemonic <<<'$r2'"
+	[ "$status" -eq 0 ]
+	run --separate-stderr bash -c "MOSTRO_MNEMONIC='$NIP06_MNEMONIC' mostro-unwrap --index 1 <<<'$r1'"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .sender <<<"$output")" = $PKM ]
+}
+
+@test "every nip59.jsonl record and v2_event vector opens" {
+	while IFS= read -r rec; do
+		secret_file "$T/rx" "$(jq -r .recipient_secret_key <<<"$rec")"
+		run --separate-stderr mostro-unwrap --key-file "$T/rx" <<<"$(jq -c .wrap <<<"$rec")"
+		[ "$status" -eq 0 ] || { echo "$(jq -r .name <<<"$rec"): $stderr"; false; }
+	done <"$V/nip59.jsonl"
+	while IFS= read -r rec; do
+		secret_file "$T/rx" "$(jq -r .receiver_secret_key <<<"$rec")"
+		run --separate-stderr mostro-unwrap --key-file "$T/rx" <<<"$(jq -c .event <<<"$rec")"
+		[ "$status" -eq 0 ]
+		[ "$(jq -c .message <<<"$output")" = "$(jq -r .expected.message_json <<<"$rec")" ]
+	done < <(jq -c 'select(.type=="v2_event")' "$V/mostro-sign.jsonl")
+}
+
+# --------------------------------------------------------- reason codes
+
+@test "error line format, --errors records, the stream goes on, exit 123" {
+	good=$(wrap <<<"$TAKE")
+	bad=$(jq -c '.sig = ("00" + .sig[2:])' <<<"$good")
+	id=$(jq -r .id <<<"$bad")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$bad"$'\n'"$good"$'\n'"{oops"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $stderr == *"mostro-unwrap: $id: bad-signature: "* ]]
+	[[ $stderr == *"mostro-unwrap: line 3: bad-json: "* ]]
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --errors <<<"$bad"$'\n'"$good"$'\n'"{oops"
+	[ "$(jq -c 'select(.type=="error") | [.line,.id,.error]' <<<"$output" | tr '\n' ' ')" = "[1,\"$id\",\"bad-signature\"] [3,null,\"bad-json\"] " ]
+	[ "$(jq -r 'select(.type=="error") | .message | length > 0' <<<"$output" | sort -u)" = true ]
+}
+
+@test "bad-event, bad-kind, not-for-us" {
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<'{"kind":14}'
+	[[ $stderr == *"bad-event: "* ]]
+	note=$(mostro-wrap --plain --key-file "$T/trade" <<<'{"kind":1,"content":"hi"}')
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$note"
+	[[ $stderr == *": bad-kind: kind 1 is not a Mostro envelope"* ]]
+	ev=$(wrap <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/other" <<<"$ev"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": not-for-us: "* ]]
+}
+
+@test "bad-mac: the p tag names us, the ciphertext is for someone else" {
+	ev=$(mostro-wrap --key-file "$T/trade" --to $PK2 <<<"$TAKE")
+	# same content, p tag changed to Mostro, re-signed by the trade key
+	tpl=$(jq -c --arg p $PKM '{kind,created_at,content,tags:[["p",$p]]}' <<<"$ev")
+	forged=$(mostro-wrap --plain --key-file "$T/trade" <<<"$tpl")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$forged"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": bad-mac: content does not decrypt: "* ]]
+}
+
+@test "bad-message: a 2-element payment_request, a v1 tuple on v2, an unknown action" {
+	run --separate-stderr bash -c "{ crafted '[{\"order\":{\"version\":2,\"id\":\"308e1272-d5f4-47e6-bd97-3504baea9c23\",\"action\":\"add-invoice\",\"payload\":{\"payment_request\":[null,\"lnbc\"]}}},null,null]'; crafted '[$TAKE,null]'; crafted '[{\"order\":{\"version\":2,\"action\":\"take-order\"}},null,null]'; } | mostro-unwrap --key-file $T/mostro"
+	[ "$status" -eq 123 ]
+	[ "$(grep -c ': bad-message: ' <<<"$stderr")" = 3 ]
+	[[ $stderr == *"payment_request must have 3 elements, found 2"* ]]
+	[[ $stderr == *"content must be a 3-element tuple"* ]]
+	[[ $stderr == *"unknown action \"take-order\""* ]]
+}
+
+@test "bad-trade-signature and bad-identity-proof (PROTOCOL §14 signatures)" {
+	# control: §14.3's tuple from trade key 1 opens in reputation mode
+	run --separate-stderr bash -c "crafted '[$TAKE,\"$TSIG\",[\"$PK0\",\"$ISIG\"]]' | mostro-unwrap --key-file $T/mostro"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .identity,.trade_signature <<<"$output" | tr '\n' ' ')" = "$PK0 $TSIG " ]
+	# a signature over the docs' key order
+	docs='{"order":{"version":2,"id":"308e1272-d5f4-47e6-bd97-3504baea9c23","request_id":1,"trade_index":1,"action":"take-sell","payload":null}}'
+	run --separate-stderr bash -c "crafted '[$docs,\"${TSIG:0:100}$(printf 0%.0s {1..28})\",null]' | mostro-unwrap --key-file $T/mostro"
+	[[ $stderr == *": bad-trade-signature: trade signature does not verify"* ]]
+	run --separate-stderr bash -c "crafted '[$TAKE,\"xyz\",null]' | mostro-unwrap --key-file $T/mostro"
+	[[ $stderr == *": bad-trade-signature: "* ]]
+	# the proof with one character changed, and the proof without a trade signature
+	bad=${ISIG:0:127}0; [ "$bad" != "$ISIG" ] || bad=${ISIG:0:127}1
+	run --separate-stderr bash -c "crafted '[$TAKE,\"$TSIG\",[\"$PK0\",\"$bad\"]]' | mostro-unwrap --key-file $T/mostro"
+	[[ $stderr == *": bad-identity-proof: identity proof does not verify"* ]]
+	run --separate-stderr bash -c "crafted '[$TAKE,null,[\"$PK0\",\"$ISIG\"]]' | mostro-unwrap --key-file $T/mostro"
+	[[ $stderr == *": bad-identity-proof: identity proof without a trade signature"* ]]
+	# the same tuple sent by another trade key (a re-signed message)
+	run --separate-stderr bash -c "echo '{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"[$TAKE,\"$TSIG\",null]")}' | mostro-wrap --key-file $T/other | mostro-unwrap --key-file $T/mostro"
+	[[ $stderr == *": bad-trade-signature: "* ]]
+}
+
+@test "v1: a seal from another key without trade signature is refused (mostrod drops it)" {
+	echo "{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"[$TAKE,null]"),\"transport\":\"v1\"}" >"$T/in"
+	run --separate-stderr bash -c "mostro-wrap --key-file $T/trade --identity-key-file $T/id <$T/in | mostro-unwrap --key-file $T/mostro"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": bad-trade-signature: seal signed by $PK0, not the rumor author, and no trade signature"* ]]
+}
+
+# ------------------------------------------------------------------ gates
+
+@test "--min-pow N: insufficient-pow unless the id has N bits" {
+	ev=$(wrap --pow 8 <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --min-pow 8 <<<"$ev"
+	[ "$status" -eq 0 ]
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --min-pow 24 <<<"$ev"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": insufficient-pow: "*"24 required"* ]]
+}
+
+@test "--max-age S: stale on the inner created_at (v1 rumor, v2 event)" {
+	old=$(( $(date +%s) - 100 ))
+	for t in v1 v2; do
+		ev=$(echo "{\"message\":$TAKE,\"created_at\":$old,\"transport\":\"$t\"}" | wrap)
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 10 <<<"$ev"
+		[ "$status" -eq 123 ]
+		[[ $stderr == *": stale: created_at $old is "* ]]
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 1000 <<<"$ev"
+		[ "$status" -eq 0 ]
+	done
+	# the v1 wrap is backdated up to two days: only the rumor's time counts
+	ev=$(wrap --transport v1 <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 10 <<<"$ev"
+	[ "$status" -eq 0 ]
+}
+
+@test "--dedupe: a second copy is a replay; without it both open" {
+	ev=$(wrap <<<"$TAKE")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --dedupe <<<"$ev"$'\n'"$ev"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $stderr == *": replay: "* ]]
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$ev"$'\n'"$ev"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	# a forged copy (bad signature) does not poison the set
+	bad=$(jq -c '.sig = ("00" + .sig[2:])' <<<"$ev")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --dedupe <<<"$bad"$'\n'"$ev"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+# ------------------------------------------------------------------ chat
+
+@test "--peer: chat in all three formats, from both sides; bad-chat on tampering" {
+	for f in current legacy nip59; do
+		ev=$(echo '"hi"' | mostro-wrap --key-file "$T/trade" --to $PK2 --chat=$f)
+		run --separate-stderr mostro-unwrap --key-file "$T/other" --peer $PK1 <<<"$ev"
+		[ "$status" -eq 0 ]
+		[ "$(jq -r '.type,.format,.sender,.rumor.content' <<<"$output" | tr '\n' ' ')" = "chat $f $PK1 hi " ]
+	done
+	# the sender reads its own current/legacy message too (the keys are shared)
+	ev=$(echo '"mine"' | mostro-wrap --key-file "$T/trade" --to $PK2 --chat)
+	run --separate-stderr mostro-unwrap --key-file "$T/trade" --peer $PK2 <<<"$ev"
+	[ "$(jq -r .sender <<<"$output")" = $PK1 ]
+	# a second p tag added and re-signed is not possible without K_sign: changing
+	# the tags breaks the outer signature
+	bad=$(jq -c '.tags += [["p","'$PK2'"]]' <<<"$ev")
+	run --separate-stderr mostro-unwrap --key-file "$T/other" --peer $PK1 <<<"$bad"
+	[[ $stderr == *": bad-signature: "* ]]
+}
