@@ -6,6 +6,7 @@
  *             Lightning Addresses / LNURLs are probed like mostrod does
  *   lnurl     resolve a Lightning Address / LNURL: pay document, or an
  *             invoice for an amount (lib/lnurl.h)
+ *   encode    sign an invoice from JSON fields (the decode record's names)
  *
  * Inputs come from the arguments, or one per stdin line (a bare string, a
  * JSON string, or a JSON object with the subcommand's fields). Exit codes:
@@ -21,10 +22,12 @@
 
 #include "bolt11.h"
 #include "exitcode.h"
+#include "hex.h"
 #include "invoice_rules.h"
 #include "json.h"
 #include "lineio.h"
 #include "lnurl.h"
+#include "secret.h"
 
 /* ---- shared: one input, many inputs ------------------------------------- */
 
@@ -50,7 +53,8 @@ typedef struct driver {
 	bool errors;             /* --errors: also emit {"type":"error",...} records */
 	input_fn fn;
 	void *ctx;
-	const char *field;       /* the JSON object field holding the input text */
+	const char *field;       /* the JSON object field holding the input text;
+				    NULL: the object itself is the input */
 } driver;
 
 static void report_failure(const driver *d, bool from_args, unsigned long n, const outcome *o)
@@ -82,7 +86,8 @@ static bool line_input(const driver *d, const char *line, size_t len, char **tex
 			set_outcome(o, MU_EXIT_INVALID, "bad_json", je.msg);
 			return false;
 		}
-		const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : json_get_str(v, d->field, NULL);
+		const char *s = jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v)
+			      : d->field ? json_get_str(v, d->field, NULL) : "";
 		if (!s) {
 			char m[96];
 			snprintf(m, sizeof m, "object has no string field \"%s\"", d->field);
@@ -90,7 +95,7 @@ static bool line_input(const driver *d, const char *line, size_t len, char **tex
 			jv_free(v);
 			return false;
 		}
-		*text = mu_xstrdup(s);
+		*text = d->field ? mu_xstrdup(s) : mu_xstrndup(line, len);
 		if (jv_get_kind(v) == JV_KIND_OBJECT)
 			*fields = v;
 		else
@@ -506,8 +511,7 @@ static void validate_one(const char *s, jv fields, void *vctx, outcome *o)
 		v = jv_object_set(v, jv_string("network"), jv_string(bolt11_network_name(inv.network)));
 		v = jv_object_set(v, jv_string("amount_msat"), inv.has_amount ? json_from_u64(inv.amount_msat) : jv_null());
 		char h[65];
-		for (int i = 0; i < 32; i++)
-			snprintf(h + 2 * i, 3, "%02x", inv.payment_hash[i]);
+		hex_encode(h, inv.payment_hash, 32);
 		v = jv_object_set(v, jv_string("payment_hash"), jv_string(h));
 		v = jv_object_set(v, jv_string("expires_at"), json_from_u64(bolt11_expires_at(&inv)));
 		v = jv_object_set(v, jv_string("min_final_cltv_expiry"), json_from_u64(inv.min_final_cltv_expiry));
@@ -573,6 +577,102 @@ static int cmd_validate(int argc, char **argv)
 	return run_inputs(&d, argc - optind, argv + optind);
 }
 
+/* ---- encode ------------------------------------------------------------- */
+
+static const char encode_usage[] =
+	"Usage: mostro-ln encode [--key-file F | --key-fd N] [OPTIONS] [FIELDS...]\n"
+	"Sign BOLT11 invoices. Each input (argument or stdin line) is a JSON object\n"
+	"with the field names of `mostro-ln decode` (so a decoded invoice can be\n"
+	"signed again): network, payment_hash and description or description_hash\n"
+	"are required; amount_msat, timestamp (default now), payment_secret, expiry,\n"
+	"min_final_cltv_expiry, features, fallbacks, route_hints, metadata and\n"
+	"payee_pubkey_field (not null: write an n field) are optional.\n"
+	"Output: the decode record of the new invoice.\n"
+	"The key comes from --key-file (mode 0600), --key-fd, $MOSTRO_SECRET_KEY or\n"
+	"$NOSTR_SECRET_KEY (64 hex digits or nsec), never from the command line.\n"
+	"\n"
+	"  -k, --key-file F      secret key file (\"-\" = stdin, then FIELDS are arguments)\n"
+	"      --key-fd N        read the secret key from descriptor N\n"
+	"      --now UNIX        default timestamp (default: the clock)\n"
+	"  -e, --errors          also write {\"type\":\"error\",...} records\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 an argument is not a usable field set, 5 no usable\n"
+	"key, 123 some stdin lines failed.\n";
+
+typedef struct encode_ctx {
+	mu_key key;
+	uint64_t now;
+} encode_ctx;
+
+static void encode_one(const char *s, jv fields, void *vctx, outcome *o)
+{
+	encode_ctx *ctx = vctx;
+	jv obj = jv_get_kind(fields) == JV_KIND_OBJECT ? jv_copy(fields) : json_parse(s, strlen(s), 0, NULL);
+	bolt11_invoice inv, back;
+	char detail[200];
+	bolt11_err e = bolt11_from_jv(&inv, obj, ctx->now, detail, sizeof detail);
+	jv_free(obj);
+	buf out = BUF_INIT;
+	if (!e && (e = bolt11_encode(&out, &inv, ctx->key.sk)) != BOLT11_OK)
+		snprintf(detail, sizeof detail, "%s", bolt11_strerror(e));
+	if (!e) {
+		e = bolt11_decode(&back, out.p, out.len, BOLT11_SPEC_FEATURES, detail, sizeof detail);
+		if (!e)
+			out_record(with_type("invoice", "invoice", out.p, bolt11_to_jv(&back)));
+		bolt11_free(&back);
+	}
+	if (e)
+		bolt11_outcome(o, e, detail);
+	buf_free(&out);
+	bolt11_free(&inv);
+}
+
+static int cmd_encode(int argc, char **argv)
+{
+	enum { O_KEY_FD = 256, O_NOW };
+	static const struct option opts[] = {
+		{"key-file", required_argument, NULL, 'k'},
+		{"key-fd", required_argument, NULL, O_KEY_FD},
+		{"now", required_argument, NULL, O_NOW},
+		{"errors", no_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	encode_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.now = (uint64_t)time(NULL);
+	const char *key_file = NULL;
+	int key_fd = -1;
+	driver d = {false, encode_one, &ctx, NULL};
+	int c;
+	while ((c = getopt_long(argc, argv, "k:eh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key_file = optarg; break;
+		case O_KEY_FD: {
+			uint64_t v = u64_opt("key-fd", optarg);
+			if (v > 1 << 20)
+				die(MU_EXIT_USAGE, "--key-fd: not a descriptor: %s", optarg);
+			key_fd = (int)v;
+			break;
+		}
+		case O_NOW: ctx.now = u64_opt("now", optarg); break;
+		case 'e': d.errors = true; break;
+		case 'h': fputs(encode_usage, stdout); return MU_EXIT_OK;
+		default: fputs(encode_usage, stderr); return MU_EXIT_USAGE;
+		}
+	}
+	if (key_file && strcmp(key_file, "-") == 0 && optind == argc)
+		die(MU_EXIT_USAGE, "--key-file -: the fields must then be arguments");
+	const char *from = NULL;
+	secret_err se = secret_load_key(key_file, key_fd, &ctx.key, &from);
+	if (se != SECRET_OK)
+		die(MU_EXIT_CONFIG, "%s: %s", from ? from : "secret key", secret_strerror(se));
+	int rc = run_inputs(&d, argc - optind, argv + optind);
+	key_wipe(&ctx.key);
+	return rc;
+}
+
 /* ---- dispatcher ---------------------------------------------------------- */
 
 typedef struct subcommand {
@@ -585,6 +685,7 @@ static const subcommand commands[] = {
 	{"decode", cmd_decode, "decode BOLT11 invoices to JSON"},
 	{"validate", cmd_validate, "apply Mostro's payout invoice rules"},
 	{"lnurl", cmd_lnurl, "resolve a Lightning Address / LNURL (pay document, invoice)"},
+	{"encode", cmd_encode, "sign an invoice from JSON fields (tests, fixtures)"},
 };
 
 static void usage(FILE *f)

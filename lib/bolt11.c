@@ -1069,3 +1069,223 @@ jv bolt11_to_jv(const bolt11_invoice *inv)
 	SET("signing_hash", hex_jv(inv->signing_hash, 32));
 	return o;
 }
+
+/* ---- JSON -> invoice (for the encoder) ---------------------------------- */
+
+static bolt11_err bad(char *detail, size_t cap, const char *field, const char *what)
+{
+	return fail(BOLT11_ERR_BAD_FIELD, detail, cap, "%s: %s", field, what);
+}
+
+/* A hex field of exactly n bytes (present and not null). */
+static bool get_hex(jv o, const char *key, uint8_t *out, size_t n)
+{
+	size_t len;
+	const char *s = json_get_str(o, key, &len);
+	return s && hex_decode(out, n, s, len, false);
+}
+
+/* A hex field of any length into a malloc'd buffer. */
+static bool get_hex_any(jv o, const char *key, uint8_t **out, size_t *n)
+{
+	size_t len;
+	const char *s = json_get_str(o, key, &len);
+	if (!s || len % 2)
+		return false;
+	*out = mu_xmalloc(len / 2 + 1);
+	*n = len / 2;
+	if (!hex_decode(*out, *n, s, len, false)) {
+		free(*out);
+		*out = NULL;
+		return false;
+	}
+	return true;
+}
+
+static bool is_null_or_absent(jv o, const char *key)
+{
+	jv v = json_get(o, key);
+	bool r = !jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL;
+	jv_free(v);
+	return r;
+}
+
+static bool get_u64_field(jv o, const char *key, uint64_t *out)
+{
+	jv v = json_get(o, key);
+	bool ok = json_get_u64(v, out);
+	jv_free(v);
+	return ok;
+}
+
+static bool flag_false(jv o, const char *key)
+{
+	jv v = json_get(o, key);
+	bool f = jv_get_kind(v) == JV_KIND_FALSE;
+	jv_free(v);
+	return f;
+}
+
+static bool parse_scid(jv hop, uint64_t *out)
+{
+	const char *s = json_get_str(hop, "short_channel_id", NULL);
+	if (!s)
+		return get_u64_field(hop, "short_channel_id", out);
+	unsigned long long b, t, o;
+	char tail;
+	if (sscanf(s, "%llux%llux%llu%c", &b, &t, &o, &tail) != 3 || b >> 24 || t >> 24 || o >> 16)
+		return false;
+	*out = (uint64_t)b << 40 | (uint64_t)t << 16 | (uint64_t)o;
+	return true;
+}
+
+static bolt11_err routes_from_jv(bolt11_invoice *inv, jv routes, char *detail, size_t cap)
+{
+	bolt11_err e = BOLT11_OK;
+	jv_array_foreach(routes, i, r) {
+		int n = jv_get_kind(r) == JV_KIND_ARRAY ? jv_array_length(jv_copy(r)) : -1;
+		if (!e && (n <= 0 || n > BOLT11_MAX_FIELD_BYTES / 51))
+			e = bad(detail, cap, "route_hints", "each hint is a list of 1 to 12 hops");
+		bolt11_hop hops[BOLT11_MAX_FIELD_BYTES / 51];
+		for (int k = 0; !e && k < n; k++) {
+			jv h = jv_array_get(jv_copy(r), k);
+			uint64_t fb, fp, cl;
+			if (!get_hex(h, "pubkey", hops[k].pubkey, 33) || !parse_scid(h, &hops[k].short_channel_id) ||
+			    !get_u64_field(h, "fee_base_msat", &fb) || fb > UINT32_MAX ||
+			    !get_u64_field(h, "fee_proportional_millionths", &fp) || fp > UINT32_MAX ||
+			    !get_u64_field(h, "cltv_expiry_delta", &cl) || cl > UINT16_MAX)
+				e = bad(detail, cap, "route_hints", "a hop needs pubkey, short_channel_id, fee_base_msat, fee_proportional_millionths, cltv_expiry_delta");
+			else {
+				hops[k].fee_base_msat = (uint32_t)fb;
+				hops[k].fee_proportional_millionths = (uint32_t)fp;
+				hops[k].cltv_expiry_delta = (uint16_t)cl;
+			}
+			jv_free(h);
+		}
+		if (!e)
+			bolt11_add_route(inv, hops, (size_t)n);
+		jv_free(r);
+		(void)i;
+	}
+	return e;
+}
+
+static bolt11_err fallbacks_from_jv(bolt11_invoice *inv, jv fbs, char *detail, size_t cap)
+{
+	bolt11_err e = BOLT11_OK;
+	jv_array_foreach(fbs, i, f) {
+		uint64_t version;
+		uint8_t *prog = NULL;
+		size_t n = 0;
+		if (!e && (!get_u64_field(f, "version", &version) || version > 18 ||
+			   !get_hex_any(f, "program_hex", &prog, &n) || n > 40))
+			e = bad(detail, cap, "fallbacks", "each needs version (0..18) and program_hex (at most 40 bytes)");
+		if (!e)
+			bolt11_add_fallback(inv, (uint8_t)version, prog, n);
+		free(prog);
+		jv_free(f);
+		(void)i;
+	}
+	return e;
+}
+
+bolt11_err bolt11_from_jv(bolt11_invoice *inv, jv o, uint64_t now, char *detail, size_t cap)
+{
+	bolt11_invoice_init(inv);
+	if (detail && cap)
+		detail[0] = 0;
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return bad(detail, cap, "fields", "not a JSON object");
+	const char *net = json_get_str(o, "network", NULL);
+	inv->network = bolt11_network_from_name(net);
+	if (inv->network == BOLT11_NET_UNKNOWN)
+		return bad(detail, cap, "network", "mainnet, testnet, signet, regtest or simnet");
+	if (!is_null_or_absent(o, "amount_msat")) {
+		if (!get_u64_field(o, "amount_msat", &inv->amount_msat))
+			return bad(detail, cap, "amount_msat", "a non-negative integer or null");
+		inv->has_amount = true;
+	}
+	inv->timestamp = now;
+	if (!is_null_or_absent(o, "timestamp") && (!get_u64_field(o, "timestamp", &inv->timestamp) || inv->timestamp >> 35))
+		return bad(detail, cap, "timestamp", "unix seconds below 2^35");
+	if (!get_hex(o, "payment_hash", inv->payment_hash, 32))
+		return bad(detail, cap, "payment_hash", "64 hex digits");
+	if (!is_null_or_absent(o, "payment_secret")) {
+		if (!get_hex(o, "payment_secret", inv->payment_secret, 32))
+			return bad(detail, cap, "payment_secret", "64 hex digits");
+		inv->has_payment_secret = true;
+	}
+	size_t dl;
+	const char *d = json_get_str(o, "description", &dl);
+	bool has_h = !is_null_or_absent(o, "description_hash");
+	if (d && has_h)
+		return bad(detail, cap, "description", "description and description_hash are exclusive");
+	if (d)
+		bolt11_set_description(inv, d, dl);
+	else if (has_h) {
+		uint8_t h[32];
+		if (!get_hex(o, "description_hash", h, 32))
+			return bad(detail, cap, "description_hash", "64 hex digits");
+		bolt11_set_description_hash(inv, h);
+	} else {
+		return bad(detail, cap, "description", "a description or a description_hash is required");
+	}
+	if (!is_null_or_absent(o, "expiry") && !flag_false(o, "expiry_explicit")) {
+		if (!get_u64_field(o, "expiry", &inv->expiry))
+			return bad(detail, cap, "expiry", "a non-negative integer");
+		inv->expiry_explicit = true;
+	}
+	if (!is_null_or_absent(o, "min_final_cltv_expiry") && !flag_false(o, "min_final_cltv_expiry_explicit")) {
+		if (!get_u64_field(o, "min_final_cltv_expiry", &inv->min_final_cltv_expiry))
+			return bad(detail, cap, "min_final_cltv_expiry", "a non-negative integer");
+		inv->min_final_cltv_expiry_explicit = true;
+	}
+	jv feats = json_get(o, "features");
+	if (jv_is_valid(feats) && jv_get_kind(feats) != JV_KIND_NULL) {
+		bool ok = jv_get_kind(feats) == JV_KIND_ARRAY;
+		int n = ok ? jv_array_length(jv_copy(feats)) : 0;
+		uint16_t *bits = mu_xmalloc(sizeof *bits * (size_t)(n + 1));
+		for (int i = 0; ok && i < n; i++) {
+			jv b = jv_array_get(jv_copy(feats), i);
+			uint64_t v;
+			ok = json_get_u64(b, &v) && v < 1023 * 5;
+			bits[i] = (uint16_t)v;
+			jv_free(b);
+		}
+		if (ok)
+			bolt11_set_features(inv, bits, (size_t)n);
+		free(bits);
+		if (!ok) {
+			jv_free(feats);
+			return bad(detail, cap, "features", "a list of bit numbers below 5115");
+		}
+	}
+	jv_free(feats);
+	bolt11_err e = BOLT11_OK;
+	jv fbs = json_get(o, "fallbacks");
+	if (jv_get_kind(fbs) == JV_KIND_ARRAY)
+		e = fallbacks_from_jv(inv, fbs, detail, cap);
+	else if (jv_is_valid(fbs) && jv_get_kind(fbs) != JV_KIND_NULL)
+		e = bad(detail, cap, "fallbacks", "a list");
+	jv_free(fbs);
+	if (e)
+		return e;
+	jv routes = json_get(o, "route_hints");
+	if (jv_get_kind(routes) == JV_KIND_ARRAY)
+		e = routes_from_jv(inv, routes, detail, cap);
+	else if (jv_is_valid(routes) && jv_get_kind(routes) != JV_KIND_NULL)
+		e = bad(detail, cap, "route_hints", "a list");
+	jv_free(routes);
+	if (e)
+		return e;
+	if (!is_null_or_absent(o, "metadata")) {
+		uint8_t *m = NULL;
+		size_t n = 0;
+		if (!get_hex_any(o, "metadata", &m, &n))
+			return bad(detail, cap, "metadata", "hex");
+		bolt11_set_metadata(inv, m, n);
+		free(m);
+	}
+	inv->payee_pubkey_field = !is_null_or_absent(o, "payee_pubkey_field");
+	return BOLT11_OK;
+}

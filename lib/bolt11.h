@@ -238,6 +238,19 @@ void bolt11_set_metadata(bolt11_invoice *inv, const uint8_t *data, size_t n);
 void bolt11_add_route(bolt11_invoice *inv, const bolt11_hop *hops, size_t n);
 void bolt11_add_fallback(bolt11_invoice *inv, uint8_t version, const uint8_t *program, size_t n);
 
+/* Fills inv (initialized here) from a JSON object (borrowed) with the field
+ * names of bolt11_to_jv, for the encoder; so a decode record can be signed
+ * again. Required: network (a name), payment_hash, and description or
+ * description_hash. Optional: amount_msat (null or absent: any amount),
+ * timestamp (default now), payment_secret, expiry and min_final_cltv_expiry
+ * (written when present, unless expiry_explicit / ..._explicit is false),
+ * features, fallbacks ([{version, program_hex}]), route_hints (hops with
+ * short_channel_id as "BxTxO" or a number), metadata, payee_pubkey_field
+ * (not null: write an n field). Other keys are ignored. Errors are
+ * BOLT11_ERR_BAD_FIELD with the field named in detail; call bolt11_free()
+ * in every case. */
+bolt11_err bolt11_from_jv(bolt11_invoice *inv, jv fields, uint64_t now, char *detail, size_t detail_cap);
+
 /* Encodes inv and signs it with sk, appending the invoice (lowercase) to out.
  * Written fields, in this order: s (if has_payment_secret), p, d or h, x (if expiry_explicit),
  * c (if min_final_cltv_expiry_explicit), f..., r..., n (if payee_pubkey_field),

@@ -31,7 +31,7 @@ setup() {
 		run --separate-stderr mostro-ln "$h"
 		[ "$status" -eq 0 ]
 		[[ $output == Usage:\ mostro-ln* ]]
-		[[ $output == *decode* && $output == *validate* && $output == *lnurl* ]]
+		[[ $output == *decode* && $output == *validate* && $output == *lnurl* && $output == *encode* ]]
 	done
 }
 

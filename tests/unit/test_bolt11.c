@@ -102,6 +102,36 @@ static void reencode(const bolt11_invoice *src, jv want, const char *what)
 	buf_free(&out);
 }
 
+/* The vector record itself as encoder input (bolt11_from_jv): signing it
+ * with the spec key gives an invoice with the same fields and payee (high_s
+ * included: our signatures are low-S, as the vectors' are but one). */
+static void from_record(jv rec, const char *what)
+{
+	bolt11_invoice inv, back;
+	char detail[160];
+	bolt11_err e = bolt11_from_jv(&inv, rec, 0, detail, sizeof detail);
+	t_ok(e == BOLT11_OK, "%s: bolt11_from_jv(record) (%s)", what, detail);
+	buf out = BUF_INIT;
+	/* the spec key is the payee of every vector but the high-S one */
+	bool spec_payee = !jv_equal(json_get(rec, "high_s"), jv_true());
+	if (e == BOLT11_OK && spec_payee) {
+		e = bolt11_encode(&out, &inv, spec_sk);
+		if (e == BOLT11_OK)
+			e = bolt11_decode(&back, out.p, out.len, 0, NULL, 0);
+		t_ok(e == BOLT11_OK, "%s: record -> encode -> decode (%s)", what, bolt11_reason(e));
+		if (e == BOLT11_OK) {
+			static const char *skip[] = {"signature", "recovery_id", "signing_hash",
+						     "unknown_fields", "skipped_fields", NULL};
+			jv got = bolt11_to_jv(&back);
+			compare_fields(got, rec, what, skip, 19);
+			jv_free(got);
+			bolt11_free(&back);
+		}
+	}
+	buf_free(&out);
+	bolt11_free(&inv);
+}
+
 /* Vectors whose fields are in our encoder's order (s p d|h x c f r n 9 m):
  * signing with the spec key must reproduce them exactly (RFC 6979). */
 static int reproduced;
@@ -130,6 +160,7 @@ static void check_vector(jv rec, int lineno, void *ctx)
 		jv_free(got);
 		if (e == BOLT11_OK) {
 			reencode(&inv, rec, what);
+			from_record(rec, what);
 			/* same fields, same key, deterministic nonce */
 			bolt11_invoice again = inv;
 			buf out = BUF_INIT;
@@ -750,6 +781,59 @@ static void test_encoder(void)
 	}
 }
 
+static void test_from_jv(void)
+{
+	static const struct { const char *json; const char *field; } bad[] = {
+		{"[]", "fields"},
+		{"{\"payment_hash\":\"00\"}", "network"},
+		{"{\"network\":\"bitcoin\"}", "network"},
+		{"{\"network\":\"regtest\",\"amount_msat\":-1}", "amount_msat"},
+		{"{\"network\":\"regtest\",\"amount_msat\":1.5}", "amount_msat"},
+		{"{\"network\":\"regtest\",\"timestamp\":34359738368}", "timestamp"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"00\"}", "payment_hash"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\"}", "description"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"description_hash\":\"%s\"}", "description"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description_hash\":\"xx\"}", "description_hash"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"payment_secret\":\"1\"}", "payment_secret"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"expiry\":\"60\"}", "expiry"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"features\":[5115]}", "features"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"fallbacks\":[{\"version\":19,\"program_hex\":\"00\"}]}", "fallbacks"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"route_hints\":[[]]}", "route_hints"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"route_hints\":[[{\"pubkey\":\"%s00\",\"short_channel_id\":\"1x2\",\"fee_base_msat\":1,\"fee_proportional_millionths\":1,\"cltv_expiry_delta\":1}]]}", "route_hints"},
+		{"{\"network\":\"regtest\",\"payment_hash\":\"%s\",\"description\":\"\",\"metadata\":\"abc\"}", "metadata"},
+	};
+	char h64[65];
+	memset(h64, 'a', 64);
+	h64[64] = 0;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[600], detail[160];
+		snprintf(text, sizeof text, bad[i].json, h64, h64);
+		jv o = json_parse(text, strlen(text), 0, NULL);
+		bolt11_invoice inv;
+		bolt11_err e = bolt11_from_jv(&inv, o, 0, detail, sizeof detail);
+		size_t fl = strlen(bad[i].field);
+		t_ok(e == BOLT11_ERR_BAD_FIELD && strncmp(detail, bad[i].field, fl) == 0 && detail[fl] == ':',
+		     "from_jv refuses %s (%s)", bad[i].field, detail);
+		bolt11_free(&inv);
+		jv_free(o);
+	}
+	/* defaults: no amount, timestamp = now, no x/c unless given; explicit=false skips */
+	char text[400];
+	snprintf(text, sizeof text, "{\"network\":\"signet\",\"payment_hash\":\"%s\",\"description\":\"d\","
+		 "\"expiry\":60,\"expiry_explicit\":false,\"min_final_cltv_expiry\":144,"
+		 "\"route_hints\":[[{\"pubkey\":\"03e7156ae33b0a208d0744199163177e909e80176e55d97a2f221ede0f934dd9ad\","
+		 "\"short_channel_id\":\"66051x263430x1800\",\"fee_base_msat\":1,\"fee_proportional_millionths\":20,\"cltv_expiry_delta\":3}]]}", h64);
+	jv o = json_parse(text, strlen(text), 0, NULL);
+	bolt11_invoice inv;
+	t_ok(bolt11_from_jv(&inv, o, 1234, NULL, 0) == BOLT11_OK && inv.timestamp == 1234 && !inv.has_amount &&
+	     !inv.expiry_explicit && inv.expiry == 3600 && inv.min_final_cltv_expiry_explicit &&
+	     inv.min_final_cltv_expiry == 144 && inv.network == BOLT11_SIGNET && inv.n_routes == 1 &&
+	     inv.routes[0].hops[0].short_channel_id == 0x0102030405060708ull && !inv.payee_pubkey_field,
+	     "from_jv defaults and BxTxO short channel ids");
+	bolt11_free(&inv);
+	jv_free(o);
+}
+
 static void test_helpers(void)
 {
 	bolt11_invoice inv;
@@ -786,6 +870,7 @@ int main(void)
 	test_hrp();
 	test_bech32_layer();
 	test_encoder();
+	test_from_jv();
 	test_helpers();
 	return t_done();
 }
