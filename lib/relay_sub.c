@@ -237,6 +237,23 @@ static bool is_old_subid(const sub_relay *R, const char *id)
 	return *end == 0 && k < R->gen;
 }
 
+/* NIP-40: an "expiration" tag at or before now. A malformed value does not
+ * expire the event. */
+static bool is_expired(const nostr_event *ev, uint64_t now)
+{
+	size_t n;
+	const char *v = event_tag_value(ev, "expiration", 1, &n);
+	if (!v || n == 0 || n > 19)
+		return false;
+	uint64_t t = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		t = t * 10 + (uint64_t)(v[i] - '0');
+	}
+	return t <= now;
+}
+
 static void on_sub_event(sub *S, size_t r, rmsg *m)
 {
 	sub_relay *R = &S->relays[r];
@@ -259,6 +276,11 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 	}
 	if (!filters_match(R->sent, R->nsent, &m->event)) {
 		relay_error(&S->cfg->report, url, "no-match", "event %s dropped: it does not match the filter", idhex);
+		S->sum->dropped++;
+		return;
+	}
+	if (is_expired(&m->event, (uint64_t)time(NULL))) {
+		relay_error(&S->cfg->report, url, "expired", "event %s dropped: expired (NIP-40)", idhex);
 		S->sum->dropped++;
 		return;
 	}

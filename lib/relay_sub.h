@@ -4,8 +4,9 @@
  * Every incoming event is checked before it is written (relays are not
  * trusted): it must parse, its id and signature must verify, and it must match
  * the filters of the REQ it came on (including the since/until the client
- * added). Failures are reported (relay_report.h, code "bad-frame",
- * "bad-event", "bad-sig", "no-match", "unknown-sub") and dropped; the stream
+ * added), and it must not have expired (NIP-40 "expiration" tag at or before
+ * now). Failures are reported (relay_report.h, code "bad-frame", "bad-event",
+ * "bad-sig", "no-match", "expired", "unknown-sub") and dropped; the stream
  * goes on. Events are deduplicated by id across relays and reconnections and
  * written bare, one per line.
  *

@@ -303,6 +303,16 @@ three_notes() {
 	[ "$(echo "$stderr" | grep -c 'does not match the filter')" -eq 2 ]
 }
 
+@test "req: an expired event (NIP-40) is dropped, an unexpired one kept" {
+	gone=$(echo '{"kind":1,"content":"gone","tags":[["expiration","1000"]]}' | sign)
+	kept=$(echo '{"kind":1,"content":"kept","tags":[["expiration","'$(( $(date +%s) + 3600 ))'"]]}' | sign)
+	fake r '{"store":['"$gone"','"$kept"']}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$kept" ] || [ "$(echo "$output" | jq -r .content)" = kept ]
+	[[ $stderr == *"expired (NIP-40)"* ]]
+}
+
 @test "req: no EOSE within --wait-timeout is a timeout (124), events so far are kept" {
 	three_notes >"$T/ev"
 	fake r '{"store":'"$(jq -sc . "$T/ev")"',"noEose":true}'
