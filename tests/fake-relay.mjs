@@ -4,7 +4,8 @@
 //   node tests/fake-relay.mjs serve SCRIPT.json PORTFILE
 //       listens on 127.0.0.1 (a free port, or script.port), writes the port to
 //       PORTFILE once listening, and behaves as SCRIPT says:
-//         store      events answered to a REQ (those matching a filter, newest first)
+//         store      events answered to a REQ (those matching a filter, newest first);
+//                    accepted EVENTs are stored and sent to open subscriptions
 //         cap        at most this many events per REQ (a relay's result cap)
 //         accept     OK true (default) or false to every EVENT; accepted events are stored
 //         okMessage  the OK message
@@ -93,6 +94,7 @@ if (script.stall) {
     }
   });
   const wss = new WebSocketServer({ server });
+  const live = new Set();   // {ws, sub, filters, send}: open subscriptions get new events
   wss.on('connection', ws => {
     let sent = 0, authed = false;
     const challenge = 'challenge-' + Math.random().toString(36).slice(2);
@@ -119,8 +121,12 @@ if (script.stall) {
         if (script.auth && !authed) { send(['OK', ev.id, false, 'auth-required: authenticate first']); return; }
         if (script.silentOk) return;
         const accept = script.accept !== false;
-        if (accept && !store.some(e => e.id === ev.id)) store.push(ev);
+        const fresh = accept && !store.some(e => e.id === ev.id);
+        if (fresh) store.push(ev);
         send(['OK', ev.id, accept, script.okMessage || '']);
+        if (fresh)
+          for (const l of live)
+            if (l.filters.some(f => matches(f, ev))) l.send(['EVENT', l.sub, ev]);
       } else if (m[0] === 'REQ') {
         const sub = m[1];
         if (script.auth && !authed) { send(['CLOSED', sub, 'auth-required: authenticate first']); return; }
@@ -128,10 +134,13 @@ if (script.stall) {
         for (const raw of script.onReq || []) send(raw.split('$SUB').join(sub));
         for (const ev of query(m.slice(2))) send(['EVENT', sub, ev]);
         if (!script.noEose) send(['EOSE', sub]);
+        for (const l of live) if (l.ws === ws && l.sub === sub) live.delete(l);
+        live.add({ ws, sub, filters: m.slice(2), send });
       } else if (m[0] === 'CLOSE') {
-        /* nothing to do */
+        for (const l of live) if (l.ws === ws && l.sub === m[1]) live.delete(l);
       }
     });
+    ws.on('close', () => { for (const l of live) if (l.ws === ws) live.delete(l); });
     ws.on('error', () => {});
   });
 }
