@@ -56,6 +56,7 @@ struct relay_pool {
 	struct lws         *input_wsi;
 	bool                input_paused;
 	bool                input_failed;    /* adoption failed: EOF at the first tick */
+	bool                input_ended;     /* EOF was delivered */
 	bool                stop;
 	bool                freeing;
 	bool                started;
@@ -223,6 +224,7 @@ static int on_input(relay_pool *p, struct lws *wsi)
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (r <= 0) {
+		p->input_ended = true;
 		if (p->ops.input)
 			p->ops.input(p, NULL, 0);
 		return -1;
@@ -299,8 +301,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_RAW_RX_FILE:
 		return p ? on_input(p, wsi) : -1;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		if (p && p->input_wsi == wsi)
+		/* a pipe whose writer left may come as POLLHUP alone, without a
+		 * readable event: that is EOF too */
+		if (p && p->input_wsi == wsi) {
 			p->input_wsi = NULL;
+			if (!p->input_ended && !p->freeing) {
+				p->input_ended = true;
+				if (p->ops.input)
+					p->ops.input(p, NULL, 0);
+			}
+		}
 		return 0;
 	default:
 		return 0;

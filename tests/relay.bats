@@ -147,6 +147,14 @@ three_notes() {
 	done
 }
 
+@test "pub: input from a pipe whose writer is slow ends at EOF" {
+	fake r '{}'
+	three_notes >"$T/ev"
+	run --separate-stderr timeout 5 bash -c "(sleep 0.3; cat '$T/ev'; sleep 0.2) | mostro-relay pub $(url r)"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+}
+
 @test "pub: OK false is refused (1) and carries the relay's message" {
 	fake r '{"accept":false,"okMessage":"blocked: not on the list"}'
 	three_notes | head -1 >"$T/ev"
@@ -503,4 +511,69 @@ stop_sub() {
 	[ "$status" -eq 3 ]
 	run mostro-relay info
 	[ "$status" -eq 2 ]
+}
+
+# ---------------------------------------------------------------- against serve
+
+# serve NAME [ARGS...]: start `mostro-relay serve` (database $T/NAME.db); URL in $T/NAME.url
+serve() {
+	local name=$1
+	shift
+	: >"$T/$name.log"
+	mostro-relay serve --db "$T/$name.db" "$@" 2>"$T/$name.log" &
+	echo $! >"$T/$name.pid"
+	for _ in $(seq 200); do grep -q 'listening on' "$T/$name.log" && break; sleep 0.025; done
+	grep -o 'ws://127\.0\.0\.1:[0-9]*' "$T/$name.log" | head -1 >"$T/$name.url"
+	[ -s "$T/$name.url" ] || { cat "$T/$name.log" >&2; return 1; }
+}
+
+@test "serve: pub then req round trip; a second pub gets duplicate OKs" {
+	serve s --listen 127.0.0.1:0
+	three_notes >"$T/ev"
+	run --separate-stderr mostro-relay pub "$(url s)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .accepted | sort -u)" = true ]
+	run --separate-stderr mostro-relay req "$(url s)" --filter '{"kinds":[1],"authors":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .id | sort)" = "$(jq -r .id "$T/ev" | sort)" ]
+	run --separate-stderr mostro-relay pub "$(url s)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[[ $(echo "$output" | jq -r .message | sort -u) == duplicate:* ]]
+}
+
+@test "serve: relay down mid-stream then back; events stored while the client was away arrive" {
+	now=$(date +%s)
+	serve s --listen 127.0.0.1:0
+	u=$(url s); port=${u##*:}
+	echo '{"kind":1059,"content":"before","created_at":'$((now - 5))'}' | sign | mostro-relay pub -q "$(url s)" >/dev/null
+	start_sub "$(url s)" --filter '{"kinds":[1059]}' --status
+	wait_lines 3   # connected, the event, eose
+	stop_fake s
+	wait_lines 4   # disconnected
+	# while the client is away: the same database, served on another port,
+	# receives a gift wrap backdated by a day (randomised timestamp) and a new one
+	serve tmp --listen 127.0.0.1:0 --db "$T/s.db"
+	printf '%s\n' '{"kind":1059,"content":"backdated","created_at":'$((now - 86400))'}' \
+		'{"kind":1059,"content":"during","created_at":'$now'}' | sign | mostro-relay pub -q "$(url tmp)" >"$T/pub.out"
+	[ "$(jq -r .accepted "$T/pub.out" | sort -u)" = true ]
+	stop_fake tmp
+	serve s --listen "127.0.0.1:$port"
+	for _ in $(seq 400); do [ "$(grep -c '"kind":1059' "$T/sub.out")" -ge 3 ] && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "backdated before during " ]
+	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
+}
+
+@test "serve: NIP-42 -- gift wraps only for the authenticated recipient" {
+	serve s --listen 127.0.0.1:0 --auth-read-kinds 1059
+	echo '{"kind":1059,"content":"sealed","tags":[["p","'$PK'"]]}' | sign "$SK2" >"$T/gift"
+	mostro-relay pub -q "$(url s)" <"$T/gift" >/dev/null
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr mostro-relay req --auth-key-file "$T/key" "$(url s)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/gift" | jq -c '{id,pubkey,created_at,kind,tags,content,sig}')" ]
+	run --separate-stderr mostro-relay req "$(url s)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ -z "$output" ]
+	[ "$status" -ne 0 ]
 }

@@ -2,8 +2,8 @@
 // nostr-tools: events signed by nostr-tools published through `mostro-relay
 // pub` arrive intact at a nostr-tools subscription, and events nostr-tools
 // publishes are received (verified, deduplicated) by `mostro-relay req` and
-// `mostro-relay sub`. Relays: the fake relay (tests/fake-relay.mjs) and, when
-// built, `mostro-relay serve`.
+// `mostro-relay sub`. Relays: the fake relay (tests/fake-relay.mjs) and
+// `mostro-relay serve`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ function runAsync(tool, args, input = '') {
     p.on('error', reject);
     p.on('close', status => resolve({
       status, stdout: out, stderr: err,
-      lines: out.split('\n').filter(Boolean).map(l => JSON.parse(l)),
+      get lines() { return out.split('\n').filter(Boolean).map(l => JSON.parse(l)); },
     }));
     p.stdin.end(input);
   });
@@ -44,8 +44,6 @@ async function startFake(name, script = {}) {
 }
 
 async function startServe(name) {
-  const probe = await runAsync('mostro-relay', ['serve', '--help']);
-  if (probe.status !== 0) return null;
   const db = join(dir, `${name}.db`);
   const proc = spawn('mostro-relay', ['serve', '--db', db, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
@@ -146,6 +144,6 @@ if (serve) {
   await suite('mostro-relay serve', serve);
   serve.stop();
 } else {
-  ok(true, 'mostro-relay serve not built yet # SKIP');
+  ok(false, 'mostro-relay serve started');
 }
 done();
