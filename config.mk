@@ -14,7 +14,8 @@ BUILD   ?= build
 # Warnings are errors: the tree must build clean with -Wall -Wextra.
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
-STD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+# OpenSSL: we use the 1.1 SHA256_* API (the fast path with a copyable midstate).
+STD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DOPENSSL_API_COMPAT=0x10100000L
 
 # Libraries found through pkg-config; libjq and libunistring ship no .pc file
 # on Debian 12.

@@ -8,7 +8,6 @@
  * says how much our layer adds (< 1.0x) or saves (> 1.0x). */
 #define _GNU_SOURCE
 /* lib/sha256.h uses the SHA256_* API; say so before any OpenSSL header */
-#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -250,6 +250,9 @@ void event_serialize(buf *b, const nostr_event *ev)
 void event_compute_id(const nostr_event *ev, uint8_t id[32])
 {
 	buf b = BUF_INIT;
+	/* one allocation in the common case: header + content + room for tags */
+	buf_reserve(&b, 160 + (size_t)jv_string_length_bytes(jv_copy(ev->content)) * 9 / 8 +
+			  (size_t)jv_array_length(jv_copy(ev->tags)) * 96);
 	event_serialize(&b, ev);
 	sha256(id, b.p, b.len);
 	buf_free(&b);

@@ -42,7 +42,8 @@ secret_err secret_parse_key(const char *s, size_t n, mu_key *k);
 
 /* Loads a signing key: file if non-NULL, else fd if >= 0, else the first set
  * of $MOSTRO_SECRET_KEY, $NOSTR_SECRET_KEY. `from` (may be NULL) receives a
- * human description of the source for messages ("key file x", "$MOSTRO_SECRET_KEY"). */
+ * human description of the source for messages: "key file", "key descriptor",
+ * or the environment variable's name ("MOSTRO_SECRET_KEY"). */
 secret_err secret_load_key(const char *file, int fd, mu_key *k, const char **from);
 
 /* Loads a mnemonic (whitespace-normalized to single spaces): file, fd, or

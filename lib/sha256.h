@@ -1,16 +1,15 @@
 /* sha256.h — SHA-256 through OpenSSL's implementation (SHA-NI/AVX2 where the
  * CPU has them; libsodium's is portable C and several times slower). The
  * context is a plain value: copying it snapshots the midstate, which the PoW
- * miner uses to hash an unchanged prefix only once. */
+ * miner uses to hash an unchanged prefix only once. The build targets the
+ * OpenSSL 1.1 API level (config.mk), under which SHA256_* are not deprecated,
+ * so this header can be included in any order with other OpenSSL headers. */
 #ifndef MU_SHA256_H
 #define MU_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef OPENSSL_SUPPRESS_DEPRECATED
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-#endif
 #include <openssl/sha.h>
 
 typedef SHA256_CTX sha256_ctx;
