@@ -118,6 +118,14 @@ lnurl_of() { curl -s "http://$H/_lnurl/$1"; }
 	[ "$(fixlog | jq -r '.[3]')" = "/cb/ok?amount=10000" ]
 }
 
+@test "a large commentAllowed (1000) takes a 600-character comment whole" {
+	long=$(printf 'y%.0s' $(seq 600))
+	run --separate-stderr mostro-ln lnurl -a 10 -c "$long" "comment1000@$H"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .comment_sent <<<"$output")" = true ]
+	[ "$(fixlog | jq -r '.[1]')" = "/cb/ok?id=abc&amount=10000&comment=$long" ]
+}
+
 @test "description hash: a mismatch is a warning, a d-field invoice gives null" {
 	run --separate-stderr mostro-ln lnurl -a 10 "wronghash@$H"
 	[ "$status" -eq 0 ]
@@ -194,6 +202,12 @@ refused() { # variant amount reason [calls]: exit 1, the reason, and how many re
 	[ "$status" -eq 124 ]
 	[[ $stderr == *"timeout: no complete answer within 400 ms"* ]]
 	[ "$elapsed" -lt 2500 ]
+}
+
+@test "a server that drops the connection: transport, exit 3" {
+	run --separate-stderr mostro-ln lnurl "drop@$H"
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"transport: "* ]]
 }
 
 @test "connection refused: transport, exit 3" {

@@ -132,6 +132,8 @@ const payDoc = (v, extra = {}) => ({
 const docs = {
 	ok: () => payDoc('ok'),
 	comment0: () => payDoc('ok', { commentAllowed: undefined }),
+	comment1000: () => payDoc('ok', { commentAllowed: 1000 }),
+	drop: (req, res) => { req.socket.destroy(); },
 	nocomma: () => ({ ...payDoc('ok'), callback: `${base}/cb/ok` }),
 	error: () => ({ status: 'ERROR', reason: 'account disabled' }),
 	wrongtag: () => payDoc('ok', { tag: 'withdrawRequest' }),
