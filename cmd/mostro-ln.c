@@ -7,13 +7,18 @@
  *   lnurl     resolve a Lightning Address / LNURL: pay document, or an
  *             invoice for an amount (lib/lnurl.h)
  *   encode    sign an invoice from JSON fields (the decode record's names)
+ *   run       the coprocess the daemon talks to: JSON-lines ops in, results
+ *             and events out (lib/ln_ops.h), backend lnd or sim
  *
  * Inputs come from the arguments, or one per stdin line (a bare string, a
  * JSON string, or a JSON object with the subcommand's fields). Exit codes:
  * arguments -> the first failure's code (4 invalid, 1 refused, 3 unreachable,
  * 124 timed out); stdin -> 123 if any line failed. See man/mostro-ln.1. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +26,19 @@
 #include <unistd.h>
 
 #include "bolt11.h"
+#include "evloop.h"
 #include "exitcode.h"
 #include "hex.h"
 #include "invoice_rules.h"
 #include "json.h"
 #include "lineio.h"
+#include "ln.h"
+#include "ln_fees.h"
+#include "ln_lnd.h"
+#include "ln_ops.h"
 #include "lnurl.h"
 #include "secret.h"
+#include "outq.h"
 
 /* ---- shared: one input, many inputs ------------------------------------- */
 
@@ -673,6 +684,257 @@ static int cmd_encode(int argc, char **argv)
 	return rc;
 }
 
+/* ---- run: the coprocess ------------------------------------------------ */
+
+static void usage_run(FILE *f)
+{
+	fprintf(f,
+		"usage: mostro-ln run --backend lnd|sim [options]\n"
+		"\n"
+		"Reads one JSON request per line on stdin ({\"id\":..,\"op\":..,...}) and writes\n"
+		"ln_result / ln_event records on stdout. Requests run concurrently.\n"
+		"\n"
+		"backend:\n"
+		"  --backend lnd|sim           $MOSTRO_LN_BACKEND\n"
+		"  --lnd-url URL               LND REST address ($MOSTRO_LND_URL, https://127.0.0.1:8080)\n"
+		"  --lnd-cert FILE             LND's tls.cert, the only trusted CA ($MOSTRO_LND_CERT)\n"
+		"  --lnd-macaroon FILE         macaroon file ($MOSTRO_LND_MACAROON)\n"
+		"  --request-timeout MS        bound on unary LND calls (30000)\n"
+		"rules:\n"
+		"  --max-routing-fee F         fee cap fraction above 1000 sat (0.002)\n"
+		"  --hold-cltv N               default cltv_expiry of hold invoices (144)\n"
+		"shutdown:\n"
+		"  --drain-timeout MS          after EOF/SIGTERM, wait this long for running ops (10000)\n"
+		"ops: ");
+	for (const char *const *p = ln_op_names; *p; p++)
+		fprintf(f, "%s%s", *p, p[1] ? ", " : "\n");
+}
+
+static int sigpipe_fds[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+	if (write(sigpipe_fds[1], &c, 1) < 0) {
+		/* nothing to do: the loop notices the next signal */
+	}
+	errno = saved;
+}
+
+typedef struct run_state {
+	evloop      *loop;
+	ln_ops      *ops;
+	outq        *out;
+	line_reader  in;
+	bool         input_done;
+	int          signals;
+} run_state;
+
+static void emit_record(void *ctx, jv rec)
+{
+	run_state *st = ctx;
+	outq_push_record(st->out, rec);
+}
+
+static void on_stdin(int fd, short revents, void *arg)
+{
+	run_state *st = arg;
+	(void)revents;
+	long n = line_fill(&st->in);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		report("stdin: %s", strerror(errno));
+	const char *line;
+	size_t len;
+	line_status ls;
+	while ((ls = line_next(&st->in, &line, &len)) == LINE_OK || ls == LINE_TOO_LONG) {
+		if (ls == LINE_TOO_LONG) {
+			ln_ops_bad_line(st->ops, st->in.lineno, "line too long; skipped");
+			continue;
+		}
+		ln_ops_line(st->ops, line, len, st->in.lineno);
+	}
+	if (n <= 0) {
+		st->input_done = true;
+		evloop_unwatch(st->loop, fd);
+	}
+}
+
+static void on_signal_pipe(int fd, short revents, void *arg)
+{
+	run_state *st = arg;
+	char sigs[16];
+	(void)revents;
+	ssize_t n = read(fd, sigs, sizeof sigs);
+	if (n > 0)
+		st->signals += (int)n;
+}
+
+static double parse_double(const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (errno || end == s || *end)
+		die(MU_EXIT_USAGE, "%s: not a number: %s", opt, s);
+	return d;
+}
+
+static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		die(MU_EXIT_USAGE, "%s: expected an integer up to %llu: %s", opt, max, s);
+	return v;
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : dflt;
+}
+
+static ln_backend *open_backend(evloop *loop, const char *backend, const ln_lnd_config *lc)
+{
+	char msg[512];
+	if (strcmp(backend, "lnd") == 0) {
+		ln_lnd_err e;
+		ln_backend *b = ln_lnd_new(loop, lc, &e, msg, sizeof msg);
+		if (!b)
+			die(MU_EXIT_CONFIG, "%s", msg);
+		return b;
+	}
+	die(MU_EXIT_USAGE, "--backend: expected lnd or sim, got \"%s\"", backend);
+}
+
+static int run_loop(run_state *st, long drain_ms)
+{
+	uint64_t deadline = 0;
+	bool draining = false;
+	for (;;) {
+		int wait = -1;
+		if (draining) {
+			uint64_t now = ev_now_ms();
+			if (ln_ops_active(st->ops) == 0)
+				break;
+			if (now >= deadline || st->signals > 1) {
+				ln_ops_abandon(st->ops);
+				break;
+			}
+			wait = (int)(deadline - now);
+		}
+		evloop_run_once(st->loop, wait);
+		if (outq_failed(st->out)) {
+			report("stdout closed; stopping");
+			ln_ops_free(st->ops);
+			st->ops = NULL;
+			return MU_EXIT_OK;
+		}
+		if (!draining && (st->input_done || st->signals)) {
+			draining = true;
+			deadline = ev_now_ms() + (uint64_t)drain_ms;
+			if (!st->input_done)
+				evloop_unwatch(st->loop, 0);
+			ln_ops_shutdown(st->ops);
+		}
+	}
+	return ln_ops_failed_lines(st->ops) ? MU_EXIT_PARTIAL : MU_EXIT_OK;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"backend", required_argument, NULL, 'b'},
+		{"lnd-url", required_argument, NULL, 'u'},
+		{"lnd-cert", required_argument, NULL, 'c'},
+		{"lnd-macaroon", required_argument, NULL, 'm'},
+		{"request-timeout", required_argument, NULL, 'T'},
+		{"max-routing-fee", required_argument, NULL, 'F'},
+		{"hold-cltv", required_argument, NULL, 'C'},
+		{"drain-timeout", required_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *backend = env_or("MOSTRO_LN_BACKEND", NULL);
+	ln_lnd_config lc = {
+		.url = env_or("MOSTRO_LND_URL", "https://127.0.0.1:8080"),
+		.cert_file = env_or("MOSTRO_LND_CERT", NULL),
+		.macaroon_file = env_or("MOSTRO_LND_MACAROON", NULL),
+	};
+	ln_ops_config oc;
+	ln_ops_config_defaults(&oc);
+	long drain_ms = 10000;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': backend = optarg; break;
+		case 'u': lc.url = optarg; break;
+		case 'c': lc.cert_file = optarg; break;
+		case 'm': lc.macaroon_file = optarg; break;
+		case 'T': lc.request_timeout_ms = (long)parse_uint("--request-timeout", optarg, 3600000); break;
+		case 'F':
+			oc.max_routing_fee = parse_double("--max-routing-fee", optarg);
+			if (!ln_max_routing_fee_valid(oc.max_routing_fee))
+				die(MU_EXIT_USAGE, "--max-routing-fee: expected a fraction between 0 and 1");
+			break;
+		case 'C': oc.hold_cltv_delta = (uint32_t)parse_uint("--hold-cltv", optarg, 65535);
+			if (oc.hold_cltv_delta < 24)
+				die(MU_EXIT_USAGE, "--hold-cltv: LND accepts 24..65535");
+			break;
+		case 'D': drain_ms = (long)parse_uint("--drain-timeout", optarg, 3600000); break;
+		case 'h': usage_run(stdout); return MU_EXIT_OK;
+		default: usage_run(stderr); return MU_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		report("run: unexpected argument \"%s\"", argv[optind]);
+		usage_run(stderr);
+		return MU_EXIT_USAGE;
+	}
+	if (!backend)
+		die(MU_EXIT_USAGE, "run: --backend lnd|sim is required");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe(sigpipe_fds) != 0)
+		die(MU_EXIT_CONFIG, "pipe: %s", strerror(errno));
+	fcntl(sigpipe_fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(sigpipe_fds[1], F_SETFL, O_NONBLOCK);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	run_state st;
+	memset(&st, 0, sizeof st);
+	st.loop = evloop_new();
+	ln_backend *b = open_backend(st.loop, backend, &lc);
+	st.out = outq_open(STDOUT_FILENO);
+	if (!st.out)
+		die(MU_EXIT_CONFIG, "cannot start the output thread");
+	st.ops = ln_ops_new(b, &oc, emit_record, &st);
+	line_reader_init(&st.in, STDIN_FILENO, 0);
+	evloop_watch(st.loop, STDIN_FILENO, POLLIN, on_stdin, &st);
+	evloop_watch(st.loop, sigpipe_fds[0], POLLIN, on_signal_pipe, &st);
+
+	int rc = run_loop(&st, drain_ms);
+
+	ln_ops_free(st.ops);
+	ln_backend_destroy(b);
+	evloop_free(st.loop);
+	line_reader_free(&st.in);
+	if (!outq_close(st.out) && rc == MU_EXIT_OK)
+		rc = MU_EXIT_OK;          /* the reader left; nothing more to tell it */
+	close(sigpipe_fds[0]);
+	close(sigpipe_fds[1]);
+	return rc;
+}
+
 /* ---- dispatcher ---------------------------------------------------------- */
 
 typedef struct subcommand {
@@ -686,6 +948,7 @@ static const subcommand commands[] = {
 	{"validate", cmd_validate, "apply Mostro's payout invoice rules"},
 	{"lnurl", cmd_lnurl, "resolve a Lightning Address / LNURL (pay document, invoice)"},
 	{"encode", cmd_encode, "sign an invoice from JSON fields (tests, fixtures)"},
+	{"run", cmd_run, "the coprocess: JSON-lines ops in, results and events out"},
 };
 
 static void usage(FILE *f)
