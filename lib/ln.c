@@ -49,6 +49,7 @@ void ln_error_set(ln_error *e, ln_err_kind kind, const char *fmt, ...)
 	e->kind = kind;
 	e->grpc_code = -1;
 	e->http_status = 0;
+	e->reason[0] = 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
@@ -59,6 +60,8 @@ jv ln_error_json(const ln_error *e)
 {
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("kind"), jv_string(ln_err_name(e->kind)));
+	if (e->reason[0])
+		o = jv_object_set(o, jv_string("reason"), jv_string(e->reason));
 	o = jv_object_set(o, jv_string("message"), jv_string(e->message));
 	if (e->grpc_code >= 0)
 		o = jv_object_set(o, jv_string("grpc_code"), jv_number(e->grpc_code));

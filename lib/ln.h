@@ -67,12 +67,13 @@ typedef struct ln_error {
 	ln_err_kind kind;
 	int         grpc_code;     /* from LND, -1 when not applicable */
 	int         http_status;   /* from LND, 0 when not applicable */
+	char        reason[48];    /* a finer snake_case code ("expired", "bech32_bad_checksum"), or "" */
 	char        message[512];
 } ln_error;
 
 void ln_error_set(ln_error *e, ln_err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* {"kind":..,"message":..[,"grpc_code":..,"http_status":..]} */
+/* {"kind":..,["reason":..,]"message":..[,"grpc_code":..,"http_status":..]} */
 jv ln_error_json(const ln_error *e);
 
 /* The primitives a backend implements (LIGHTNING.md §a.1). */

@@ -1,15 +1,25 @@
 #include "ln_ops.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 
+#include "bolt11.h"
 #include "buf.h"
 #include "hex.h"
+#include "invoice_rules.h"
 #include "json.h"
+#include "keys.h"
 #include "lineio.h"
 #include "ln_fees.h"
+#include "lnurl.h"
 #include "sha256.h"
 
 void ln_ops_config_defaults(ln_ops_config *c)
@@ -40,6 +50,24 @@ struct ln_ops {
 	size_t        nreqs;
 	unsigned long failed_lines;
 	bool          shutting_down;
+	char          network[24];   /* from the last get_info, for validate_invoice */
+	/* blocking work (LNURL HTTP) runs in threads; results come back through a pipe */
+	int           job_pipe[2];
+	struct job   *jobs;          /* every job not yet joined */
+};
+
+typedef struct job job;
+typedef jv (*job_fn)(void *arg, ln_error *err);
+struct job {
+	ln_ops   *o;
+	req      *r;                 /* NULL once the request went away */
+	pthread_t thread;
+	job_fn    fn;
+	void     *arg;
+	void    (*free_arg)(void *arg);
+	jv        result;
+	ln_error  err;
+	job      *next;
 };
 
 /* pay_invoice phases */
@@ -65,6 +93,7 @@ struct req {
 	ln_call      *send;          /* prepared SendPaymentV2 call, started after the guard */
 	ln_error      first_err;     /* the send's transport error while following */
 	bool          had_send_err;
+	job          *job;           /* blocking work in a thread */
 };
 
 struct op_def {
@@ -105,6 +134,8 @@ static void req_free(req *r)
 	evloop_timer_cancel(o->loop, r->timer);
 	ln_call_abort(o->b, r->call);
 	ln_call_abort(o->b, r->send);
+	if (r->job)
+		r->job->r = NULL;          /* the thread finishes; its result is dropped */
 	jv_free(r->id);
 	jv_free(r->last);
 	free(r->idkey);
@@ -294,10 +325,24 @@ static jv hex32(const uint8_t b[32])
 
 /* ---------- get_info ---------- */
 
+static void get_info_done(ln_call *c, jv result, const ln_error *err)
+{
+	req *r = c->owner;
+	r->call = NULL;
+	if (err) {
+		finish_err(r, err);
+		return;
+	}
+	const char *net = json_get_str(result, "network", NULL);
+	if (net)
+		snprintf(r->o->network, sizeof r->o->network, "%s", net);
+	finish_ok(r, result);
+}
+
 static bool start_get_info(req *r, jv q, ln_error *err)
 {
 	(void)q; (void)err;
-	start_call(r, new_call(r, LN_PRIM_GET_INFO, NULL, unary_done));
+	start_call(r, new_call(r, LN_PRIM_GET_INFO, NULL, get_info_done));
 	return true;
 }
 
@@ -518,26 +563,14 @@ static void status_done(ln_call *c, jv result, const ln_error *err)
 		finish_err(r, err);
 		return;
 	}
-	if (jv_get_kind(r->last) == JV_KIND_OBJECT) {
-		jv_free(result);
-		finish_ok(r, jv_copy(r->last));
+	if (json_get_str(result, "status", NULL)) {
+		finish_ok(r, result);        /* the first message: the current state */
 		return;
 	}
 	jv_free(result);
 	ln_error e;
 	ln_error_set(&e, LN_ERR_LND, "the payment stream ended without a status");
 	finish_err(r, &e);
-}
-
-static void status_event(ln_call *c, jv ev)
-{
-	req *r = c->owner;
-	if (jv_get_kind(r->last) != JV_KIND_OBJECT) {
-		jv_free(r->last);
-		r->last = ev;
-	} else {
-		jv_free(ev);
-	}
 }
 
 static void status_timeout(void *arg)
@@ -553,7 +586,7 @@ static bool start_payment_status(req *r, jv q, ln_error *err)
 {
 	if (!param_hash(q, "hash", r->hash, err))
 		return false;
-	ln_call *c = new_call(r, LN_PRIM_TRACK, status_event, status_done);
+	ln_call *c = new_call(r, LN_PRIM_TRACK, NULL, status_done);
 	memcpy(c->hash, r->hash, 32);
 	c->first_only = true;
 	r->timer = evloop_timer(r->o->loop, r->o->cfg.status_timeout_ms, status_timeout, r);
@@ -617,6 +650,518 @@ static bool start_cancel_request(req *r, jv q, ln_error *err)
 	return true;
 }
 
+/* ---------- pay_invoice (mostrod's send_payment steps) ---------- */
+
+static void invoice_error(ln_error *err, bolt11_err e, const char *detail)
+{
+	ln_error_set(err, LN_ERR_INVALID_INVOICE, "%s", detail && *detail ? detail : bolt11_strerror(e));
+	snprintf(err->reason, sizeof err->reason, "%s", bolt11_reason(e));
+}
+
+static void pay_follow(req *r);
+
+static void pay_event(ln_call *c, jv ev)
+{
+	req *r = c->owner;
+	if (r->terminal) {
+		jv_free(ev);
+		return;
+	}
+	r->backoff_ms = 0;
+	const char *st = json_get_str(ev, "status", NULL);
+	bool term = ln_payment_status_terminal(st);
+	if (term) {
+		jv_free(r->last);
+		r->last = jv_copy(ev);
+	}
+	emit_event(r, ev);
+	if (term)
+		schedule_terminal(r);
+}
+
+static void pay_follow_retry(void *arg)
+{
+	req *r = arg;
+	r->timer = NULL;
+	pay_follow(r);
+}
+
+/* TrackPaymentV2 while following a payment whose send stream broke. */
+static void pay_follow_done(ln_call *c, jv result, const ln_error *err)
+{
+	req *r = c->owner;
+	r->call = NULL;
+	jv_free(result);
+	if (r->terminal)
+		return;
+	if (err && err->kind == LN_ERR_NOT_FOUND) {
+		/* the node has no payment for this hash: the send never got there */
+		ln_error e = r->first_err;
+		size_t n = strlen(e.message);
+		snprintf(e.message + n, sizeof e.message - n, "; the node has no payment for this hash");
+		finish_err(r, &e);
+		return;
+	}
+	if (err && !retryable(err)) {
+		finish_err(r, err);
+		return;
+	}
+	uint32_t d = next_backoff(r);
+	report("pay %s: tracking %s; again in %u ms", r->idkey, err ? err->message : "closed early", d);
+	r->timer = evloop_timer(r->o->loop, d, pay_follow_retry, r);
+}
+
+static void pay_follow(req *r)
+{
+	r->phase = PAY_FOLLOW;
+	ln_call *c = new_call(r, LN_PRIM_TRACK, pay_event, pay_follow_done);
+	memcpy(c->hash, r->hash, 32);
+	start_call(r, c);
+}
+
+static void pay_send_done(ln_call *c, jv result, const ln_error *err)
+{
+	req *r = c->owner;
+	r->call = NULL;
+	jv_free(result);
+	if (r->terminal)
+		return;
+	if (err && err->kind != LN_ERR_TRANSPORT && err->kind != LN_ERR_TIMEOUT && r->events == 0) {
+		finish_err(r, err);          /* the node refused the payment */
+		return;
+	}
+	/* A broken stream, an error trailer or a close before SUCCEEDED/FAILED:
+	 * the HTLC may be in flight, and a timeout is not a failure. Follow the
+	 * payment with TrackPaymentV2 until it ends. */
+	if (err)
+		r->first_err = *err;
+	else
+		ln_error_set(&r->first_err, LN_ERR_TRANSPORT, "payment stream closed before a final status");
+	report("pay %s: %s; following the payment", r->idkey, r->first_err.message);
+	pay_follow(r);
+}
+
+static void pay_send(req *r)
+{
+	ln_call *c = r->send;
+	r->send = NULL;
+	r->phase = PAY_SEND;
+	start_call(r, c);
+}
+
+static bool status_in_flight(const char *st)
+{
+	return st && (!strcmp(st, "IN_FLIGHT") || !strcmp(st, "SUCCEEDED") || !strcmp(st, "INITIATED"));
+}
+
+/* mostrod's duplicate guard: IN_FLIGHT or SUCCEEDED (and INITIATED, which its
+ * enum predates) aborts; anything else, errors and timeout included, proceeds
+ * (LND itself refuses true duplicates). */
+static void pay_guard_done(ln_call *c, jv result, const ln_error *err)
+{
+	req *r = c->owner;
+	r->call = NULL;
+	evloop_timer_cancel(r->o->loop, r->timer);
+	r->timer = NULL;
+	const char *st = err ? NULL : json_get_str(result, "status", NULL);
+	if (status_in_flight(st)) {
+		ln_error e;
+		ln_error_set(&e, LN_ERR_ALREADY_EXISTS, "payment already dispatched for this hash (%s)", st);
+		jv_free(result);
+		finish_err(r, &e);
+		return;
+	}
+	jv_free(result);
+	pay_send(r);
+}
+
+static void pay_guard_timeout(void *arg)
+{
+	req *r = arg;
+	r->timer = NULL;
+	ln_call_abort(r->o->b, r->call);
+	r->call = NULL;
+	pay_send(r);
+}
+
+static bool start_pay(req *r, jv q, ln_error *err)
+{
+	const char *pr;
+	size_t prlen = 0;
+	uint64_t amount = 0, fee = 0, timeout = 60;
+	bool has_amount = false, has_fee = false, guard = true;
+	if (!param_str(q, "payment_request", BOLT11_MAX_LEN, &pr, &prlen, err) ||
+	    !param_u64(q, "amount_sat", 1, UINT64_MAX / 1000, &amount, &has_amount, err) ||
+	    !param_u64(q, "fee_limit_sat", 1, UINT64_MAX, &fee, &has_fee, err) ||
+	    !param_u64(q, "timeout_secs", 1, 3600, &timeout, NULL, err) ||
+	    !param_bool(q, "duplicate_guard", &guard, err))
+		return false;
+	if (!pr || !has_amount) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"payment_request\" and \"amount_sat\" are required");
+		return false;
+	}
+	/* step 1: decode locally */
+	bolt11_invoice inv;
+	char detail[200] = "";
+	ln_error e;
+	bolt11_err be = bolt11_decode(&inv, pr, prlen, 0, detail, sizeof detail);
+	if (be) {
+		bolt11_free(&inv);
+		invoice_error(&e, be, detail);
+		finish_err(r, &e);
+		return true;
+	}
+	memcpy(r->hash, inv.payment_hash, 32);
+	ln_call *send = new_call(r, LN_PRIM_SEND, pay_event, pay_send_done);
+	send->payment_request = mu_xstrndup(pr, prlen);
+	memcpy(send->hash, r->hash, 32);
+	/* step 4: an amount in the invoice must be exactly amount_sat (in msat);
+	 * only an amountless invoice gets "amt". An explicit zero amount (lnbc0)
+	 * is amountless for LND: we send amt (mostrod would abort with "Wrong
+	 * amount" on every attempt). */
+	if (inv.has_amount && inv.amount_msat != 0) {
+		if (inv.amount_msat != amount * 1000) {
+			ln_error_set(&e, LN_ERR_WRONG_AMOUNT, "the invoice is for %llu msat, expected %llu msat",
+				     (unsigned long long)inv.amount_msat, (unsigned long long)(amount * 1000));
+			bolt11_free(&inv);
+			ln_call_abort(r->o->b, send);   /* never started */
+			finish_err(r, &e);
+			return true;
+		}
+	} else {
+		send->amt_sat = amount;
+	}
+	bolt11_free(&inv);
+	/* step 3: the fee cap (never 0) */
+	send->fee_limit_sat = has_fee ? fee : ln_fee_cap_sat(amount, r->o->cfg.max_routing_fee);
+	send->timeout_secs = (uint32_t)timeout;
+	r->send = send;
+	if (!guard) {
+		pay_send(r);
+		return true;
+	}
+	/* step 2: the duplicate guard, bounded */
+	r->phase = PAY_GUARD;
+	ln_call *g = new_call(r, LN_PRIM_TRACK, NULL, pay_guard_done);
+	memcpy(g->hash, r->hash, 32);
+	g->first_only = true;
+	r->timer = evloop_timer(r->o->loop, r->o->cfg.guard_ms, pay_guard_timeout, r);
+	start_call(r, g);
+	return true;
+}
+
+/* ---------- decode_invoice / validate_invoice ---------- */
+
+static bool required_str(jv q, const char *key, size_t max, const char **out, size_t *len, ln_error *err)
+{
+	if (!param_str(q, key, max, out, len, err))
+		return false;
+	if (!*out) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "missing \"%s\"", key);
+		return false;
+	}
+	return true;
+}
+
+static bool start_decode(req *r, jv q, ln_error *err)
+{
+	const char *s;
+	size_t n;
+	if (!required_str(q, "invoice", 65536, &s, &n, err))
+		return false;
+	bolt11_invoice inv;
+	char detail[200] = "";
+	bolt11_err be = bolt11_decode(&inv, s, n, 0, detail, sizeof detail);
+	if (be) {
+		ln_error e;
+		invoice_error(&e, be, detail);
+		bolt11_free(&inv);
+		finish_err(r, &e);
+		return true;
+	}
+	jv out = bolt11_to_jv(&inv);
+	out = jv_object_set(out, jv_string("expires_at"), json_from_u64(bolt11_expires_at(&inv)));
+	bolt11_free(&inv);
+	finish_ok(r, out);
+	return true;
+}
+
+/* ---------- jobs: blocking work (LNURL) in a thread ---------- */
+
+static void on_job_pipe(int fd, short revents, void *arg)
+{
+	ln_ops *o = arg;
+	job *j;
+	(void)revents;
+	while (read(fd, &j, sizeof j) == (ssize_t)sizeof j) {
+		pthread_join(j->thread, NULL);
+		for (job **pp = &o->jobs; *pp; pp = &(*pp)->next)
+			if (*pp == j) {
+				*pp = j->next;
+				break;
+			}
+		req *r = j->r;
+		if (r) {
+			r->job = NULL;
+			if (jv_is_valid(j->result))
+				finish_ok(r, j->result);
+			else {
+				jv_free(j->result);
+				finish_err(r, &j->err);
+			}
+		} else {
+			jv_free(j->result);
+		}
+		j->free_arg(j->arg);
+		free(j);
+	}
+}
+
+static void *job_main(void *arg)
+{
+	job *j = arg;
+	j->result = j->fn(j->arg, &j->err);
+	ssize_t w;
+	do
+		w = write(j->o->job_pipe[1], &j, sizeof j);
+	while (w < 0 && errno == EINTR);
+	return NULL;
+}
+
+static void start_job(req *r, job_fn fn, void *arg, void (*free_arg)(void *))
+{
+	ln_ops *o = r->o;
+	if (o->job_pipe[0] < 0) {
+		if (pipe(o->job_pipe) != 0)
+			abort();
+		fcntl(o->job_pipe[0], F_SETFL, O_NONBLOCK);
+		evloop_watch(o->loop, o->job_pipe[0], POLLIN, on_job_pipe, o);
+	}
+	job *j = mu_xmalloc(sizeof *j);
+	memset(j, 0, sizeof *j);
+	j->o = o;
+	j->r = r;
+	j->fn = fn;
+	j->arg = arg;
+	j->free_arg = free_arg;
+	j->result = jv_invalid();
+	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
+		ln_error e;
+		ln_error_set(&e, LN_ERR_INTERNAL, "cannot start a thread");
+		free_arg(arg);
+		free(j);
+		finish_err(r, &e);
+		return;
+	}
+	j->next = o->jobs;
+	o->jobs = j;
+	r->job = j;
+}
+
+typedef struct lnurl_job {
+	char    *target;
+	char    *comment;
+	uint64_t amount_sat;
+	bool     probe;              /* pay document only */
+	bolt11_network network;      /* for the payout check of the minted invoice */
+	uint64_t max_cltv;
+	uint64_t now;
+} lnurl_job;
+
+static void lnurl_job_free(void *arg)
+{
+	lnurl_job *a = arg;
+	free(a->target);
+	free(a->comment);
+	free(a);
+}
+
+static void lnurl_error(ln_error *err, lnurl_err e, const char *detail)
+{
+	ln_error_set(err, LN_ERR_LNURL, "%s", detail && *detail ? detail : lnurl_strerror(e));
+	snprintf(err->reason, sizeof err->reason, "%s", lnurl_reason(e));
+}
+
+static jv lnurl_job_run(void *arg, ln_error *err)
+{
+	lnurl_job *a = arg;
+	lnurl_opts opts;
+	lnurl_opts_defaults(&opts);
+	lnurl_opts_test_override(&opts);
+	lnurl_pay pay;
+	char detail[256] = "";
+	lnurl_err e = lnurl_fetch_pay(a->target, &opts, &pay, detail, sizeof detail);
+	if (e) {
+		lnurl_pay_free(&pay);
+		lnurl_error(err, e, detail);
+		return jv_invalid();
+	}
+	jv out = jv_object();
+	if (a->probe) {
+		out = jv_object_set(out, jv_string("kind"), jv_string("lnurl"));
+		out = jv_object_set(out, jv_string("url"), jv_string(pay.url));
+		out = jv_object_set(out, jv_string("min_sendable_msat"), json_from_u64(pay.min_sendable));
+		out = jv_object_set(out, jv_string("max_sendable_msat"), json_from_u64(pay.max_sendable));
+		out = jv_object_set(out, jv_string("comment_allowed"), json_from_u64(pay.comment_allowed));
+		lnurl_pay_free(&pay);
+		return out;
+	}
+	lnurl_invoice li;
+	e = lnurl_fetch_invoice(&pay, a->amount_sat, a->comment, &opts, &li, detail, sizeof detail);
+	lnurl_pay_free(&pay);
+	if (e) {
+		lnurl_invoice_free(&li);
+		jv_free(out);
+		lnurl_error(err, e, detail);
+		return jv_invalid();
+	}
+	/* mostrod then runs validate_payout_invoice on the minted invoice:
+	 * network, final CLTV, not expired (no window, no amount rule) */
+	bolt11_invoice inv;
+	bolt11_err be = bolt11_decode(&inv, li.pr, strlen(li.pr), 0, detail, sizeof detail);
+	invoice_rules rules;
+	invoice_rules_defaults(&rules);
+	rules.node_network = a->network;
+	rules.max_final_cltv_expiry_delta = a->max_cltv;
+	invoice_rule rule = be ? INVOICE_OK : invoice_check(&rules, INVOICE_MODE_PAYOUT, &inv, NULL, a->now);
+	bolt11_free(&inv);
+	if (be || rule) {
+		if (be)
+			invoice_error(err, be, detail);
+		else {
+			ln_error_set(err, LN_ERR_INVALID_INVOICE, "the LNURL server's invoice: %s", invoice_rule_strerror(rule));
+			snprintf(err->reason, sizeof err->reason, "%s", invoice_rule_reason(rule));
+		}
+		lnurl_invoice_free(&li);
+		jv_free(out);
+		return jv_invalid();
+	}
+	out = jv_object_set(out, jv_string("payment_request"), jv_string(li.pr));
+	out = jv_object_set(out, jv_string("amount_msat"), json_from_u64(a->amount_sat * 1000));
+	out = jv_object_set(out, jv_string("callback_url"), jv_string(li.callback_url));
+	out = jv_object_set(out, jv_string("comment_sent"), jv_bool(li.comment_sent));
+	out = jv_object_set(out, jv_string("description_hash_matches"),
+			    li.description_hash < 0 ? jv_null() : jv_bool(li.description_hash == 1));
+	lnurl_invoice_free(&li);
+	return out;
+}
+
+static bolt11_network node_network(ln_ops *o, jv q, bool *ok, ln_error *err)
+{
+	const char *net = json_get_str(q, "node_network", NULL);
+	*ok = true;
+	if (json_has(q, "node_network") && !net) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"node_network\" must be a string");
+		*ok = false;
+		return BOLT11_NET_UNKNOWN;
+	}
+	return bolt11_network_from_name(net ? net : o->network);
+}
+
+static bool start_lnurl(req *r, jv q, ln_error *err, bool probe, const char *key)
+{
+	const char *target, *comment = NULL;
+	size_t n, cn = 0;
+	uint64_t amount = 0, now = (uint64_t)time(NULL);
+	bool has_amount = false, ok;
+	if (!required_str(q, key, 4096, &target, &n, err) ||
+	    !param_str(q, "comment", 2000, &comment, &cn, err) ||
+	    !param_u64(q, "amount_sat", 1, UINT64_MAX / 1000, &amount, &has_amount, err) ||
+	    !param_u64(q, "now", 0, UINT64_MAX, &now, NULL, err))
+		return false;
+	bolt11_network net = node_network(r->o, q, &ok, err);
+	if (!ok)
+		return false;
+	if (!probe && !has_amount) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "missing \"amount_sat\"");
+		return false;
+	}
+	lnurl_job *a = mu_xmalloc(sizeof *a);
+	memset(a, 0, sizeof *a);
+	a->target = mu_xstrndup(target, n);
+	a->comment = comment ? mu_xstrndup(comment, cn) : NULL;
+	a->amount_sat = amount;
+	a->probe = probe;
+	a->network = net;
+	a->max_cltv = r->o->cfg.max_final_cltv_expiry_delta;
+	a->now = now;
+	start_job(r, lnurl_job_run, a, lnurl_job_free);
+	return true;
+}
+
+static bool start_resolve(req *r, jv q, ln_error *err) { return start_lnurl(r, q, err, false, "address"); }
+static bool start_probe(req *r, jv q, ln_error *err) { return start_lnurl(r, q, err, true, "address"); }
+
+static bool start_validate(req *r, jv q, ln_error *err)
+{
+	const char *s, *mode = NULL;
+	size_t n, mn = 0;
+	invoice_expect ex = {false, 0, 0};
+	uint64_t now = (uint64_t)time(NULL);
+	bool compat = false, ok;
+	if (!required_str(q, "invoice", 65536, &s, &n, err) ||
+	    !param_u64(q, "amount_sat", 0, UINT64_MAX / 1000, &ex.amount_sat, &ex.has_amount, err) ||
+	    !param_u64(q, "fee_sat", 0, UINT64_MAX, &ex.fee_sat, NULL, err) ||
+	    !param_str(q, "mode", 16, &mode, &mn, err) ||
+	    !param_u64(q, "now", 0, UINT64_MAX, &now, NULL, err) ||
+	    !param_bool(q, "mostrod_compat", &compat, err))
+		return false;
+	invoice_mode m = INVOICE_MODE_BUYER;
+	if (mode && strcmp(mode, "payout") == 0)
+		m = INVOICE_MODE_PAYOUT;
+	else if (mode && strcmp(mode, "buyer") != 0) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"mode\" is \"buyer\" or \"payout\"");
+		return false;
+	}
+	invoice_rules rules;
+	invoice_rules_defaults(&rules);
+	rules.node_network = node_network(r->o, q, &ok, err);
+	if (!ok)
+		return false;
+	rules.max_final_cltv_expiry_delta = r->o->cfg.max_final_cltv_expiry_delta;
+	rules.invoice_expiration_window = r->o->cfg.invoice_expiration_window;
+	rules.min_payment_amount = r->o->cfg.min_payment_amount;
+	rules.mostrod_compat = compat;
+	if (m == INVOICE_MODE_BUYER && lnurl_is_target(s)) {
+		/* mostrod only probes an address at validation: the pay document */
+		lnurl_job *a = mu_xmalloc(sizeof *a);
+		memset(a, 0, sizeof *a);
+		a->target = mu_xstrndup(s, n);
+		a->probe = true;
+		start_job(r, lnurl_job_run, a, lnurl_job_free);
+		return true;
+	}
+	bolt11_invoice inv;
+	char detail[200] = "";
+	ln_error e;
+	bolt11_err be = bolt11_decode(&inv, s, n, 0, detail, sizeof detail);
+	if (be) {
+		invoice_error(&e, be, detail);
+		bolt11_free(&inv);
+		finish_err(r, &e);
+		return true;
+	}
+	invoice_rule rule = invoice_check(&rules, m, &inv, &ex, now);
+	if (rule) {
+		ln_error_set(&e, LN_ERR_INVALID_INVOICE, "%s", invoice_rule_strerror(rule));
+		snprintf(e.reason, sizeof e.reason, "%s", invoice_rule_reason(rule));
+		bolt11_free(&inv);
+		finish_err(r, &e);
+		return true;
+	}
+	jv v = jv_object();
+	v = jv_object_set(v, jv_string("kind"), jv_string("bolt11"));
+	v = jv_object_set(v, jv_string("mode"), jv_string(m == INVOICE_MODE_BUYER ? "buyer" : "payout"));
+	v = jv_object_set(v, jv_string("network"), jv_string(bolt11_network_name(inv.network)));
+	v = jv_object_set(v, jv_string("amount_msat"), inv.has_amount ? json_from_u64(inv.amount_msat) : jv_null());
+	v = jv_object_set(v, jv_string("payment_hash"), hex32(inv.payment_hash));
+	v = jv_object_set(v, jv_string("expires_at"), json_from_u64(bolt11_expires_at(&inv)));
+	v = jv_object_set(v, jv_string("min_final_cltv_expiry"), json_from_u64(inv.min_final_cltv_expiry));
+	bolt11_free(&inv);
+	finish_ok(r, v);
+	return true;
+}
+
 /* ---------- dispatch ---------- */
 
 static const char *const p_none[] = {NULL};
@@ -626,6 +1171,11 @@ static const char *const p_hash[] = {"hash", NULL};
 static const char *const p_watch[] = {"hash", "reconnect", NULL};
 static const char *const p_fee[] = {"amount_sat", NULL};
 static const char *const p_cancel_req[] = {"target", NULL};
+static const char *const p_pay[] = {"payment_request", "amount_sat", "fee_limit_sat", "timeout_secs", "duplicate_guard", NULL};
+static const char *const p_decode[] = {"invoice", NULL};
+static const char *const p_validate[] = {"invoice", "amount_sat", "fee_sat", "mode", "node_network", "now", "mostrod_compat", NULL};
+static const char *const p_resolve[] = {"address", "amount_sat", "comment", "node_network", "now", NULL};
+static const char *const p_probe[] = {"address", NULL};
 
 static const op_def ops[] = {
 	{"get_info", p_none, false, start_get_info},
@@ -634,14 +1184,20 @@ static const op_def ops[] = {
 	{"cancel_hold_invoice", p_hash, false, start_cancel},
 	{"lookup_invoice", p_hash, false, start_lookup},
 	{"watch_invoice", p_watch, true, start_watch},
+	{"pay_invoice", p_pay, true, start_pay},
 	{"payment_status", p_hash, false, start_payment_status},
+	{"decode_invoice", p_decode, false, start_decode},
+	{"validate_invoice", p_validate, false, start_validate},
+	{"resolve_lnurl", p_resolve, false, start_resolve},
+	{"probe_lnurl", p_probe, false, start_probe},
 	{"fee_cap", p_fee, false, start_fee_cap},
 	{"cancel_request", p_cancel_req, false, start_cancel_request},
 };
 
 const char *const ln_op_names[] = {
 	"get_info", "create_hold_invoice", "settle_hold_invoice", "cancel_hold_invoice",
-	"lookup_invoice", "watch_invoice", "payment_status", "fee_cap", "cancel_request", NULL,
+	"lookup_invoice", "watch_invoice", "pay_invoice", "payment_status", "decode_invoice",
+	"validate_invoice", "resolve_lnurl", "probe_lnurl", "fee_cap", "cancel_request", NULL,
 };
 
 static const op_def *find_op(const char *name)
@@ -661,6 +1217,8 @@ ln_ops *ln_ops_new(ln_backend *b, const ln_ops_config *cfg, ln_emit_fn emit, voi
 	o->cfg = *cfg;
 	o->emit = emit;
 	o->ctx = ctx;
+	o->job_pipe[0] = o->job_pipe[1] = -1;
+	(void)secp();                /* create the shared context before any thread */
 	return o;
 }
 
@@ -672,6 +1230,20 @@ void ln_ops_free(ln_ops *o)
 		req *r = o->reqs;
 		unlink_req(r);
 		req_free(r);
+	}
+	/* threads still resolving an LNURL: bounded by its timeouts */
+	while (o->jobs) {
+		job *j = o->jobs;
+		o->jobs = j->next;
+		pthread_join(j->thread, NULL);
+		jv_free(j->result);
+		j->free_arg(j->arg);
+		free(j);
+	}
+	if (o->job_pipe[0] >= 0) {
+		evloop_unwatch(o->loop, o->job_pipe[0]);
+		close(o->job_pipe[0]);
+		close(o->job_pipe[1]);
 	}
 	free(o);
 }

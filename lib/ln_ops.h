@@ -35,7 +35,6 @@ typedef struct ln_ops_config {
 	uint32_t status_timeout_ms;           /* payment_status bound (10000) */
 	uint32_t reconnect_min_ms;            /* stream reconnect backoff: first delay (250) */
 	uint32_t reconnect_max_ms;            /* ... and ceiling (30000) */
-	bool     lnurl_allow_private;         /* tests only: LNURL to loopback/RFC1918 */
 } ln_ops_config;
 
 void ln_ops_config_defaults(ln_ops_config *c);

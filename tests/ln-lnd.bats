@@ -184,3 +184,50 @@ dcurl() {
 	jqt "$output" '.payment_request|startswith("lnbcrt10u1")'
 	jqt "$output" '.add_index|type=="string"'
 }
+
+@test "lnd: SendPaymentV2 body: fee cap as a quoted int64, timeout 60, amt only when amountless" {
+	a=$(ctl POST /invoice '{"amount_msat":1001000}')
+	b=$(ctl POST /invoice '{}')
+	ln_start
+	ln_send "{\"id\":\"a\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$a")\",\"amount_sat\":1001}"
+	ln_send "{\"id\":\"b\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$b")\",\"amount_sat\":100000,\"timeout_secs\":30}"
+	ln_result a >/dev/null
+	ln_result b >/dev/null
+	ln_stop
+	log=$(ctl GET /log)
+	sa=$(printf '%s' "$log" | jq -c "[.[] | select(.path==\"/v2/router/send\") | .body | fromjson | select(.payment_request==$(jq .payment_request <<<"$a"))][0]")
+	jqt "$sa" '.fee_limit_sat=="2" and .timeout_seconds==60 and (has("amt")|not)'
+	jqt "$sa" 'keys==["fee_limit_sat","payment_request","timeout_seconds"]'
+	sb=$(printf '%s' "$log" | jq -c "[.[] | select(.path==\"/v2/router/send\") | .body | fromjson | select(.payment_request==$(jq .payment_request <<<"$b"))][0]")
+	jqt "$sb" '.fee_limit_sat=="200" and .timeout_seconds==30 and .amt=="100000"'
+	# the duplicate guard asked TrackPaymentV2 first
+	h=$(jq -r .hash <<<"$a")
+	b64url=$(printf '%s' "$h" | xxd -r -p | base64 -w0 | tr '/+' '_-')
+	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/router/track/$b64url?no_inflight_updates=false\")"
+}
+
+@test "lnd: a payment stream cut mid-way is followed with TrackPaymentV2 to its end" {
+	inv=$(ctl POST /invoice '{"amount_msat":7000000}')
+	hash=$(jq -r .hash <<<"$inv")
+	ctl POST /script "{\"match\":\"$hash\",\"outcome\":\"cut_then_succeed\",\"delay_ms\":300}" >/dev/null
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$inv")\",\"amount_sat\":7000}"
+	r=$(ln_result p)
+	jqt "$r" ".ok and .result.status==\"SUCCEEDED\" and .result.preimage==\"$(jq -r .preimage <<<"$inv")\""
+	grep -q 'following the payment' "$LN_ERR"
+	ln_stop
+}
+
+@test "lnd: a refused payment keeps LND's code; a transport failure before the node answers stays unknown" {
+	inv=$(ctl POST /invoice '{"amount_msat":8000000}')
+	hash=$(jq -r .hash <<<"$inv")
+	ctl POST /script "{\"match\":\"$hash\",\"outcome\":\"error:2:insufficient local balance\"}" >/dev/null
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$inv")\",\"amount_sat\":8000}"
+	jqt "$(ln_result p)" '.ok==false and .error.kind=="lnd" and .error.grpc_code==2 and .error.http_status==500'
+	ln_stop
+	ln_start --lnd-url https://127.0.0.1:1 --drain-timeout 500
+	ln_send "{\"id\":\"q\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$inv")\",\"amount_sat\":8000}"
+	ln_stop
+	jqt "$(ln_result q)" '.ok==false and (.error.kind=="transport" or .error.kind=="timeout")'
+}

@@ -186,6 +186,137 @@ scenario_overlap() {
 	[ "$(jq -r 'select(.type=="ln_result") | .id' "$LN_OUT" | sort -u | wc -l)" -eq 80 ]
 }
 
+# ---------- payments ----------
+
+scenario_pay_success() {
+	inv=$(node_invoice 1000)
+	pr=$(jq -r .payment_request <<<"$inv")
+	hash=$(jq -r .hash <<<"$inv")
+	pre=$(jq -r .preimage <<<"$inv")
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1000}"
+	r=$(ln_result p)
+	jqt "$r" ".ok and .result.end==\"terminal\" and .result.status==\"SUCCEEDED\" and .result.preimage==\"$pre\""
+	jqt "$r" ".result.payment_hash==\"$hash\" and .result.value_msat==1000000"
+	ln_events p 1 | head -1 | jq -e '.status=="IN_FLIGHT"'
+	ln_events p 1 | tail -1 | jq -e '.status=="SUCCEEDED"'
+	ln_send "{\"id\":\"s\",\"op\":\"payment_status\",\"hash\":\"$hash\"}"
+	jqt "$(ln_result s)" ".ok and .result.status==\"SUCCEEDED\" and .result.preimage==\"$pre\""
+	# the duplicate guard stops a second payment before the node sees it
+	ln_send "{\"id\":\"p2\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1000}"
+	jqt "$(ln_result p2)" '.ok==false and .error.kind=="already_exists" and (.error.message|test("already dispatched"))'
+	# without the guard the node itself refuses it
+	ln_send "{\"id\":\"p3\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1000,\"duplicate_guard\":false}"
+	jqt "$(ln_result p3)" '.ok==false and .error.kind=="already_exists"'
+	ln_stop
+	[ "$LN_RC" -eq 0 ]
+}
+
+scenario_pay_refusals() {
+	inv=$(node_invoice 1000)
+	pr=$(jq -r .payment_request <<<"$inv")
+	old=$(node_invoice 1000 60 1700000000)
+	opr=$(jq -r .payment_request <<<"$old")
+	ln_start
+	ln_send "{\"id\":\"a\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":999}"
+	jqt "$(ln_result a)" '.ok==false and .error.kind=="wrong_amount"'
+	ln_send "{\"id\":\"b\",\"op\":\"pay_invoice\",\"payment_request\":\"${pr}b\",\"amount_sat\":1000}"
+	jqt "$(ln_result b)" '.ok==false and .error.kind=="invalid_invoice" and .error.reason=="bech32_bad_char"'
+	ln_send "{\"id\":\"c\",\"op\":\"pay_invoice\",\"payment_request\":\"$opr\",\"amount_sat\":1000}"
+	jqt "$(ln_result c)" '.ok==false and .error.kind=="invalid_invoice" and (.error.message|test("expired"))'
+	ln_send "{\"id\":\"d\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\"}"
+	jqt "$(ln_result d)" '.ok==false and .error.kind=="invalid_request"'
+	ln_stop
+	[ "$LN_RC" -eq 123 ]        # d was a bad request line
+}
+
+scenario_pay_amountless() {
+	inv=$(node_invoice any)
+	pr=$(jq -r .payment_request <<<"$inv")
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":2500}"
+	jqt "$(ln_result p)" '.ok and .result.status=="SUCCEEDED" and .result.value_msat==2500000'
+	ln_stop
+}
+
+# a payment fails (scripted once), then a retry succeeds
+scenario_pay_fail_then_retry() {
+	inv=$(node_invoice 3000)
+	pr=$(jq -r .payment_request <<<"$inv")
+	hash=$(jq -r .hash <<<"$inv")
+	node_script "$hash" fail:NO_ROUTE 1
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":3000}"
+	r=$(ln_result p)
+	jqt "$r" '.ok and .result.status=="FAILED" and .result.failure_reason=="FAILURE_REASON_NO_ROUTE"'
+	jqt "$r" '.result|has("preimage")|not'
+	ln_send "{\"id\":\"s\",\"op\":\"payment_status\",\"hash\":\"$hash\"}"
+	jqt "$(ln_result s)" '.result.status=="FAILED"'
+	ln_send "{\"id\":\"q\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":3000}"
+	jqt "$(ln_result q)" '.ok and .result.status=="SUCCEEDED"'
+	ln_stop
+}
+
+# a slow payment never blocks other ops; payment_status sees it in flight
+scenario_pay_hang_does_not_block() {
+	inv=$(node_invoice 4000)
+	pr=$(jq -r .payment_request <<<"$inv")
+	hash=$(jq -r .hash <<<"$inv")
+	node_script "$hash" hang
+	pre=$(rand_hex32)
+	h2=$(sha256_hex "$pre")
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":4000}"
+	jqt "$(ln_events p 1)" '.status=="IN_FLIGHT"'
+	ln_send "{\"id\":\"c\",\"op\":\"create_hold_invoice\",\"amount_sat\":1000,\"preimage\":\"$pre\"}"
+	ln_result c >/dev/null
+	node_pay_hold "$h2"
+	ln_send "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$pre\"}"
+	jqt "$(ln_result s)" '.ok'
+	ln_send "{\"id\":\"t\",\"op\":\"payment_status\",\"hash\":\"$hash\"}"
+	jqt "$(ln_result t)" '.ok and .result.status=="IN_FLIGHT"'
+	ln_no_result p
+	node_resolve "$hash" succeed
+	jqt "$(ln_result p)" '.ok and .result.status=="SUCCEEDED"'
+	ln_stop
+}
+
+scenario_pay_initiated() {
+	inv=$(node_invoice 1500)
+	pr=$(jq -r .payment_request <<<"$inv")
+	hash=$(jq -r .hash <<<"$inv")
+	node_script "$hash" initiated_then_succeed
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1500}"
+	jqt "$(ln_result p)" '.result.status=="SUCCEEDED"'
+	[ "$(ln_events p 3 | jq -r .status | head -2 | tr '\n' ' ')" = "INITIATED IN_FLIGHT " ]
+	ln_stop
+}
+
+scenario_decode_validate() {
+	inv=$(node_invoice 5000)
+	pr=$(jq -r .payment_request <<<"$inv")
+	hash=$(jq -r .hash <<<"$inv")
+	ln_start
+	ln_send "{\"id\":\"d\",\"op\":\"decode_invoice\",\"invoice\":\"$pr\"}"
+	jqt "$(ln_result d)" ".ok and .result.payment_hash==\"$hash\" and .result.amount_msat==5000000 and .result.network==\"regtest\""
+	ln_send "{\"id\":\"v\",\"op\":\"validate_invoice\",\"invoice\":\"$pr\",\"amount_sat\":5100,\"fee_sat\":100,\"node_network\":\"regtest\"}"
+	jqt "$(ln_result v)" '.ok and .result.kind=="bolt11" and .result.mode=="buyer"'
+	ln_send "{\"id\":\"w\",\"op\":\"validate_invoice\",\"invoice\":\"$pr\",\"amount_sat\":5000,\"fee_sat\":100}"
+	jqt "$(ln_result w)" '.ok==false and .error.kind=="invalid_invoice" and .error.reason=="wrong_amount"'
+	ln_send "{\"id\":\"n\",\"op\":\"validate_invoice\",\"invoice\":\"$pr\",\"node_network\":\"mainnet\"}"
+	jqt "$(ln_result n)" '.error.reason=="wrong_network"'
+	# the network learnt from get_info is used when none is given
+	ln_send '{"id":"g","op":"get_info"}'
+	ln_result g >/dev/null
+	ln_send "{\"id\":\"x\",\"op\":\"validate_invoice\",\"invoice\":\"$pr\",\"mode\":\"payout\"}"
+	jqt "$(ln_result x)" '.ok and .result.mode=="payout" and .result.network=="regtest"'
+	ln_send '{"id":"f","op":"decode_invoice","invoice":"lnbc1nope"}'
+	jqt "$(ln_result f)" '.ok==false and .error.kind=="invalid_invoice" and (.error.reason|length>0)'
+	ln_stop
+	[ "$LN_RC" -eq 0 ]
+}
+
 # ---------- request validation (op layer, backend independent) ----------
 
 @test "run: bad lines and bad params give invalid_request results, exit 123" {
@@ -270,3 +401,10 @@ scenario_overlap() {
 @test "lnd: accepted hold invoice expires by height" { ln_use lnd; scenario_expiry_by_blocks; }
 @test "lnd: EOF drains running ops" { ln_use lnd; scenario_eof_drain; }
 @test "lnd: overlapping requests" { ln_use lnd; scenario_overlap; }
+@test "lnd: pay an invoice; status; duplicate guard" { ln_use lnd; scenario_pay_success; }
+@test "lnd: pay refusals (wrong amount, bad invoice, expired)" { ln_use lnd; scenario_pay_refusals; }
+@test "lnd: pay an amountless invoice" { ln_use lnd; scenario_pay_amountless; }
+@test "lnd: a failed payment, then a retry" { ln_use lnd; scenario_pay_fail_then_retry; }
+@test "lnd: a hanging payment does not block settle" { ln_use lnd; scenario_pay_hang_does_not_block; }
+@test "lnd: INITIATED before IN_FLIGHT" { ln_use lnd; scenario_pay_initiated; }
+@test "lnd: decode_invoice and validate_invoice" { ln_use lnd; scenario_decode_validate; }
