@@ -9,6 +9,7 @@
  *   encode    sign an invoice from JSON fields (the decode record's names)
  *   run       the coprocess the daemon talks to: JSON-lines ops in, results
  *             and events out (lib/ln_ops.h), backend lnd or sim
+ *   sim       drive the simulated node (lib/ln_simdb.h) for demos and tests
  *
  * Inputs come from the arguments, or one per stdin line (a bare string, a
  * JSON string, or a JSON object with the subcommand's fields). Exit codes:
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,8 @@
 #include "ln_fees.h"
 #include "ln_lnd.h"
 #include "ln_ops.h"
+#include "ln_sim.h"
+#include "ln_simdb.h"
 #include "lnurl.h"
 #include "secret.h"
 #include "outq.h"
@@ -689,22 +693,31 @@ static int cmd_encode(int argc, char **argv)
 static void usage_run(FILE *f)
 {
 	fprintf(f,
-		"usage: mostro-ln run --backend lnd|sim [options]\n"
-		"\n"
-		"Reads one JSON request per line on stdin ({\"id\":..,\"op\":..,...}) and writes\n"
-		"ln_result / ln_event records on stdout. Requests run concurrently.\n"
+		"Usage: mostro-ln run [OPTIONS]\n"
+		"The coprocess the daemon talks to: one JSON request per stdin line\n"
+		"({\"id\":..,\"op\":..,...}), ln_result / ln_event records on stdout. Requests run\n"
+		"concurrently and are answered by id. See RUN PROTOCOL in mostro-ln(1).\n"
 		"\n"
 		"backend:\n"
-		"  --backend lnd|sim           $MOSTRO_LN_BACKEND\n"
-		"  --lnd-url URL               LND REST address ($MOSTRO_LND_URL, https://127.0.0.1:8080)\n"
-		"  --lnd-cert FILE             LND's tls.cert, the only trusted CA ($MOSTRO_LND_CERT)\n"
-		"  --lnd-macaroon FILE         macaroon file ($MOSTRO_LND_MACAROON)\n"
-		"  --request-timeout MS        bound on unary LND calls (30000)\n"
+		"  -b, --backend sim|lnd       default sim, the SIMULATED node ($MOSTRO_LN_BACKEND)\n"
+		"      --sim-db FILE           the simulated node's database ($MOSTRO_LN_SIM_DB,\n"
+		"                              default $XDG_DATA_HOME/mostro/ln-sim.db)\n"
+		"      --sim-poll-ms MS        how often streams look for changes (50)\n"
+		"      --lnd-url URL           LND REST address ($MOSTRO_LND_URL, https://127.0.0.1:8080)\n"
+		"      --lnd-cert FILE         LND's tls.cert, the only trusted CA ($MOSTRO_LND_CERT)\n"
+		"      --lnd-macaroon FILE     macaroon file ($MOSTRO_LND_MACAROON)\n"
+		"      --request-timeout MS    bound on unary LND calls (30000)\n"
 		"rules:\n"
-		"  --max-routing-fee F         fee cap fraction above 1000 sat (0.002)\n"
-		"  --hold-cltv N               default cltv_expiry of hold invoices (144)\n"
+		"      --max-routing-fee F     fee cap fraction above 1000 sat (0.002)\n"
+		"      --hold-cltv N           default cltv_expiry of hold invoices (144)\n"
+		"      --invoice-window SECS   invoice_expiration_window for validate_invoice (3600)\n"
+		"      --max-cltv N            max_final_cltv_expiry_delta (432)\n"
+		"      --min-amount SAT        min_payment_amount (100)\n"
 		"shutdown:\n"
-		"  --drain-timeout MS          after EOF/SIGTERM, wait this long for running ops (10000)\n"
+		"      --drain-timeout MS      after EOF/SIGTERM, wait this long for running ops (10000)\n"
+		"  -h, --help                  this text\n"
+		"\n"
+		"Exit: 0 ok, 2 usage, 5 bad configuration, 123 some request lines were refused.\n"
 		"ops: ");
 	for (const char *const *p = ln_op_names; *p; p++)
 		fprintf(f, "%s%s", *p, p[1] ? ", " : "\n");
@@ -798,12 +811,45 @@ static const char *env_or(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
-static ln_backend *open_backend(evloop *loop, const char *backend, const ln_lnd_config *lc)
+/* --sim-db, $MOSTRO_LN_SIM_DB, or $XDG_DATA_HOME/mostro/ln-sim.db (the
+ * directory is created 0700). The result is static or the argument. */
+static const char *sim_db_path(const char *given)
+{
+	static char path[4096];
+	if (given)
+		return given;
+	const char *env = env_or("MOSTRO_LN_SIM_DB", NULL);
+	if (env)
+		return env;
+	const char *xdg = env_or("XDG_DATA_HOME", NULL), *home = env_or("HOME", NULL);
+	char dir[4000];
+	if (xdg)
+		snprintf(dir, sizeof dir, "%s", xdg);
+	else if (home)
+		snprintf(dir, sizeof dir, "%s/.local/share", home);
+	else
+		die(MU_EXIT_CONFIG, "no --sim-db, $MOSTRO_LN_SIM_DB, $XDG_DATA_HOME or $HOME");
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/mostro", dir);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		die(MU_EXIT_CONFIG, "%s: %s", path, strerror(errno));
+	snprintf(path + strlen(path), sizeof path - strlen(path), "/ln-sim.db");
+	return path;
+}
+
+static ln_backend *open_backend(evloop *loop, const char *backend, const ln_lnd_config *lc,
+				const ln_sim_config *sc)
 {
 	char msg[512];
 	if (strcmp(backend, "lnd") == 0) {
 		ln_lnd_err e;
 		ln_backend *b = ln_lnd_new(loop, lc, &e, msg, sizeof msg);
+		if (!b)
+			die(MU_EXIT_CONFIG, "%s", msg);
+		return b;
+	}
+	if (strcmp(backend, "sim") == 0) {
+		ln_backend *b = ln_sim_new(loop, sc, msg, sizeof msg);
 		if (!b)
 			die(MU_EXIT_CONFIG, "%s", msg);
 		return b;
@@ -830,15 +876,13 @@ static int run_loop(run_state *st, long drain_ms)
 		evloop_run_once(st->loop, wait);
 		if (outq_failed(st->out)) {
 			report("stdout closed; stopping");
-			ln_ops_free(st->ops);
-			st->ops = NULL;
 			return MU_EXIT_OK;
 		}
 		if (!draining && (st->input_done || st->signals)) {
 			draining = true;
 			deadline = ev_now_ms() + (uint64_t)drain_ms;
 			if (!st->input_done)
-				evloop_unwatch(st->loop, 0);
+				evloop_unwatch(st->loop, STDIN_FILENO);
 			ln_ops_shutdown(st->ops);
 		}
 	}
@@ -847,46 +891,60 @@ static int run_loop(run_state *st, long drain_ms)
 
 static int cmd_run(int argc, char **argv)
 {
+	enum { O_SIM_DB = 256, O_POLL, O_URL, O_CERT, O_MAC, O_REQ_TIMEOUT, O_FEE, O_HOLD_CLTV,
+	       O_WINDOW, O_MAX_CLTV, O_MIN_AMOUNT, O_DRAIN };
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, 'b'},
-		{"lnd-url", required_argument, NULL, 'u'},
-		{"lnd-cert", required_argument, NULL, 'c'},
-		{"lnd-macaroon", required_argument, NULL, 'm'},
-		{"request-timeout", required_argument, NULL, 'T'},
-		{"max-routing-fee", required_argument, NULL, 'F'},
-		{"hold-cltv", required_argument, NULL, 'C'},
-		{"drain-timeout", required_argument, NULL, 'D'},
+		{"sim-db", required_argument, NULL, O_SIM_DB},
+		{"sim-poll-ms", required_argument, NULL, O_POLL},
+		{"lnd-url", required_argument, NULL, O_URL},
+		{"lnd-cert", required_argument, NULL, O_CERT},
+		{"lnd-macaroon", required_argument, NULL, O_MAC},
+		{"request-timeout", required_argument, NULL, O_REQ_TIMEOUT},
+		{"max-routing-fee", required_argument, NULL, O_FEE},
+		{"hold-cltv", required_argument, NULL, O_HOLD_CLTV},
+		{"invoice-window", required_argument, NULL, O_WINDOW},
+		{"max-cltv", required_argument, NULL, O_MAX_CLTV},
+		{"min-amount", required_argument, NULL, O_MIN_AMOUNT},
+		{"drain-timeout", required_argument, NULL, O_DRAIN},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *backend = env_or("MOSTRO_LN_BACKEND", NULL);
+	const char *backend = env_or("MOSTRO_LN_BACKEND", "sim");
+	const char *sim_db_arg = NULL;
 	ln_lnd_config lc = {
 		.url = env_or("MOSTRO_LND_URL", "https://127.0.0.1:8080"),
 		.cert_file = env_or("MOSTRO_LND_CERT", NULL),
 		.macaroon_file = env_or("MOSTRO_LND_MACAROON", NULL),
 	};
+	ln_sim_config sc = {NULL, 0};
 	ln_ops_config oc;
 	ln_ops_config_defaults(&oc);
 	long drain_ms = 10000;
 	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b': backend = optarg; break;
-		case 'u': lc.url = optarg; break;
-		case 'c': lc.cert_file = optarg; break;
-		case 'm': lc.macaroon_file = optarg; break;
-		case 'T': lc.request_timeout_ms = (long)parse_uint("--request-timeout", optarg, 3600000); break;
-		case 'F':
+		case O_SIM_DB: sim_db_arg = optarg; break;
+		case O_POLL: sc.poll_ms = (uint32_t)parse_uint("--sim-poll-ms", optarg, 60000); break;
+		case O_URL: lc.url = optarg; break;
+		case O_CERT: lc.cert_file = optarg; break;
+		case O_MAC: lc.macaroon_file = optarg; break;
+		case O_REQ_TIMEOUT: lc.request_timeout_ms = (long)parse_uint("--request-timeout", optarg, 3600000); break;
+		case O_FEE:
 			oc.max_routing_fee = parse_double("--max-routing-fee", optarg);
 			if (!ln_max_routing_fee_valid(oc.max_routing_fee))
 				die(MU_EXIT_USAGE, "--max-routing-fee: expected a fraction between 0 and 1");
 			break;
-		case 'C': oc.hold_cltv_delta = (uint32_t)parse_uint("--hold-cltv", optarg, 65535);
+		case O_HOLD_CLTV:
+			oc.hold_cltv_delta = (uint32_t)parse_uint("--hold-cltv", optarg, 65535);
 			if (oc.hold_cltv_delta < 24)
 				die(MU_EXIT_USAGE, "--hold-cltv: LND accepts 24..65535");
 			break;
-		case 'D': drain_ms = (long)parse_uint("--drain-timeout", optarg, 3600000); break;
+		case O_WINDOW: oc.invoice_expiration_window = parse_uint("--invoice-window", optarg, 31536000); break;
+		case O_MAX_CLTV: oc.max_final_cltv_expiry_delta = (uint32_t)parse_uint("--max-cltv", optarg, 65535); break;
+		case O_MIN_AMOUNT: oc.min_payment_amount = parse_uint("--min-amount", optarg, UINT64_MAX / 1000); break;
+		case O_DRAIN: drain_ms = (long)parse_uint("--drain-timeout", optarg, 3600000); break;
 		case 'h': usage_run(stdout); return MU_EXIT_OK;
 		default: usage_run(stderr); return MU_EXIT_USAGE;
 		}
@@ -896,8 +954,10 @@ static int cmd_run(int argc, char **argv)
 		usage_run(stderr);
 		return MU_EXIT_USAGE;
 	}
-	if (!backend)
-		die(MU_EXIT_USAGE, "run: --backend lnd|sim is required");
+	if (strcmp(backend, "sim") != 0 && strcmp(backend, "lnd") != 0)
+		die(MU_EXIT_USAGE, "--backend: expected lnd or sim, got \"%s\"", backend);
+	if (strcmp(backend, "sim") == 0)
+		sc.db_path = sim_db_path(sim_db_arg);
 
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(sigpipe_fds) != 0)
@@ -913,7 +973,7 @@ static int cmd_run(int argc, char **argv)
 	run_state st;
 	memset(&st, 0, sizeof st);
 	st.loop = evloop_new();
-	ln_backend *b = open_backend(st.loop, backend, &lc);
+	ln_backend *b = open_backend(st.loop, backend, &lc, &sc);
 	st.out = outq_open(STDOUT_FILENO);
 	if (!st.out)
 		die(MU_EXIT_CONFIG, "cannot start the output thread");
@@ -928,10 +988,243 @@ static int cmd_run(int argc, char **argv)
 	ln_backend_destroy(b);
 	evloop_free(st.loop);
 	line_reader_free(&st.in);
-	if (!outq_close(st.out) && rc == MU_EXIT_OK)
-		rc = MU_EXIT_OK;          /* the reader left; nothing more to tell it */
+	outq_close(st.out);           /* a reader that left needs nothing more */
 	close(sigpipe_fds[0]);
 	close(sigpipe_fds[1]);
+	return rc;
+}
+
+/* ---- sim: control the simulated node ------------------------------------ */
+
+static const char sim_usage[] =
+	"Usage: mostro-ln sim [--sim-db FILE] COMMAND [OPTIONS] [ARGS]\n"
+	"Drive the SIMULATED Lightning node that `mostro-ln run --backend sim` uses\n"
+	"(for demos and tests; no real node, no real money). Processes share the\n"
+	"database safely; a running `run` sees changes within --sim-poll-ms.\n"
+	"\n"
+	"Commands (each prints one JSON record):\n"
+	"  init [--network NET] [--height N] [--alias A]   create or reconfigure the node\n"
+	"  state                                  everything: node, wallets, invoices, payments\n"
+	"  pay-hold HASH [--wallet W] [--amount-msat N]    a wallet pays the node's hold\n"
+	"                                         invoice: OPEN -> ACCEPTED (the seller pays)\n"
+	"  pay INVOICE [--wallet W] [--amount SAT]           a wallet pays any sim invoice\n"
+	"  invoice [--amount SAT] [--wallet W] [--memo M] [--expiry S] [--cltv N]\n"
+	"          [--timestamp T]                a wallet's invoice for the node to pay\n"
+	"  mine [N]                               N blocks (default 1); held invoices near\n"
+	"                                         their HTLC expiry are canceled\n"
+	"  clock [--fixed T | --wall] [--advance S]  the node's clock\n"
+	"  script --outcome O [--match HASH|default] [--times N] [--delay MS]\n"
+	"                                         how the node's next payments end:\n"
+	"                                         succeed, fail:REASON, hang,\n"
+	"                                         initiated_then_succeed, error:CODE:MESSAGE\n"
+	"  resolve HASH --outcome succeed|fail:REASON   end a hanging payment\n"
+	"  wallet NAME [--balance SAT]            create or fund a wallet\n"
+	"\n"
+	"Wallets are created on first use with 1 BTC; pay/pay-hold default to wallet\n"
+	"\"seller\", invoice to \"buyer\". REASON: TIMEOUT NO_ROUTE ERROR\n"
+	"INCORRECT_PAYMENT_DETAILS INSUFFICIENT_BALANCE CANCELED.\n"
+	"\n"
+	"Exit: 0 ok, 1 refused (unknown hash, wrong state), 2 usage, 4 invalid input,\n"
+	"5 the database cannot be opened.\n";
+
+typedef struct sim_args {
+	const char *db;
+	const char *wallet, *memo, *match, *outcome, *network, *alias;
+	bool has_amount, has_balance, fixed_set, wall;
+	uint64_t amount, amount_msat, expiry, cltv, timestamp, height, balance, delay, fixed;
+	int64_t times, advance;
+} sim_args;
+
+static int sim_exit(const ln_error *e)
+{
+	switch (e->kind) {
+	case LN_ERR_INVALID_REQUEST:
+	case LN_ERR_INVALID_INVOICE:
+	case LN_ERR_WRONG_AMOUNT:
+		return MU_EXIT_INVALID;
+	case LN_ERR_INTERNAL:
+		return MU_EXIT_CONFIG;
+	default:
+		return MU_EXIT_REFUSED;
+	}
+}
+
+static int sim_done(const char *cmd, bool ok, jv out, const ln_error *e)
+{
+	if (!ok) {
+		report("sim %s: %s", cmd, e->message);
+		return sim_exit(e);
+	}
+	out_record(out);
+	return MU_EXIT_OK;
+}
+
+static void sim_hash_arg(const char *s, uint8_t h[32])
+{
+	if (!hex_decode(h, 32, s, strlen(s), false))
+		die(MU_EXIT_INVALID, "not a payment hash (64 hex digits): %s", s);
+}
+
+static int sim_command(sim_db *d, const char *cmd, sim_args *a, int argc, char **argv)
+{
+	jv out = jv_invalid();
+	ln_error e;
+	bool ok;
+	uint8_t h[32];
+	if (!strcmp(cmd, "init")) {
+		ok = simdb_configure(d, a->network, a->height, a->alias, &e) && simdb_get_info(d, &out, &e);
+		if (ok)
+			out = jv_object_merge(jv_object_set(jv_object(), jv_string("type"), jv_string("sim_node")), out);
+		return sim_done(cmd, ok, out, &e);
+	}
+	if (!strcmp(cmd, "state"))
+		return sim_done(cmd, simdb_state(d, &out, &e), out, &e);
+	if (!strcmp(cmd, "pay-hold")) {
+		if (argc != 1)
+			die(MU_EXIT_USAGE, "sim pay-hold HASH");
+		sim_hash_arg(argv[0], h);
+		return sim_done(cmd, simdb_pay_hold(d, h, a->wallet ? a->wallet : "seller", a->amount_msat, &out, &e), out, &e);
+	}
+	if (!strcmp(cmd, "pay")) {
+		if (argc != 1)
+			die(MU_EXIT_USAGE, "sim pay INVOICE");
+		return sim_done(cmd, simdb_wallet_pay(d, argv[0], a->wallet ? a->wallet : "seller",
+						      a->has_amount ? a->amount : 0, &out, &e), out, &e);
+	}
+	if (!strcmp(cmd, "invoice"))
+		return sim_done(cmd, simdb_wallet_invoice(d, a->wallet ? a->wallet : "buyer", a->has_amount,
+							  a->amount * 1000, a->memo ? a->memo : "",
+							  a->expiry ? a->expiry : 86400, (uint32_t)(a->cltv ? a->cltv : 40),
+							  a->timestamp, &out, &e), out, &e);
+	if (!strcmp(cmd, "mine")) {
+		uint64_t n = argc ? parse_uint("mine", argv[0], 100000) : 1;
+		return sim_done(cmd, simdb_mine(d, (uint32_t)n, &out, &e), out, &e);
+	}
+	if (!strcmp(cmd, "clock"))
+		return sim_done(cmd, simdb_clock(d, a->fixed_set || a->wall, a->wall ? -1 : (int64_t)a->fixed,
+						 a->advance, &out, &e), out, &e);
+	if (!strcmp(cmd, "script")) {
+		if (!a->outcome)
+			die(MU_EXIT_USAGE, "sim script --outcome O [--match HASH|default] [--times N] [--delay MS]");
+		ok = simdb_script(d, a->match ? a->match : "default", a->outcome, a->times, a->delay, &e);
+		if (ok) {
+			out = jv_object_set(jv_object(), jv_string("type"), jv_string("sim_script"));
+			out = jv_object_set(out, jv_string("match"), jv_string(a->match ? a->match : "default"));
+			out = jv_object_set(out, jv_string("outcome"), jv_string(a->outcome));
+			out = jv_object_set(out, jv_string("times"), a->times < 0 ? jv_null() : json_from_i64(a->times));
+			out = jv_object_set(out, jv_string("delay_ms"), json_from_u64(a->delay));
+		}
+		return sim_done(cmd, ok, out, &e);
+	}
+	if (!strcmp(cmd, "resolve")) {
+		if (argc != 1 || !a->outcome)
+			die(MU_EXIT_USAGE, "sim resolve HASH --outcome succeed|fail:REASON");
+		sim_hash_arg(argv[0], h);
+		ok = simdb_resolve(d, h, a->outcome, &e) && simdb_payment_event(d, h, &out);
+		if (ok)
+			out = jv_object_merge(jv_object_set(jv_object(), jv_string("type"), jv_string("sim_payment")), out);
+		return sim_done(cmd, ok, out, &e);
+	}
+	if (!strcmp(cmd, "wallet")) {
+		if (argc != 1)
+			die(MU_EXIT_USAGE, "sim wallet NAME [--balance SAT]");
+		return sim_done(cmd, simdb_wallet(d, argv[0], a->has_balance, a->balance * 1000, &out, &e), out, &e);
+	}
+	report("sim: unknown command \"%s\"", cmd);
+	fputs(sim_usage, stderr);
+	return MU_EXIT_USAGE;
+}
+
+static int cmd_sim(int argc, char **argv)
+{
+	enum { O_DB = 256, O_AMOUNT_MSAT, O_FIXED, O_WALL, O_ADVANCE };
+	static const struct option opts[] = {
+		{"sim-db", required_argument, NULL, O_DB},
+		{"wallet", required_argument, NULL, 'w'},
+		{"amount", required_argument, NULL, 'a'},
+		{"amount-msat", required_argument, NULL, O_AMOUNT_MSAT},
+		{"memo", required_argument, NULL, 'm'},
+		{"expiry", required_argument, NULL, 'x'},
+		{"cltv", required_argument, NULL, 'c'},
+		{"timestamp", required_argument, NULL, 'T'},
+		{"network", required_argument, NULL, 'n'},
+		{"height", required_argument, NULL, 'H'},
+		{"alias", required_argument, NULL, 'A'},
+		{"balance", required_argument, NULL, 'B'},
+		{"match", required_argument, NULL, 'M'},
+		{"outcome", required_argument, NULL, 'o'},
+		{"times", required_argument, NULL, 't'},
+		{"delay", required_argument, NULL, 'd'},
+		{"fixed", required_argument, NULL, O_FIXED},
+		{"wall", no_argument, NULL, O_WALL},
+		{"advance", required_argument, NULL, O_ADVANCE},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	sim_args a;
+	memset(&a, 0, sizeof a);
+	a.times = -1;
+	/* options may come before or after the command word */
+	const char *cmd = NULL;
+	char **rest = mu_xmalloc((size_t)argc * sizeof *rest);
+	int nrest = 0, ch;
+	while (optind < argc) {
+		ch = getopt_long(argc, argv, "-w:a:m:x:c:T:n:H:A:B:M:o:t:d:h", opts, NULL);
+		if (ch == -1)
+			break;
+		switch (ch) {
+		case 1:
+			if (!cmd)
+				cmd = optarg;
+			else
+				rest[nrest++] = optarg;
+			break;
+		case O_DB: a.db = optarg; break;
+		case 'w': a.wallet = optarg; break;
+		case 'a': a.has_amount = true; a.amount = parse_uint("--amount", optarg, UINT64_MAX / 1000); break;
+		case O_AMOUNT_MSAT: a.amount_msat = parse_uint("--amount-msat", optarg, UINT64_MAX); break;
+		case 'm': a.memo = optarg; break;
+		case 'x': a.expiry = parse_uint("--expiry", optarg, 31536000); break;
+		case 'c': a.cltv = parse_uint("--cltv", optarg, 65535); break;
+		case 'T': a.timestamp = parse_uint("--timestamp", optarg, 34359738367ULL); break;
+		case 'n': a.network = optarg; break;
+		case 'H': a.height = parse_uint("--height", optarg, 100000000); break;
+		case 'A': a.alias = optarg; break;
+		case 'B': a.has_balance = true; a.balance = parse_uint("--balance", optarg, UINT64_MAX / 1000); break;
+		case 'M': a.match = optarg; break;
+		case 'o': a.outcome = optarg; break;
+		case 't': a.times = (int64_t)parse_uint("--times", optarg, 1000000); break;
+		case 'd': a.delay = parse_uint("--delay", optarg, 3600000); break;
+		case O_FIXED: a.fixed_set = true; a.fixed = parse_uint("--fixed", optarg, 34359738367ULL); break;
+		case O_WALL: a.wall = true; break;
+		case O_ADVANCE: {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end)
+				die(MU_EXIT_USAGE, "--advance: seconds (may be negative): %s", optarg);
+			a.advance = v;
+			break;
+		}
+		case 'h': free(rest); fputs(sim_usage, stdout); return MU_EXIT_OK;
+		default: free(rest); fputs(sim_usage, stderr); return MU_EXIT_USAGE;
+		}
+	}
+	if (!cmd) {
+		free(rest);
+		fputs(sim_usage, stderr);
+		return MU_EXIT_USAGE;
+	}
+	char err[512];
+	sim_db *d = simdb_open(sim_db_path(a.db), err, sizeof err);
+	if (!d) {
+		free(rest);
+		die(MU_EXIT_CONFIG, "%s", err);
+	}
+	simdb_advance(d, ln_sim_wall_ms());
+	int rc = sim_command(d, cmd, &a, nrest, rest);
+	simdb_close(d);
+	free(rest);
 	return rc;
 }
 
@@ -949,6 +1242,7 @@ static const subcommand commands[] = {
 	{"lnurl", cmd_lnurl, "resolve a Lightning Address / LNURL (pay document, invoice)"},
 	{"encode", cmd_encode, "sign an invoice from JSON fields (tests, fixtures)"},
 	{"run", cmd_run, "the coprocess: JSON-lines ops in, results and events out"},
+	{"sim", cmd_sim, "drive the SIMULATED node (pay, invoice, mine, script failures)"},
 };
 
 static void usage(FILE *f)

@@ -408,3 +408,20 @@ scenario_decode_validate() {
 @test "lnd: a hanging payment does not block settle" { ln_use lnd; scenario_pay_hang_does_not_block; }
 @test "lnd: INITIATED before IN_FLIGHT" { ln_use lnd; scenario_pay_initiated; }
 @test "lnd: decode_invoice and validate_invoice" { ln_use lnd; scenario_decode_validate; }
+
+@test "sim: get_info" { ln_use sim; scenario_get_info; }
+@test "sim: hold invoice settle path" { ln_use sim; scenario_hold_settle; }
+@test "sim: hold invoice cancel path" { ln_use sim; scenario_hold_cancel; }
+@test "sim: unknown hashes" { ln_use sim; scenario_unknown_hash; }
+@test "sim: duplicate hold invoice hash" { ln_use sim; scenario_duplicate_hold; }
+@test "sim: watch before create, cancel_request" { ln_use sim; scenario_watch_before_create; }
+@test "sim: accepted hold invoice expires by height" { ln_use sim; scenario_expiry_by_blocks; }
+@test "sim: EOF drains running ops" { ln_use sim; scenario_eof_drain; }
+@test "sim: overlapping requests" { ln_use sim; scenario_overlap; }
+@test "sim: pay an invoice; status; duplicate guard" { ln_use sim; scenario_pay_success; }
+@test "sim: pay refusals (wrong amount, bad invoice, expired)" { ln_use sim; scenario_pay_refusals; }
+@test "sim: pay an amountless invoice" { ln_use sim; scenario_pay_amountless; }
+@test "sim: a failed payment, then a retry" { ln_use sim; scenario_pay_fail_then_retry; }
+@test "sim: a hanging payment does not block settle" { ln_use sim; scenario_pay_hang_does_not_block; }
+@test "sim: INITIATED before IN_FLIGHT" { ln_use sim; scenario_pay_initiated; }
+@test "sim: decode_invoice and validate_invoice" { ln_use sim; scenario_decode_validate; }
