@@ -372,8 +372,13 @@ scenario_decode_validate() {
 	run mostro-ln run --help
 	[ "$status" -eq 0 ]
 	[[ $output == *"--backend"* ]]
-	run mostro-ln run
+	run mostro-ln run stray-argument
 	[ "$status" -eq 2 ]
+	# no backend given: the simulated node, at $MOSTRO_LN_SIM_DB
+	ln_use sim
+	run mostro-ln run </dev/null
+	[ "$status" -eq 0 ]
+	[ -f "$MOSTRO_LN_SIM_DB" ]
 	run mostro-ln run --backend nope
 	[ "$status" -eq 2 ]
 	run mostro-ln run --backend lnd --lnd-macaroon /nonexistent
