@@ -430,3 +430,17 @@ scenario_decode_validate() {
 @test "sim: a hanging payment does not block settle" { ln_use sim; scenario_pay_hang_does_not_block; }
 @test "sim: INITIATED before IN_FLIGHT" { ln_use sim; scenario_pay_initiated; }
 @test "sim: decode_invoice and validate_invoice" { ln_use sim; scenario_decode_validate; }
+
+@test "run: every option and op is in the man page and the completions" {
+	opts=$(mostro-ln run --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+	[ -n "$opts" ]
+	for o in $opts; do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$MOSTRO_TOP/man/mostro-ln.1" || { echo "man: $o"; false; }
+		for f in bash/mostro-ln zsh/_mostro-ln fish/mostro-ln.fish; do
+			grep -qE -- "(^|[^a-z-])(${o}|-l ${o#--})([^a-z-]|$)" "$MOSTRO_TOP/completions/$f" || { echo "$f: $o"; false; }
+		done
+	done
+	for op in $(mostro-ln run --help | sed -n 's/^ops: //p' | tr -d ','); do
+		grep -q "^\.B $op\$" "$MOSTRO_TOP/man/mostro-ln.1" || { echo "man op: $op"; false; }
+	done
+}

@@ -259,3 +259,19 @@ one_op() { printf '%s\n' "$1" | mostro-ln run --sim-db "$MOSTRO_LN_SIM_DB"; }
 	# money is conserved among wallets
 	jqt "$st" '([.wallets[].balance_msat] | add) == (16 * 100000000000)'
 }
+
+@test "sim: every command and option is in the man page and the completions" {
+	opts=$(mostro-ln sim --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+	for o in $opts; do
+		grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$MOSTRO_TOP/man/mostro-ln.1" || { echo "man: $o"; false; }
+		for f in bash/mostro-ln zsh/_mostro-ln fish/mostro-ln.fish; do
+			grep -qE -- "(^|[^a-z-])(${o}|-l ${o#--})([^a-z-]|$)" "$MOSTRO_TOP/completions/$f" || { echo "$f: $o"; false; }
+		done
+	done
+	for c in init state pay-hold pay invoice mine clock script resolve wallet; do
+		mostro-ln sim --help | grep -qE "^  $c( |$)" || { echo "help: $c"; false; }
+		grep -qE "(^|[^a-z-])$c([^a-z-]|$)" "$MOSTRO_TOP/completions/bash/mostro-ln" || { echo "bash: $c"; false; }
+		grep -q "'$c:" "$MOSTRO_TOP/completions/zsh/_mostro-ln" || { echo "zsh: $c"; false; }
+		grep -qE "simcmds .*$c" "$MOSTRO_TOP/completions/fish/mostro-ln.fish" || { echo "fish: $c"; false; }
+	done
+}

@@ -1,17 +1,19 @@
 # fish completion for mostro-ln
-set -l cmds decode validate lnurl encode
+set -l cmds decode validate lnurl encode run sim
 complete -c mostro-ln -f
 complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a decode -d 'decode BOLT11 invoices to JSON'
 complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a validate -d "apply Mostro's payout invoice rules"
 complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a lnurl -d 'resolve a Lightning Address / LNURL'
 complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a encode -d 'sign an invoice from JSON fields'
+complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a run -d 'the coprocess: ops in, results out'
+complete -c mostro-ln -n "not __fish_seen_subcommand_from $cmds" -a sim -d 'drive the SIMULATED node'
 complete -c mostro-ln -l help -s h -d 'print usage'
 
 complete -c mostro-ln -n '__fish_seen_subcommand_from decode validate lnurl encode' -s e -l errors -d 'also write error records on stdout'
 complete -c mostro-ln -n '__fish_seen_subcommand_from decode' -l strict -d 'refuse non-minimal x, c, 9 fields'
 complete -c mostro-ln -n '__fish_seen_subcommand_from decode' -l spec-features -d 'do not require the payment_secret feature'
 
-complete -c mostro-ln -n '__fish_seen_subcommand_from validate lnurl' -s a -l amount -x -d 'amount in sat'
+complete -c mostro-ln -n '__fish_seen_subcommand_from validate lnurl sim' -s a -l amount -x -d 'amount in sat'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate lnurl' -s t -l timeout -x -d 'LNURL request timeout (s)'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -s f -l fee -x -d 'Mostro fee in sat'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -s n -l network -x -a 'mainnet testnet signet regtest simnet testnet4 unknown' -d 'node network'
@@ -25,3 +27,35 @@ complete -c mostro-ln -n '__fish_seen_subcommand_from lnurl' -s c -l comment -x 
 complete -c mostro-ln -n '__fish_seen_subcommand_from encode' -s k -l key-file -r -F -d 'secret key file (0600)'
 complete -c mostro-ln -n '__fish_seen_subcommand_from encode' -l key-fd -x -d 'read the secret key from a descriptor'
 complete -c mostro-ln -n '__fish_seen_subcommand_from encode' -l now -x -d 'default timestamp (unix)'
+
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -s b -l backend -x -a 'sim lnd' -d 'backend'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run sim' -l sim-db -r -F -d 'simulated node database'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l sim-poll-ms -x -d 'stream poll interval (ms)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l lnd-url -x -d 'LND REST URL'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l lnd-cert -r -F -d "LND's tls.cert"
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l lnd-macaroon -r -F -d 'macaroon file'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l request-timeout -x -d 'unary call bound (ms)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l max-routing-fee -x -d 'fee cap fraction'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l hold-cltv -x -d 'hold invoice cltv_expiry'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l invoice-window -x -d 'invoice_expiration_window (s)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l max-cltv -x -d 'max_final_cltv_expiry_delta'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l min-amount -x -d 'min_payment_amount (sat)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from run' -l drain-timeout -x -d 'shutdown drain bound (ms)'
+set -l simcmds init state pay-hold pay invoice mine clock script resolve wallet
+complete -c mostro-ln -n "__fish_seen_subcommand_from sim; and not __fish_seen_subcommand_from $simcmds" -a "$simcmds"
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -s w -l wallet -x -d 'wallet name'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l amount-msat -x -d 'amount (msat)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -s m -l memo -x -d 'description'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -s x -l expiry -x -d 'expiry (s)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l cltv -x -d 'final CLTV delta'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l timestamp -x -d 'creation time (unix)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l height -x -d 'block height'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l alias -x -d 'node alias'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l balance -x -d 'wallet balance (sat)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l match -x -d 'payment hash or default'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l outcome -x -a 'succeed hang initiated_then_succeed fail:TIMEOUT fail:NO_ROUTE fail:ERROR fail:INCORRECT_PAYMENT_DETAILS fail:INSUFFICIENT_BALANCE fail:CANCELED' -d 'payment outcome'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l times -x -d 'how many payments'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l delay -x -d 'delay (ms)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l fixed -x -d 'fix the clock (unix)'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l wall -d 'use the wall clock'
+complete -c mostro-ln -n '__fish_seen_subcommand_from sim' -l advance -x -d 'move the clock (s)'
