@@ -136,12 +136,15 @@ static void add_sub(ln_sim *s, ln_call *c, bool payment)
 
 /* ---------- primitives ---------- */
 
+/* Completes c with out (consumed) or err. */
 static void done_or_fail(ln_call *c, bool ok, jv out, const ln_error *err)
 {
-	if (ok)
+	if (ok) {
 		ln_call_done(c, out);
-	else
-		ln_call_fail(c, err);
+		return;
+	}
+	jv_free(out);
+	ln_call_fail(c, err);
 }
 
 static void sim_get_info(ln_backend *b, ln_call *c)
