@@ -285,8 +285,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return on_writable(c, wsi);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (c) {
-			char why[200];
-			snprintf(why, sizeof why, "%s", in && len ? (const char *)in : "connection failed");
+			char why[300];
+			const char *lws_why = in && len ? (const char *)in : "connection failed";
+			if (strstr(lws_why, "SSL"))
+				snprintf(why, sizeof why, "TLS handshake failed (certificate not trusted, or "
+					 "not for this host name): %s", lws_why);
+			else
+				snprintf(why, sizeof why, "%s", lws_why);
 			conn_down(c, RELAY_DOWN_FAILED, why);
 		}
 		return 0;

@@ -1,6 +1,7 @@
 #include "relay_info_client.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 
@@ -55,6 +56,12 @@ info_fetch_err info_fetch(const char *url, double connect_timeout, double total_
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_timeout * 1000));
 	if (total_timeout > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(total_timeout * 1000));
+	/* the same CA overrides OpenSSL's default store honours for wss:// */
+	const char *cafile = getenv("SSL_CERT_FILE"), *capath = getenv("SSL_CERT_DIR");
+	if (cafile && *cafile)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cafile);
+	if (capath && *capath)
+		curl_easy_setopt(h, CURLOPT_CAPATH, capath);
 	char cerr[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
 	CURLcode cc = curl_easy_perform(h);

@@ -1,7 +1,8 @@
 /* relay_info_client.h — fetching a relay's NIP-11 information document (relay_info.h writes ours).
  *
  * info_fetch() GETs the relay URL over http(s) (ws -> http,
- * wss -> https, system CA store) with "Accept: application/nostr+json" and
+ * wss -> https, system CA store, $SSL_CERT_FILE / $SSL_CERT_DIR honoured as
+ * OpenSSL does for wss://) with "Accept: application/nostr+json" and
  * returns the document, which must be a JSON object. The returned jv is owned
  * by the caller. Errors carry a message in err (size errlen).
  */

@@ -19,12 +19,14 @@
 //         stall      accept TCP connections but never answer (handshake timeout)
 //         info       the NIP-11 document (GET with Accept: application/nostr+json)
 //         log        file that receives every frame received, one per line
+//         tls        {"cert":PEM file,"key":PEM file}: serve wss:// and https://
 //   node tests/fake-relay.mjs sign SECRETHEX [TEMPLATE_JSON]
 //       prints the template (or each template line of stdin) signed with
 //       nostr-tools (finalizeEvent); created_at defaults to now.
 import { createRequire } from 'node:module';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +87,10 @@ if (script.stall) {
   const sockets = [];
   server = net.createServer(s => { sockets.push(s); s.on('error', () => {}); });
 } else {
-  server = createServer((req, res) => {
+  const make = script.tls
+    ? h => createTlsServer({ cert: readFileSync(script.tls.cert), key: readFileSync(script.tls.key) }, h)
+    : h => createServer(h);
+  server = make((req, res) => {
     if ((req.headers.accept || '').includes('application/nostr+json') && script.info) {
       res.writeHead(200, { 'content-type': 'application/nostr+json' });
       res.end(JSON.stringify(script.info));

@@ -513,6 +513,34 @@ stop_sub() {
 	[ "$status" -eq 2 ]
 }
 
+# ---------------------------------------------------------------- TLS
+
+@test "wss:// and https:// verify the relay against the CA store (\$SSL_CERT_FILE)" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=localhost \
+		-addext 'subjectAltName=DNS:localhost' 2>/dev/null
+	three_notes >"$T/ev"
+	fake r '{"tls":{"cert":"'$T'/cert.pem","key":"'$T'/key.pem"},"store":'"$(jq -sc . "$T/ev")"',"info":{"name":"tls"}}'
+	port=$(cat "$T/r.port")
+	# not trusted: the connection fails
+	run --separate-stderr mostro-relay pub "wss://localhost:$port" <"$T/ev"
+	[ "$status" -eq 3 ]
+	[[ $(echo "$output" | jq -r .message | head -1) == *"TLS handshake failed"* ]]
+	run --separate-stderr mostro-relay info "wss://localhost:$port"
+	[ "$status" -eq 3 ]
+	# trusted through the CA store
+	export SSL_CERT_FILE=$T/cert.pem
+	run --separate-stderr mostro-relay req "wss://localhost:$port" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	run --separate-stderr mostro-relay info "wss://localhost:$port"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"name":"tls"}' ]
+	# the certificate names localhost, not this host name
+	run --separate-stderr mostro-relay req "wss://127.0.0.1:$port" --filter '{"kinds":[1]}'
+	[ "$status" -ne 0 ]
+}
+
 # ---------------------------------------------------------------- against serve
 
 # serve NAME [ARGS...]: start `mostro-relay serve` (database $T/NAME.db); URL in $T/NAME.url
