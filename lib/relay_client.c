@@ -1,6 +1,7 @@
 #include "relay_client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,13 +305,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			conn_down(c, c->state == CONN_UP ? RELAY_DOWN_LOST : RELAY_DOWN_FAILED, "connection closed");
 		return 0;
 	case LWS_CALLBACK_RAW_RX_FILE:
+		if (p && p->input_paused)
+			return -1;   /* closes the duplicate; see adopt_input() */
 		return p ? on_input(p, wsi) : -1;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
 		/* a pipe whose writer left may come as POLLHUP alone, without a
 		 * readable event: that is EOF too */
 		if (p && p->input_wsi == wsi) {
 			p->input_wsi = NULL;
-			if (!p->input_ended && !p->freeing) {
+			if (!p->input_ended && !p->freeing && !p->input_paused) {
 				p->input_ended = true;
 				if (p->ops.input)
 					p->ops.input(p, NULL, 0);
@@ -320,6 +323,20 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	default:
 		return 0;
 	}
+}
+
+/* The loop watches a duplicate of the input descriptor: pausing closes the
+ * duplicate (unread bytes stay in the pipe or file), resuming adopts a new
+ * one. (lws_rx_flow_control on a raw file lost input in lws 4.1.) */
+static bool adopt_input(relay_pool *p)
+{
+	int dup_fd = fcntl(p->cfg.input_fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0)
+		return false;
+	lws_sock_file_fd_type fd;
+	fd.filefd = dup_fd;
+	p->input_wsi = lws_adopt_descriptor_vhost(p->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "mostro-relay", NULL);
+	return p->input_wsi != NULL;   /* on failure lws closed dup_fd */
 }
 
 static const struct lws_protocols protocols[] = {
@@ -383,13 +400,8 @@ relay_pool *relay_pool_new(const relay_list *urls, const relay_pool_config *cfg,
 		relay_pool_free(p);
 		return NULL;
 	}
-	if (cfg->input_fd >= 0) {
-		lws_sock_file_fd_type fd;
-		fd.filefd = cfg->input_fd;
-		p->input_wsi = lws_adopt_descriptor_vhost(p->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "mostro-relay", NULL);
-		if (!p->input_wsi)
-			p->input_failed = true;
-	}
+	if (cfg->input_fd >= 0 && !adopt_input(p))
+		p->input_failed = true;
 	return p;
 }
 
@@ -450,9 +462,13 @@ relay_conn *relay_pool_conn(relay_pool *p, size_t i) { return i < p->n ? &p->con
 
 void relay_pool_pause_input(relay_pool *p, bool pause)
 {
-	if (p->input_wsi && pause != p->input_paused) {
-		lws_rx_flow_control(p->input_wsi, pause ? 0 : 1);
-		p->input_paused = pause;
+	if (p->cfg.input_fd < 0 || p->input_ended || pause == p->input_paused)
+		return;
+	p->input_paused = pause;
+	if (!pause && !p->input_wsi && !adopt_input(p)) {
+		p->input_ended = true;
+		if (p->ops.input)
+			p->ops.input(p, NULL, 0);
 	}
 }
 

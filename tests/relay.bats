@@ -155,6 +155,15 @@ three_notes() {
 	[ "$(echo "$output" | wc -l)" -eq 3 ]
 }
 
+@test "pub: input beyond the in-memory high-water mark (1024 events) pauses and resumes without loss" {
+	fake r '{}'
+	for i in $(seq 1500); do echo "{\"kind\":1,\"content\":\"b$i\"}"; done | sign >"$T/ev"
+	run --separate-stderr timeout 30 bash -c "cat '$T/ev' | mostro-relay pub -q $(url r)"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .id | sort -u | wc -l)" -eq 1500 ]
+	[ "$(echo "$output" | jq -r .id | sort)" = "$(jq -r .id "$T/ev" | sort)" ]
+}
+
 @test "pub: OK false is refused (1) and carries the relay's message" {
 	fake r '{"accept":false,"okMessage":"blocked: not on the list"}'
 	three_notes | head -1 >"$T/ev"
