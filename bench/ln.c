@@ -2,9 +2,8 @@
  * stand on, measured in the same run on one core. See bench/README.md.
  *
  * Rows are grouped in sections (the `sections` table at the bottom): each
- * section prepares its data and prints its rows with row(). To add figures
- * (the sim node's hold-invoice round trips, for instance) add a section
- * function and one line in the table.
+ * section prepares its data and prints its rows with row(). To add figures,
+ * add a section function and one line in the table.
  *
  * BOLT11: decoding includes everything bolt11_decode does (bech32, HRP,
  * fields, signing hash, signature) and is compared with the libsecp256k1
@@ -22,7 +21,13 @@
 
 #include "bolt11.h"
 #include "buf.h"
+#include "db.h"
+#include "evloop.h"
 #include "keys.h"
+#include "ln.h"
+#include "ln_ops.h"
+#include "ln_sim.h"
+#include "ln_simdb.h"
 #include "sha256.h"
 
 /* ---- timing: best of ROUNDS slices, ours and floor interleaved ----------- */
@@ -273,6 +278,152 @@ static int section_bolt11(void)
 	return failures;
 }
 
+/* ---- the sim node: hold invoice round trips ------------------------------ */
+
+/* One round trip is what an escrow costs the simulated node: create the hold
+ * invoice (BOLT11 signed by the node key, one transaction), the seller's
+ * wallet pays it from another connection as `mostro-ln sim pay-hold` would
+ * (OPEN -> ACCEPTED, one transaction), settle (one transaction). The floor is
+ * the irreducible part of that: one invoice encode+sign and three bare write
+ * transactions on a table in the same WAL file. A second row runs the same
+ * trip through `run`'s op layer (JSON request lines in, result records out,
+ * ln_ops over the sim backend), with the direct trip as its floor. */
+
+typedef struct simctx {
+	sim_db   *node, *payer;     /* two connections, as two processes would have */
+	sqlite3  *raw;              /* the floor's connection */
+	ln_ops   *ops;
+	ln_backend *backend;
+	evloop   *loop;
+	encctx   *enc;
+	uint64_t  seq;
+	long      results;
+	int       failures;
+} simctx;
+
+static void next_preimage(simctx *c, uint8_t pre[32], uint8_t hash[32])
+{
+	memset(pre, 0, 32);
+	uint64_t s = ++c->seq;
+	memcpy(pre, &s, sizeof s);
+	pre[31] = 0xbe;
+	sha256(hash, pre, 32);
+}
+
+static void op_sim_trip(void *v, long n)
+{
+	simctx *c = v;
+	for (long i = 0; i < n; i++) {
+		uint8_t pre[32], hash[32];
+		next_preimage(c, pre, hash);
+		jv out = jv_invalid();
+		ln_error err;
+		if (!simdb_add_hold(c->node, hash, 100000000, "Escrow amount Order #bench", 86400, 144, &out, &err) ||
+		    (jv_free(out), out = jv_invalid(), !simdb_pay_hold(c->payer, hash, "seller", 0, &out, &err)) ||
+		    !simdb_settle(c->node, pre, &err))
+			c->failures++;
+		jv_free(out);
+	}
+}
+
+static void op_sim_floor(void *v, long n)
+{
+	simctx *c = v;
+	for (long i = 0; i < n; i++) {
+		op_encode(c->enc, 1);
+		for (int k = 0; k < 3; k++) {
+			char sql[160];
+			snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; INSERT INTO floor(v) VALUES (%llu); COMMIT;",
+				 (unsigned long long)++c->seq);
+			if (sqlite3_exec(c->raw, sql, NULL, NULL, NULL) != SQLITE_OK)
+				c->failures++;
+		}
+	}
+}
+
+static void count_result(void *v, jv rec)
+{
+	simctx *c = v;
+	jv ok = jv_object_get(rec, jv_string("ok"));
+	if (jv_get_kind(ok) == JV_KIND_TRUE)
+		c->results++;
+	else
+		c->failures++;
+	jv_free(ok);
+}
+
+static void op_run_trip(void *v, long n)
+{
+	simctx *c = v;
+	for (long i = 0; i < n; i++) {
+		uint8_t pre[32], hash[32];
+		char ph[65], line[256];
+		next_preimage(c, pre, hash);
+		for (int k = 0; k < 32; k++)
+			snprintf(ph + 2 * k, 3, "%02x", pre[k]);
+		int len = snprintf(line, sizeof line,
+				   "{\"id\":\"c\",\"op\":\"create_hold_invoice\",\"amount_sat\":100000,\"memo\":\"Escrow\",\"preimage\":\"%s\"}", ph);
+		ln_ops_line(c->ops, line, (size_t)len, 1);
+		jv out = jv_invalid();
+		ln_error err;
+		if (!simdb_pay_hold(c->payer, hash, "seller", 0, &out, &err))
+			c->failures++;
+		jv_free(out);
+		len = snprintf(line, sizeof line, "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"%s\"}", ph);
+		ln_ops_line(c->ops, line, (size_t)len, 2);
+	}
+}
+
+static int section_sim(void)
+{
+	char dir[] = "/tmp/mostro-bench-XXXXXX", path[64], err[256];
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof path, "%s/sim.db", dir);
+	simctx c;
+	memset(&c, 0, sizeof c);
+	c.node = simdb_open(path, err, sizeof err);
+	c.payer = simdb_open(path, err, sizeof err);
+	if (!c.node || !c.payer || db_open(&c.raw, path, "bench-floor", NULL, 0, err, sizeof err) != DB_OK ||
+	    !db_exec(c.raw, "CREATE TABLE IF NOT EXISTS floor(v INTEGER)", err, sizeof err)) {
+		fprintf(stderr, "bench/ln: %s\n", err);
+		return 1;
+	}
+	jv w = jv_invalid();
+	ln_error e;
+	simdb_wallet(c.payer, "seller", true, UINT64_MAX / 4, &w, &e);   /* enough for any run */
+	jv_free(w);
+	invset plain;
+	make_invoices(&plain, false, false);
+	encctx enc = {&plain, {0}, BUF_INIT};
+	bolt11_decode(&enc.inv, plain.text[0], plain.len[0], 0, NULL, 0);
+	c.enc = &enc;
+	row("sim hold invoice round trip", op_sim_trip, &c, "sign + 3 bare WAL commits", op_sim_floor, &c);
+
+	c.loop = evloop_new();
+	ln_sim_config sc = {path, 0};
+	c.backend = ln_sim_new(c.loop, &sc, err, sizeof err);
+	ln_ops_config oc;
+	ln_ops_config_defaults(&oc);
+	c.ops = ln_ops_new(c.backend, &oc, count_result, &c);
+	row("run ops: same trip, JSON in/out", op_run_trip, &c, "sim round trip (direct)", op_sim_trip, &c);
+
+	ln_ops_free(c.ops);
+	ln_backend_destroy(c.backend);
+	evloop_free(c.loop);
+	bolt11_free(&enc.inv);
+	buf_free(&enc.out);
+	free_invoices(&plain);
+	simdb_close(c.node);
+	simdb_close(c.payer);
+	db_close(c.raw);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		c.failures++;
+	return c.failures + plain.failures;
+}
+
 /* ---- sections ------------------------------------------------------------- */
 
 static const struct {
@@ -280,6 +431,7 @@ static const struct {
 	int (*run)(void);       /* prints its rows; returns the number of failed operations */
 } sections[] = {
 	{"bolt11", section_bolt11},
+	{"sim", section_sim},
 };
 
 int main(int argc, char **argv)

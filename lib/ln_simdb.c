@@ -17,8 +17,12 @@
 #include "lnd_codec.h"
 #include "sha256.h"
 
+#define STMT_CACHE 64
+
 struct sim_db {
 	sqlite3 *db;
+	struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];  /* keyed by the literal's address */
+	int      ncache;
 	uint8_t  node_sk[32];
 	char     node_pub[67];
 	char     network[16];
@@ -61,19 +65,48 @@ static const db_migration migrations[] = {
 	 "CREATE TABLE sim_scripts ("
 	 " match TEXT PRIMARY KEY, outcome TEXT NOT NULL, times INTEGER, delay_ms INTEGER NOT NULL);"
 	 "CREATE INDEX sim_payments_due ON sim_payments(due_ms) WHERE status IN ('INITIATED','IN_FLIGHT');"},
+	{2,
+	 /* the expiry sweep runs before every operation: keep it an index probe */
+	 "CREATE INDEX sim_invoices_open_expiry ON sim_invoices(created_at + expiry) WHERE state = 'OPEN';"
+	 "CREATE INDEX sim_invoices_accepted ON sim_invoices(expiry_height) WHERE state = 'ACCEPTED';"},
 };
 
 /* ---------- small SQL helpers ---------- */
 
-/* Prepares sql and binds args by the letters of types: 't' text (NULL ok),
- * 'i' int64, 'u' uint64 (stored as int64). */
-static sqlite3_stmt *q(sim_db *d, const char *sql, const char *types, ...)
+/* Statements are prepared once per connection and kept: every SQL text
+ * given to q()/x() must be a string literal (its address is the key). */
+static sqlite3_stmt *prepared(sim_db *d, const char *sql)
 {
+	for (int i = 0; i < d->ncache; i++)
+		if (d->cache[i].sql == sql)
+			return d->cache[i].st;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
 		return NULL;
-	va_list ap;
-	va_start(ap, types);
+	if (d->ncache < STMT_CACHE) {
+		d->cache[d->ncache].sql = sql;
+		d->cache[d->ncache].st = st;
+		d->ncache++;
+	}
+	return st;
+}
+
+/* Done with a statement from q(): ready for its next use. */
+static void end(sim_db *d, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < d->ncache; i++)
+		if (d->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	end(d, st);              /* the cache was full */
+}
+
+static void bind_args(sqlite3_stmt *st, const char *types, va_list ap)
+{
 	for (int i = 0; types && types[i]; i++) {
 		switch (types[i]) {
 		case 't': {
@@ -88,6 +121,18 @@ static sqlite3_stmt *q(sim_db *d, const char *sql, const char *types, ...)
 		case 'u': sqlite3_bind_int64(st, i + 1, (int64_t)va_arg(ap, uint64_t)); break;
 		}
 	}
+}
+
+/* Binds args by the letters of types: 't' text (NULL ok), 'i' int64,
+ * 'u' uint64 (stored as int64). Release with end(). */
+static sqlite3_stmt *q(sim_db *d, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = prepared(d, sql);
+	if (!st)
+		return NULL;
+	va_list ap;
+	va_start(ap, types);
+	bind_args(st, types, ap);
 	va_end(ap);
 	return st;
 }
@@ -95,28 +140,15 @@ static sqlite3_stmt *q(sim_db *d, const char *sql, const char *types, ...)
 /* Runs a statement without rows. */
 static bool x(sim_db *d, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = prepared(d, sql);
+	if (!st)
 		return false;
 	va_list ap;
 	va_start(ap, types);
-	for (int i = 0; types && types[i]; i++) {
-		switch (types[i]) {
-		case 't': {
-			const char *s = va_arg(ap, const char *);
-			if (s)
-				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, i + 1);
-			break;
-		}
-		case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
-		case 'u': sqlite3_bind_int64(st, i + 1, (int64_t)va_arg(ap, uint64_t)); break;
-		}
-	}
+	bind_args(st, types, ap);
 	va_end(ap);
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	end(d, st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW;
 }
 
@@ -183,13 +215,13 @@ static bool load_node(sim_db *d, ln_error *err)
 {
 	sqlite3_stmt *st = q(d, "SELECT secret, pubkey, network FROM sim_node WHERE id = 1", NULL);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		end(d, st);
 		return db_fail(d, err);
 	}
 	bool ok = hex_decode(d->node_sk, 32, col_text(st, 0), strlen(col_text(st, 0)), false);
 	snprintf(d->node_pub, sizeof d->node_pub, "%s", col_text(st, 1));
 	snprintf(d->network, sizeof d->network, "%s", col_text(st, 2));
-	sqlite3_finalize(st);
+	end(d, st);
 	if (!ok)
 		ln_error_set(err, LN_ERR_INTERNAL, "sim database: bad node key");
 	return ok;
@@ -227,6 +259,8 @@ void simdb_close(sim_db *d)
 {
 	if (!d)
 		return;
+	for (int i = 0; i < d->ncache; i++)
+		sqlite3_finalize(d->cache[i].st);
 	db_close(d->db);
 	sodium_memzero(d->node_sk, sizeof d->node_sk);
 	free(d);
@@ -238,19 +272,27 @@ int64_t simdb_data_version(sim_db *d)
 	int64_t v = -1;
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	end(d, st);
 	return v;
 }
 
-static int64_t node_int(sim_db *d, const char *col)
+enum node_col { N_HEIGHT, N_BALANCE, N_FIXED, N_ADD_INDEX, N_SETTLE_INDEX, N_PAYMENT_INDEX };
+
+static int64_t node_int(sim_db *d, enum node_col col)
 {
-	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT %s FROM sim_node WHERE id = 1", col);
-	sqlite3_stmt *st = q(d, sql, NULL);
+	static const char *const sql[] = {
+		[N_HEIGHT] = "SELECT height FROM sim_node WHERE id = 1",
+		[N_BALANCE] = "SELECT balance_msat FROM sim_node WHERE id = 1",
+		[N_FIXED] = "SELECT fixed_now IS NOT NULL FROM sim_node WHERE id = 1",
+		[N_ADD_INDEX] = "SELECT add_index FROM sim_node WHERE id = 1",
+		[N_SETTLE_INDEX] = "SELECT settle_index FROM sim_node WHERE id = 1",
+		[N_PAYMENT_INDEX] = "SELECT payment_index FROM sim_node WHERE id = 1",
+	};
+	sqlite3_stmt *st = q(d, sql[col], NULL);
 	int64_t v = 0;
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	end(d, st);
 	return v;
 }
 
@@ -264,18 +306,17 @@ uint64_t simdb_now(sim_db *d)
 		else
 			now = (uint64_t)((int64_t)now + sqlite3_column_int64(st, 1));
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	return now;
 }
 
 /* Next value of a node counter (add_index, settle_index, payment_index). */
-static int64_t bump(sim_db *d, const char *col)
+static int64_t bump(sim_db *d, enum node_col col)
 {
-	char sql[96];
-	snprintf(sql, sizeof sql, "UPDATE sim_node SET %s = %s + 1 WHERE id = 1", col, col);
-	if (!x(d, sql, NULL))
-		return -1;
-	return node_int(d, col);
+	bool ok = col == N_ADD_INDEX ? x(d, "UPDATE sim_node SET add_index = add_index + 1 WHERE id = 1", NULL)
+		: col == N_SETTLE_INDEX ? x(d, "UPDATE sim_node SET settle_index = settle_index + 1 WHERE id = 1", NULL)
+		: x(d, "UPDATE sim_node SET payment_index = payment_index + 1 WHERE id = 1", NULL);
+	return ok ? node_int(d, col) : -1;
 }
 
 static bool valid_wallet_name(const char *name)
@@ -292,6 +333,16 @@ static bool valid_wallet_name(const char *name)
 	return true;
 }
 
+static int64_t wallet_balance(sim_db *d, const char *name)
+{
+	sqlite3_stmt *st = q(d, "SELECT balance_msat FROM sim_wallets WHERE name = ?", "t", name);
+	int64_t v = -1;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	end(d, st);
+	return v;
+}
+
 /* Makes sure the wallet exists (inside a transaction). */
 static bool ensure_wallet(sim_db *d, const char *name, ln_error *err)
 {
@@ -299,6 +350,8 @@ static bool ensure_wallet(sim_db *d, const char *name, ln_error *err)
 		ln_error_set(err, LN_ERR_INVALID_REQUEST, "wallet names are 1..64 of [A-Za-z0-9._-]");
 		return false;
 	}
+	if (wallet_balance(d, name) >= 0)
+		return true;
 	char seed[128], pub[67], skhex[65];
 	uint8_t sk[32];
 	snprintf(seed, sizeof seed, "mostro-ln sim wallet:%s", name);
@@ -309,16 +362,6 @@ static bool ensure_wallet(sim_db *d, const char *name, ln_error *err)
 		    "ttti", name, skhex, pub, (int64_t)SIM_WALLET_BALANCE_MSAT);
 	sodium_memzero(skhex, sizeof skhex);
 	return ok || db_fail(d, err);
-}
-
-static int64_t wallet_balance(sim_db *d, const char *name)
-{
-	sqlite3_stmt *st = q(d, "SELECT balance_msat FROM sim_wallets WHERE name = ?", "t", name);
-	int64_t v = -1;
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 static bool credit(sim_db *d, const char *wallet, int64_t msat)
@@ -373,7 +416,7 @@ bool simdb_add_hold(sim_db *d, const uint8_t hash[32], uint64_t value_msat, cons
 		return false;
 	sqlite3_stmt *st = q(d, "SELECT 1 FROM sim_invoices WHERE hash = ?", "t", h);
 	bool exists = st && sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	end(d, st);
 	if (exists) {
 		ln_error_set(err, LN_ERR_ALREADY_EXISTS, "invoice with payment hash already exists");
 		return abandon(d);
@@ -383,7 +426,7 @@ bool simdb_add_hold(sim_db *d, const uint8_t hash[32], uint64_t value_msat, cons
 	if (!sign_invoice(d, d->node_sk, d->network, value_msat > 0, value_msat, now, hash, secret,
 			  memo ? memo : "", expiry, cltv, &pr, err))
 		return abandon(d);
-	int64_t idx = bump(d, "add_index");
+	int64_t idx = bump(d, N_ADD_INDEX);
 	if (idx < 0 || !x(d, "INSERT INTO sim_invoices(hash, owner, hold, payment_request, memo, value_msat, state,"
 			     " created_at, expiry, cltv, add_index, payment_addr)"
 			     " VALUES (?, '', 1, ?, ?, ?, 'OPEN', ?, ?, ?, ?, ?)",
@@ -437,7 +480,7 @@ static bool get_invoice(sim_db *d, const char *h, inv_row *r)
 		snprintf(r->payer, sizeof r->payer, "%s", col_text(st, 7));
 		snprintf(r->preimage, sizeof r->preimage, "%s", col_text(st, 8));
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	return true;
 }
 
@@ -480,7 +523,7 @@ bool simdb_settle(sim_db *d, const uint8_t preimage[32], ln_error *err)
 		ln_error_set(err, LN_ERR_ALREADY_CANCELED, "invoice already canceled");
 		return abandon(d);
 	}
-	int64_t idx = bump(d, "settle_index");
+	int64_t idx = bump(d, N_SETTLE_INDEX);
 	if (idx < 0 || !credit(d, "", (int64_t)r.amt_paid_msat) ||
 	    !x(d, "UPDATE sim_invoices SET state = 'SETTLED', preimage = ?, settle_index = ?, settle_date = ?,"
 		  " htlc_state = 'SETTLED' WHERE hash = ?", "tiut", p, idx, simdb_now(d), h)) {
@@ -530,7 +573,7 @@ bool simdb_lookup(sim_db *d, const uint8_t hash[32], jv *out, ln_error *err)
 	if (!st)
 		return db_fail(d, err);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		end(d, st);
 		ln_error_set(err, LN_ERR_NOT_FOUND, "unable to locate invoice");
 		return false;
 	}
@@ -555,7 +598,7 @@ bool simdb_lookup(sim_db *d, const uint8_t hash[32], jv *out, ln_error *err)
 		if (strcmp(col_text(st, 10), "ACCEPTED") == 0)
 			acc = json_from_i64(sqlite3_column_int64(st, 13));
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	o = jv_object_set(o, jv_string("htlcs"), htlcs);
 	o = jv_object_set(o, jv_string("accepted_expiry_height"), acc);
 	*out = o;
@@ -575,7 +618,7 @@ bool simdb_invoice_event(sim_db *d, const uint8_t hash[32], jv *out)
 		o = jv_object_set(o, jv_string("amt_paid_msat"), json_from_i64(sqlite3_column_int64(st, 1)));
 		*out = o;
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	return found;
 }
 
@@ -583,7 +626,7 @@ bool simdb_get_info(sim_db *d, jv *out, ln_error *err)
 {
 	sqlite3_stmt *st = q(d, "SELECT pubkey, alias, network, height FROM sim_node WHERE id = 1", NULL);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		end(d, st);
 		return db_fail(d, err);
 	}
 	int64_t height = sqlite3_column_int64(st, 3);
@@ -609,7 +652,7 @@ bool simdb_get_info(sim_db *d, jv *out, ln_error *err)
 	c = jv_object_set(c, jv_string("network"), jv_string(col_text(st, 2)));
 	o = jv_object_set(o, jv_string("chains"), jv_array_append(jv_array(), c));
 	o = jv_object_set(o, jv_string("uris"), jv_array());
-	sqlite3_finalize(st);
+	end(d, st);
 	*out = o;
 	return true;
 }
@@ -653,7 +696,7 @@ static bool take_script(sim_db *d, const char *h, char *outcome, size_t cap, uin
 			bool limited = sqlite3_column_type(st, 1) != SQLITE_NULL;
 			int64_t times = sqlite3_column_int64(st, 1);
 			*delay = (uint64_t)sqlite3_column_int64(st, 2);
-			sqlite3_finalize(st);
+			end(d, st);
 			if (limited) {
 				bool ok = times <= 1 ? x(d, "DELETE FROM sim_scripts WHERE match = ?", "t", keys[i])
 						     : x(d, "UPDATE sim_scripts SET times = times - 1 WHERE match = ?", "t", keys[i]);
@@ -662,7 +705,7 @@ static bool take_script(sim_db *d, const char *h, char *outcome, size_t cap, uin
 			}
 			return true;
 		}
-		sqlite3_finalize(st);
+		end(d, st);
 	}
 	snprintf(outcome, cap, "succeed");
 	*delay = 0;
@@ -733,7 +776,7 @@ bool simdb_send(sim_db *d, const char *pr, uint64_t amt_sat, uint64_t fee_limit_
 	char status[16] = "";
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		snprintf(status, sizeof status, "%s", col_text(st, 0));
-	sqlite3_finalize(st);
+	end(d, st);
 	if (!strcmp(status, "SUCCEEDED")) {
 		ln_error_set(err, LN_ERR_ALREADY_EXISTS, "invoice is already paid");
 		err->grpc_code = 6;
@@ -766,7 +809,7 @@ bool simdb_send(sim_db *d, const char *pr, uint64_t amt_sat, uint64_t fee_limit_
 	bool initiated = strcmp(outcome, "initiated_then_succeed") == 0;
 	bool hang = strcmp(outcome, "hang") == 0;
 	const char *resolve = initiated ? "succeed" : outcome;
-	int64_t idx = bump(d, "payment_index");
+	int64_t idx = bump(d, N_PAYMENT_INDEX);
 	bool w = idx >= 0 &&
 		 x(d, "DELETE FROM sim_payments WHERE hash = ?", "t", h) &&
 		 x(d, "INSERT INTO sim_payments(hash, payment_request, value_msat, fee_limit_msat, status, created_at,"
@@ -804,7 +847,7 @@ bool simdb_payment_event(sim_db *d, const uint8_t hash[32], jv *out)
 			o = jv_object_set(o, jv_string("failure_reason"), jv_string(col_text(st, 4)));
 		*out = o;
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	return found;
 }
 
@@ -825,7 +868,7 @@ static bool resolve_payment(sim_db *d, const char *h, const char *outcome)
 	sqlite3_stmt *st = q(d, "SELECT p.value_msat, i.owner, i.state, i.preimage, i.value_msat, i.created_at + i.expiry"
 			     " FROM sim_payments p LEFT JOIN sim_invoices i ON i.hash = p.hash WHERE p.hash = ?", "t", h);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		end(d, st);
 		return false;
 	}
 	int64_t value = sqlite3_column_int64(st, 0);
@@ -836,23 +879,40 @@ static bool resolve_payment(sim_db *d, const char *h, const char *outcome)
 	snprintf(pre, sizeof pre, "%s", col_text(st, 3));
 	int64_t inv_value = sqlite3_column_int64(st, 4);
 	uint64_t expires = (uint64_t)sqlite3_column_int64(st, 5);
-	sqlite3_finalize(st);
+	end(d, st);
 	if (!known)
 		return fail_payment(d, h, "NO_ROUTE");            /* nobody we can reach */
 	if (strcmp(state, "OPEN") != 0 || simdb_now(d) > expires || (inv_value && value < inv_value))
 		return fail_payment(d, h, "INCORRECT_PAYMENT_DETAILS");
-	if (node_int(d, "balance_msat") < value)
+	if (node_int(d, N_BALANCE) < value)
 		return fail_payment(d, h, "INSUFFICIENT_BALANCE");
-	int64_t idx = bump(d, "settle_index");
+	int64_t idx = bump(d, N_SETTLE_INDEX);
 	return idx >= 0 && credit(d, "", -value) && credit(d, owner, value) &&
 	       x(d, "UPDATE sim_invoices SET state = 'SETTLED', amt_paid_msat = ?, settle_index = ?, settle_date = ?"
 		    " WHERE hash = ?", "iiut", value, idx, simdb_now(d), h) &&
 	       x(d, "UPDATE sim_payments SET status = 'SUCCEEDED', preimage = ?, due_ms = NULL WHERE hash = ?", "tt", pre, h);
 }
 
+/* Anything for simdb_advance to do? Two index probes, no write lock. */
+static bool advance_due(sim_db *d, uint64_t now_ms)
+{
+	sqlite3_stmt *st = q(d, "SELECT 1 FROM sim_payments WHERE status IN ('INITIATED','IN_FLIGHT')"
+			     " AND (due_ms <= ? OR initiated_until_ms <= ?) LIMIT 1", "uu", now_ms, now_ms);
+	bool due = st && sqlite3_step(st) == SQLITE_ROW;
+	end(d, st);
+	if (due)
+		return true;
+	st = q(d, "SELECT 1 FROM sim_invoices WHERE state = 'OPEN' AND created_at + expiry < ? LIMIT 1", "u", simdb_now(d));
+	due = st && sqlite3_step(st) == SQLITE_ROW;
+	end(d, st);
+	return due;
+}
+
 int simdb_advance(sim_db *d, uint64_t now_ms)
 {
 	ln_error err;
+	if (!advance_due(d, now_ms))
+		return 0;
 	if (!begin(d, &err))
 		return -1;
 	int changes = 0;
@@ -868,7 +928,7 @@ int simdb_advance(sim_db *d, uint64_t now_ms)
 		snprintf(due[n][1], 160, "%s", col_text(st, 1));
 		n++;
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	for (size_t i = 0; ok && i < n; i++) {
 		ok = resolve_payment(d, due[i][0], due[i][1]);
 		changes++;
@@ -955,7 +1015,7 @@ bool simdb_pay_hold(sim_db *d, const uint8_t hash[32], const char *wallet, uint6
 		height = sqlite3_column_int64(st, 0);
 		cltv = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	int64_t expiry_height = height + cltv + SIM_HTLC_EXTRA_BLOCKS;
 	if (!credit(d, wallet, -(int64_t)amt) ||
 	    !x(d, "UPDATE sim_invoices SET state = 'ACCEPTED', amt_paid_msat = ?, payer = ?, htlc_state = 'ACCEPTED',"
@@ -1023,7 +1083,7 @@ bool simdb_wallet_pay(sim_db *d, const char *pr, const char *wallet, uint64_t am
 		ln_error_set(err, LN_ERR_INVALID_REQUEST, "wallet %s cannot pay %llu msat", wallet, (unsigned long long)value);
 		return abandon(d);
 	}
-	int64_t idx = bump(d, "settle_index");
+	int64_t idx = bump(d, N_SETTLE_INDEX);
 	if (idx < 0 || !credit(d, wallet, -(int64_t)value) || !credit(d, r.owner, (int64_t)value) ||
 	    !x(d, "UPDATE sim_invoices SET state = 'SETTLED', amt_paid_msat = ?, settle_index = ?, settle_date = ?,"
 		  " payer = ? WHERE hash = ?", "uiutt", value, idx, simdb_now(d), wallet, h)) {
@@ -1057,7 +1117,7 @@ bool simdb_wallet_invoice(sim_db *d, const char *wallet, bool has_amount, uint64
 		  hex_decode(sk, 32, col_text(st, 0), strlen(col_text(st, 0)), false);
 	if (ok)
 		snprintf(pub, sizeof pub, "%s", col_text(st, 1));
-	sqlite3_finalize(st);
+	end(d, st);
 	if (!ok) {
 		db_fail(d, err);
 		return abandon(d);
@@ -1077,7 +1137,7 @@ bool simdb_wallet_invoice(sim_db *d, const char *wallet, bool has_amount, uint64
 	sodium_memzero(sk, sizeof sk);
 	if (!ok)
 		return abandon(d);
-	int64_t idx = bump(d, "add_index");
+	int64_t idx = bump(d, N_ADD_INDEX);
 	if (idx < 0 || !x(d, "INSERT INTO sim_invoices(hash, owner, hold, preimage, payment_request, memo, value_msat,"
 			     " state, created_at, expiry, cltv, add_index, payment_addr)"
 			     " VALUES (?, ?, 0, ?, ?, ?, ?, 'OPEN', ?, ?, ?, ?, ?)",
@@ -1111,7 +1171,7 @@ bool simdb_mine(sim_db *d, uint32_t blocks, jv *out, ln_error *err)
 		db_fail(d, err);
 		return abandon(d);
 	}
-	int64_t height = node_int(d, "height");
+	int64_t height = node_int(d, N_HEIGHT);
 	/* LND cancels a held invoice holdexpirydelta blocks before the HTLC expires */
 	sqlite3_stmt *st = q(d, "SELECT hash FROM sim_invoices WHERE state = 'ACCEPTED' AND expiry_height - ? <= ?",
 			     "ii", (int64_t)SIM_HOLD_EXPIRY_DELTA, height);
@@ -1122,7 +1182,7 @@ bool simdb_mine(sim_db *d, uint32_t blocks, jv *out, ln_error *err)
 		hashes = mu_xrealloc(hashes, (n + 1) * sizeof *hashes);
 		snprintf(hashes[n++], 65, "%s", col_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	bool ok = true;
 	for (size_t i = 0; ok && i < n; i++) {
 		inv_row r;
@@ -1165,7 +1225,7 @@ bool simdb_clock(sim_db *d, bool set_fixed, int64_t fixed, int64_t advance, jv *
 		return false;
 	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("sim_clock"));
 	o = jv_object_set(o, jv_string("now"), json_from_u64(simdb_now(d)));
-	o = jv_object_set(o, jv_string("fixed"), node_int(d, "fixed_now IS NOT NULL") ? jv_true() : jv_false());
+	o = jv_object_set(o, jv_string("fixed"), node_int(d, N_FIXED) ? jv_true() : jv_false());
 	*out = o;
 	return true;
 }
@@ -1214,7 +1274,7 @@ bool simdb_resolve(sim_db *d, const uint8_t hash[32], const char *outcome, ln_er
 	char status[16] = "";
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		snprintf(status, sizeof status, "%s", col_text(st, 0));
-	sqlite3_finalize(st);
+	end(d, st);
 	if (strcmp(status, "IN_FLIGHT") != 0 && strcmp(status, "INITIATED") != 0) {
 		ln_error_set(err, LN_ERR_NOT_FOUND, "no payment in flight with this hash");
 		return abandon(d);
@@ -1241,14 +1301,14 @@ bool simdb_wallet(sim_db *d, const char *name, bool set_balance, uint64_t balanc
 		return false;
 	sqlite3_stmt *st = q(d, "SELECT pubkey, balance_msat FROM sim_wallets WHERE name = ?", "t", name);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		end(d, st);
 		return db_fail(d, err);
 	}
 	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("sim_wallet"));
 	o = jv_object_set(o, jv_string("name"), jv_string(name));
 	o = jv_object_set(o, jv_string("pubkey"), jv_string(col_text(st, 0)));
 	o = jv_object_set(o, jv_string("balance_msat"), json_from_i64(sqlite3_column_int64(st, 1)));
-	sqlite3_finalize(st);
+	end(d, st);
 	*out = o;
 	return true;
 }
@@ -1271,7 +1331,7 @@ static jv rows(sim_db *d, const char *sql)
 		}
 		a = jv_array_append(a, o);
 	}
-	sqlite3_finalize(st);
+	end(d, st);
 	return a;
 }
 
@@ -1284,9 +1344,9 @@ bool simdb_state(sim_db *d, jv *out, ln_error *err)
 	o = jv_object_set(o, jv_string("simulated"), jv_true());
 	o = jv_object_set(o, jv_string("pubkey"), jv_string(d->node_pub));
 	o = jv_object_set(o, jv_string("network"), jv_string(d->network));
-	o = jv_object_set(o, jv_string("height"), json_from_i64(node_int(d, "height")));
+	o = jv_object_set(o, jv_string("height"), json_from_i64(node_int(d, N_HEIGHT)));
 	o = jv_object_set(o, jv_string("now"), json_from_u64(simdb_now(d)));
-	o = jv_object_set(o, jv_string("balance_msat"), json_from_i64(node_int(d, "balance_msat")));
+	o = jv_object_set(o, jv_string("balance_msat"), json_from_i64(node_int(d, N_BALANCE)));
 	jv_free(info);
 	o = jv_object_set(o, jv_string("wallets"), rows(d, "SELECT name, pubkey, balance_msat FROM sim_wallets ORDER BY name"));
 	o = jv_object_set(o, jv_string("invoices"), rows(d,

@@ -444,3 +444,35 @@ scenario_decode_validate() {
 		grep -q "^\.B $op\$" "$MOSTRO_TOP/man/mostro-ln.1" || { echo "man op: $op"; false; }
 	done
 }
+
+@test "run: a consumer that stops reading never stops run from reading (no pipe deadlock)" {
+	ln_use sim
+	d=$LN_DIR
+	pad=$(head -c 2000 /dev/zero | tr '\0' x)
+	# 500 requests of 2 KB (1 MB in) whose results (1.2 MB) go into a pipe
+	# nobody reads until all input is written: a run that blocked on stdout
+	# would stop reading stdin and both sides would wait forever
+	run timeout 30 bash -c "
+		{ for i in \$(seq 500); do echo \"{\\\"id\\\":\\\"$pad\$i\\\",\\\"op\\\":\\\"get_info\\\"}\"; done; touch '$d/written'; } |
+		mostro-ln run --sim-db '$MOSTRO_LN_SIM_DB' |
+		{ while [ ! -f '$d/written' ]; do sleep 0.05; done; cat > '$d/out'; }"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.type=="ln_result" and .ok)' "$d/out" | wc -l)" -eq 500 ]
+}
+
+@test "run: SIGTERM ends watches at once and gives running payments the drain bound" {
+	ln_use sim
+	inv=$(node_invoice 1000)
+	node_script "$(jq -r .hash <<<"$inv")" hang
+	ln_start --drain-timeout 300
+	ln_send "{\"id\":\"w\",\"op\":\"watch_invoice\",\"hash\":\"$(rand_hex32)\"}"
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$inv")\",\"amount_sat\":1000}"
+	ln_events p 1 >/dev/null
+	kill -TERM "$LN_PID"
+	rc=0
+	wait "$LN_PID" || rc=$?
+	LN_PID=
+	[ "$rc" -eq 0 ]
+	jqt "$(ln_result w)" '.ok and .result.end=="shutdown"'
+	jqt "$(ln_result p)" '.ok==false and .error.kind=="timeout" and (.error.message|test("state unknown"))'
+}
