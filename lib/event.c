@@ -266,9 +266,11 @@ event_err event_verify(const nostr_event *ev)
 	event_compute_id(ev, id);
 	if (memcmp(id, ev->id, 32) != 0)
 		return EVENT_ERR_BAD_ID;
-	if (!key_pubkey_valid(ev->pubkey))
+	/* one x-only parse (a square root) serves both checks */
+	secp256k1_xonly_pubkey x;
+	if (!secp256k1_xonly_pubkey_parse(secp(), &x, ev->pubkey))
 		return EVENT_ERR_BAD_PUBKEY;
-	if (!ev->has_sig || !schnorr_verify32(ev->pubkey, ev->id, ev->sig))
+	if (!ev->has_sig || secp256k1_schnorrsig_verify(secp(), ev->sig, ev->id, 32, &x) != 1)
 		return EVENT_ERR_BAD_SIG;
 	return EVENT_OK;
 }
