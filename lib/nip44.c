@@ -1,5 +1,7 @@
 #include "nip44.h"
 
+#include "base64.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,8 +236,7 @@ nip44_err nip44_decrypt(buf *out, const nip44_conv *c, const char *payload, size
 	uint8_t *d = (uint8_t *)out->p + out->len;
 	size_t dlen = 0, n = 0;
 	nip44_err e = NIP44_ERR_BASE64;
-	if (sodium_base642bin(d, cap, payload, len, NULL, &dlen, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) == 0)
+	if (base64_decode(d, cap, payload, len, &dlen))
 		e = open_payload(c, d, dlen, &n);
 	else
 		dlen = cap;   /* a failed decode may have written anywhere in d */
