@@ -146,35 +146,6 @@ static void report_failure(bool errors, unsigned long lineno, const uint8_t *id,
 	}
 }
 
-/* A bare event or ["EVENT", sub, event]. Returns ENV_OK with *ev parsed. */
-static env_reason parse_line(const char *line, size_t len, nostr_event *ev, char *d, size_t dn)
-{
-	json_error je;
-	jv v = json_parse(line, len, JSON_INTEGERS_ONLY, &je);
-	event_init(ev);
-	if (!jv_is_valid(v)) {
-		snprintf(d, dn, "%s", je.msg);
-		return ENV_BAD_JSON;
-	}
-	if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		jv tag = jv_array_get(jv_copy(v), 0);
-		bool frame = jv_array_length(jv_copy(v)) == 3 && jv_get_kind(tag) == JV_KIND_STRING &&
-			     strcmp(jv_string_value(tag), "EVENT") == 0;
-		jv_free(tag);
-		if (!frame) {
-			jv_free(v);
-			snprintf(d, dn, "an array that is not [\"EVENT\",<subscription>,<event>]");
-			return ENV_BAD_EVENT;
-		}
-		jv e = jv_array_get(v, 2);
-		v = e;
-	}
-	event_free(ev);
-	if (event_from_jv(ev, v, 0, d, dn) != EVENT_OK)
-		return ENV_BAD_EVENT;
-	return ENV_OK;
-}
-
 enum { OPT_HELP = 'h', OPT_KFILE = 256, OPT_KFD, OPT_MFILE, OPT_MFD, OPT_INDEX, OPT_PEER,
        OPT_MIN_POW, OPT_MAX_AGE, OPT_DEDUPE, OPT_ERRORS };
 
@@ -303,7 +274,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		nostr_event ev;
-		env_reason rs = parse_line(line, len, &ev, detail, sizeof detail);
+		env_reason rs = env_parse_line(line, len, &ev, detail, sizeof detail);
 		if (rs != ENV_OK) {
 			report_failure(errors, r.lineno, NULL, rs, detail);
 			event_free(&ev);

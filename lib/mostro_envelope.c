@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 
 #include "hex.h"
 #include "json.h"
@@ -271,10 +272,84 @@ void env_unwrapper_init(env_unwrapper *u, const env_keyring *ring, const env_opt
 
 void env_unwrapper_free(env_unwrapper *u)
 {
+	if (u->conv) {
+		sodium_memzero(u->conv, ENV_CONV_CACHE * sizeof *u->conv);
+		free(u->conv);
+	}
 	idset_free(&u->seen);
 	buf_wipe(&u->pt1);
 	buf_wipe(&u->pt2);
 	memset(u, 0, sizeof *u);
+}
+
+/* Zeroes a plaintext scratch buffer but keeps its allocation for the next event. */
+static void scrub(buf *b)
+{
+	if (b->p)
+		sodium_memzero(b->p, b->cap);
+	b->len = 0;
+}
+
+/* The conversation key of (our, peer), from the cache or derived and cached. */
+static nip44_err conv_for(env_unwrapper *u, const mu_key *our, const uint8_t peer[32],
+			  const nip44_conv **out)
+{
+	if (!u->conv)
+		u->conv = calloc(ENV_CONV_CACHE, sizeof *u->conv);
+	if (!u->conv)
+		abort();
+	env_conv_slot *victim = &u->conv[0];
+	for (size_t i = 0; i < ENV_CONV_CACHE; i++) {
+		env_conv_slot *sl = &u->conv[i];
+		if (sl->used && memcmp(sl->peer, peer, 32) == 0 && memcmp(sl->our, our->pk, 32) == 0) {
+			sl->used = ++u->tick;
+			u->conv_hits++;
+			*out = &sl->conv;
+			return NIP44_OK;
+		}
+		if (sl->used < victim->used)
+			victim = sl;
+	}
+	u->conv_misses++;
+	nip44_err e = nip44_conversation_key(&victim->conv, our->sk, peer);
+	if (e != NIP44_OK) {
+		sodium_memzero(victim, sizeof *victim);
+		return e;
+	}
+	memcpy(victim->our, our->pk, 32);
+	memcpy(victim->peer, peer, 32);
+	victim->used = ++u->tick;
+	*out = &victim->conv;
+	return NIP44_OK;
+}
+
+/* Decrypts ev's content sent by peer to our key, through the cache. */
+static nip44_err open_cached(env_unwrapper *u, buf *out, const mu_key *our, const uint8_t peer[32],
+			     const nostr_event *ev)
+{
+	const nip44_conv *c;
+	nip44_err e = conv_for(u, our, peer, &c);
+	if (e != NIP44_OK)
+		return e;
+	size_t n;
+	const char *content = event_content(ev, &n);
+	return nip44_decrypt(out, c, content, n);
+}
+
+/* NIP-01 verification with one x-only parse, kept for the caller. */
+static event_err verify_event(const nostr_event *ev, secp256k1_xonly_pubkey *x)
+{
+	uint8_t id[32];
+	if (!ev->has_id)
+		return EVENT_ERR_BAD_ID;
+	event_compute_id(ev, id);
+	if (memcmp(id, ev->id, 32) != 0)
+		return EVENT_ERR_BAD_ID;
+	if (!secp256k1_xonly_pubkey_parse(secp(), x, ev->pubkey))
+		return EVENT_ERR_BAD_PUBKEY;
+	if (!ev->has_sig || secp256k1_schnorrsig_verify(secp(), ev->sig, ev->id, 32, x) != 1)
+		return EVENT_ERR_BAD_SIG;
+	return EVENT_OK;
 }
 
 static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -359,12 +434,13 @@ static env_reason tuple_reason(mostro_tuple_err e)
 
 /* Parses and checks a content tuple authored by trade_pk. */
 static env_reason open_tuple(env_opened *out, const buf *pt, int arity, const uint8_t trade_pk[32],
-			     char *d, size_t dn)
+			     const secp256k1_xonly_pubkey *parsed, char *d, size_t dn)
 {
 	char detail[200] = "";
 	mostro_tuple_err te = mostro_tuple_parse(&out->tuple, pt->p, pt->len, arity, detail, sizeof detail);
 	if (te == MOSTRO_TUPLE_OK)
-		te = mostro_tuple_verify(&out->tuple, trade_pk);
+		te = parsed ? mostro_tuple_verify_parsed(&out->tuple, trade_pk, parsed)
+			    : mostro_tuple_verify(&out->tuple, trade_pk);
 	if (te == MOSTRO_TUPLE_OK)
 		return ENV_OK;
 	if (!detail[0])
@@ -387,12 +463,13 @@ static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key
 		r = why(ENV_BAD_SEAL, d, dn, "inner event is kind %u, not a seal (13)", seal.kind);
 		goto out;
 	}
-	event_err ve = event_verify(&seal);
+	secp256k1_xonly_pubkey sx;
+	event_err ve = verify_event(&seal, &sx);
 	if (ve != EVENT_OK) {
 		r = why(ENV_BAD_SEAL, d, dn, "seal: %s", event_strerror(ve));
 		goto out;
 	}
-	nip44_err ne = nip59_open(&u->pt2, k->key.sk, &seal);
+	nip44_err ne = open_cached(u, &u->pt2, &k->key, seal.pubkey, &seal);
 	if (ne != NIP44_OK) {
 		r = why(ENV_BAD_SEAL, d, dn, "seal content does not decrypt: %s", nip44_strerror(ne));
 		goto out;
@@ -434,7 +511,7 @@ static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key
 	const char *c = event_content(&rumor, &cn);
 	buf_reset(&u->pt1);
 	buf_put(&u->pt1, c, cn);
-	r = open_tuple(out, &u->pt1, 2, rumor.pubkey, d, dn);
+	r = open_tuple(out, &u->pt1, 2, rumor.pubkey, NULL, d, dn);
 	if (r != ENV_OK)
 		goto out;
 	if (!out->tuple.has_trade_sig && memcmp(seal.pubkey, rumor.pubkey, 32) != 0) {
@@ -509,9 +586,7 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	}
 	if (np != 1 || !p_ok)
 		return why(ENV_BAD_CHAT, d, dn, "a chat event needs exactly one p tag, pub(K_conv) %s", conv);
-	size_t n;
-	const char *c = event_content(ev, &n);
-	nip44_err ne = nip44_decrypt_from(&u->pt1, k->key.sk, k->key.pk, c, n);
+	nip44_err ne = open_cached(u, &u->pt1, &k->key, k->key.pk, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "chat content does not decrypt with K_conv: %s", nip44_strerror(ne));
 	nostr_event in;
@@ -549,16 +624,16 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	return ENV_OK;
 }
 
-static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, env_opened *out,
-			  char *d, size_t dn)
+static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const secp256k1_xonly_pubkey *author,
+			  env_opened *out, char *d, size_t dn)
 {
 	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
 	if (!k)
 		return why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
-	nip44_err ne = nip59_open(&u->pt1, k->key.sk, ev);
+	nip44_err ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
-	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, d, dn);
+	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, author, d, dn);
 	if (r != ENV_OK)
 		return r;
 	out->type = ENV_MESSAGE;
@@ -587,7 +662,8 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		if (bits < u->opts.min_pow)
 			return why(ENV_POW, d, dn, "%u leading zero bits, %u required", bits, u->opts.min_pow);
 	}
-	event_err ve = event_verify(ev);
+	secp256k1_xonly_pubkey author;
+	event_err ve = verify_event(ev, &author);
 	if (ve != EVENT_OK)
 		return why(ENV_BAD_SIGNATURE, d, dn, "%s", event_strerror(ve));
 	if (u->opts.dedupe && !idset_add(&u->seen, ev->id))
@@ -600,7 +676,7 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		for (size_t i = 0; i < u->ring->n && !chat; i++)
 			if (u->ring->k[i].role == ENV_KEY_CHAT && memcmp(u->ring->k[i].sign_pk, ev->pubkey, 32) == 0)
 				chat = &u->ring->k[i];
-		r = chat ? open_current_chat(u, ev, chat, out, d, dn) : open_v2(u, ev, out, d, dn);
+		r = chat ? open_current_chat(u, ev, chat, out, d, dn) : open_v2(u, ev, &author, out, d, dn);
 	} else {
 		const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
 		const env_key *chat = k ? NULL : addressed_key(u->ring, ev, ENV_KEY_CHAT);
@@ -618,8 +694,8 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 				: open_v1(u, ev, k, out, d, dn);
 		}
 	}
-	buf_wipe(&u->pt1);
-	buf_wipe(&u->pt2);
+	scrub(&u->pt1);
+	scrub(&u->pt2);
 	if (r == ENV_OK && u->opts.max_age) {
 		uint64_t now = u->opts.now ? u->opts.now : (uint64_t)time(NULL);
 		if (out->created_at + u->opts.max_age < now)
@@ -631,6 +707,31 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	if (r != ENV_OK)
 		env_opened_free(out);
 	return r;
+}
+
+env_reason env_parse_line(const char *line, size_t len, nostr_event *ev, char *d, size_t dn)
+{
+	json_error je;
+	jv v = json_parse(line, len, JSON_INTEGERS_ONLY, &je);
+	event_init(ev);
+	if (!jv_is_valid(v))
+		return why(ENV_BAD_JSON, d, dn, "%s", je.msg);
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv tag = jv_array_get(jv_copy(v), 0);
+		bool frame = jv_array_length(jv_copy(v)) == 3 && jv_get_kind(tag) == JV_KIND_STRING &&
+			     strcmp(jv_string_value(tag), "EVENT") == 0;
+		jv_free(tag);
+		if (!frame) {
+			jv_free(v);
+			return why(ENV_BAD_EVENT, d, dn, "an array that is not [\"EVENT\",<subscription>,<event>]");
+		}
+		v = jv_array_get(v, 2);
+	}
+	event_free(ev);
+	char detail[160] = "";
+	if (event_from_jv(ev, v, 0, detail, sizeof detail) != EVENT_OK)
+		return why(ENV_BAD_EVENT, d, dn, "%s", detail);
+	return ENV_OK;
 }
 
 void env_opened_write(buf *b, const env_opened *o)

@@ -155,11 +155,25 @@ typedef struct env_opened {
 
 void env_opened_free(env_opened *o);
 
+/* NIP-44 conversation keys of recent (our key, peer) pairs: a seal from the
+ * same identity, a v2 event from the same trade key, a chat conversation cost
+ * no ECDH the second time. Ephemeral v1 wrap keys are never cached. */
+#define ENV_CONV_CACHE 64
+
+typedef struct env_conv_slot {
+	uint8_t    our[32], peer[32];
+	nip44_conv conv;
+	uint64_t   used;       /* 0 = empty */
+} env_conv_slot;
+
 typedef struct env_unwrapper {
 	const env_keyring *ring;
 	env_opts           opts;
 	idset              seen;
 	buf                pt1, pt2;    /* plaintext scratch, wiped per event */
+	env_conv_slot     *conv;        /* ENV_CONV_CACHE slots, wiped on free */
+	uint64_t           tick;
+	uint64_t           conv_hits, conv_misses;
 } env_unwrapper;
 
 void env_unwrapper_init(env_unwrapper *u, const env_keyring *ring, const env_opts *o);
@@ -169,6 +183,11 @@ void env_unwrapper_free(env_unwrapper *u);
  * otherwise detail names what failed. */
 env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		      char *detail, size_t dlen);
+
+/* One input line of mostro-unwrap: a bare event or ["EVENT",<sub>,<event>].
+ * ENV_OK with *ev parsed (event_free it in every case), ENV_BAD_JSON or
+ * ENV_BAD_EVENT with a detail. */
+env_reason env_parse_line(const char *line, size_t len, nostr_event *ev, char *d, size_t dn);
 
 /* The output record: {"type":"message",...} / {"type":"chat",...}. */
 void env_opened_write(buf *b, const env_opened *o);

@@ -207,9 +207,21 @@ out:
 
 mostro_tuple_err mostro_tuple_verify(const mostro_tuple *t, const uint8_t trade_pk[32])
 {
-	if (t->has_trade_sig &&
-	    !mostro_verify(trade_pk, t->canonical.p, t->canonical.len, t->trade_sig))
+	secp256k1_xonly_pubkey x;
+	if (t->has_trade_sig && !secp256k1_xonly_pubkey_parse(secp(), &x, trade_pk))
 		return MOSTRO_TUPLE_ERR_TRADE_SIG;
+	return mostro_tuple_verify_parsed(t, trade_pk, t->has_trade_sig ? &x : NULL);
+}
+
+mostro_tuple_err mostro_tuple_verify_parsed(const mostro_tuple *t, const uint8_t trade_pk[32],
+					    const secp256k1_xonly_pubkey *trade)
+{
+	if (t->has_trade_sig) {
+		uint8_t d[32];
+		mostro_digest(d, t->canonical.p, t->canonical.len);
+		if (secp256k1_schnorrsig_verify(secp(), t->trade_sig, d, 32, trade) != 1)
+			return MOSTRO_TUPLE_ERR_TRADE_SIG;
+	}
 	if (t->has_proof) {
 		if (!mostro_identity_verify(t->identity_pk, trade_pk, t->canonical.p, t->canonical.len,
 					    t->identity_sig))

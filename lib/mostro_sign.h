@@ -82,6 +82,11 @@ mostro_tuple_err mostro_tuple_parse(mostro_tuple *t, const char *text, size_t le
  * identity proof if present (naming a key other than the trade key, it must
  * come with a trade signature: mostrod drops such a message). */
 mostro_tuple_err mostro_tuple_verify(const mostro_tuple *t, const uint8_t trade_pk[32]);
+/* The same with the trade key already parsed (the caller verified the event
+ * it authored: one square root saved). trade may be NULL when there is no
+ * trade signature. */
+mostro_tuple_err mostro_tuple_verify_parsed(const mostro_tuple *t, const uint8_t trade_pk[32],
+					    const secp256k1_xonly_pubkey *trade);
 
 /* Writes `[M,sig|null]` or `[M,sig|null,[pk,sig]|null]`. msg is the canonical
  * text; trade_sig / identity_pk+identity_sig may be NULL. */
