@@ -42,10 +42,12 @@ static double slice = 0.25;
 #define NCORPUS 128
 static volatile uint64_t sink;
 
+/* Thread CPU time, not wall time: the figures should not depend on what else
+ * the machine runs (the peers' script measures process CPU time the same way). */
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -119,26 +121,39 @@ static const char *const MESSAGES[] = {
 };
 #define NMSG 4
 #define NTRADE 16
+#define NSETS 6
 
 typedef struct corpus {
-	mu_key mostro, identity, trade[NTRADE];
+	mu_key mostro, identity, trade[NTRADE];   /* the warm key set */
 	char  *lines[NCORPUS];
 } corpus;
 
-static void corpus_build(corpus *c, mostro_transport t, bool reputation)
+/* warm: NTRADE trade keys and one identity take turns (a trade key sends a
+ * few messages, the identity all of them); cold: every envelope from its own
+ * trade and identity keys, so no conversation key can be reused. */
+static void corpus_build(corpus *c, mostro_transport t, bool reputation, bool cold)
 {
 	for (int i = 0; i < NCORPUS; i++) {
 		mostro_wrap_opts o = { .transport = t, .has_expiration = t == MOSTRO_V2,
 				       .expiration = (uint64_t)time(NULL) + 86400 };
 		nostr_event ev;
+		mu_key tk, ik;
+		if (cold) {
+			key_generate(&tk);
+			key_generate(&ik);
+		} else {
+			tk = c->trade[i % NTRADE];
+			ik = c->identity;
+		}
 		const char *m = MESSAGES[i % NMSG];
-		if (mostro_wrap(&ev, m, strlen(m), &c->trade[i % NTRADE], reputation ? &c->identity : NULL,
-				c->mostro.pk, &o) != ENV_WRAP_OK)
+		if (mostro_wrap(&ev, m, strlen(m), &tk, reputation ? &ik : NULL, c->mostro.pk, &o) != ENV_WRAP_OK)
 			abort();
 		buf b = BUF_INIT;
 		event_write(&b, &ev);
 		c->lines[i] = buf_steal(&b);
 		event_free(&ev);
+		key_wipe(&tk);
+		key_wipe(&ik);
 	}
 }
 
@@ -297,7 +312,7 @@ static const peer_rates *peer(const peer_rates *pr, int n, const char *name)
 	return NULL;
 }
 
-static void write_corpus_file(const char *path, corpus *c[4])
+static void write_corpus_file(const char *path, corpus *c[NSETS], const char *const names[NSETS])
 {
 	FILE *f = fopen(path, "w");
 	char hx[65];
@@ -314,10 +329,9 @@ static void write_corpus_file(const char *path, corpus *c[4])
 		fprintf(f, "{\"type\":\"message\",\"text\":%s}\n", b.p);
 		buf_free(&b);
 	}
-	static const char *const sets[4] = {"v2-reputation", "v2-full-privacy", "v1-reputation", "v1-full-privacy"};
-	for (int s = 0; s < 4; s++)
+	for (int s = 0; s < NSETS; s++)
 		for (int i = 0; i < NCORPUS; i++)
-			fprintf(f, "{\"type\":\"event\",\"set\":\"%s\",\"event\":%s}\n", sets[s], c[s]->lines[i]);
+			fprintf(f, "{\"type\":\"event\",\"set\":\"%s\",\"event\":%s}\n", names[s], c[s]->lines[i]);
 	fclose(f);
 }
 
@@ -338,27 +352,35 @@ int main(int argc, char **argv)
 	key_generate(&base.identity);
 	for (int i = 0; i < NTRADE; i++)
 		key_generate(&base.trade[i]);
-	corpus v2r = base, v2f = base, v1r = base, v1f = base;
-	corpus_build(&v2r, MOSTRO_V2, true);
-	corpus_build(&v2f, MOSTRO_V2, false);
-	corpus_build(&v1r, MOSTRO_V1, true);
-	corpus_build(&v1f, MOSTRO_V1, false);
-	corpus *all[4] = {&v2r, &v2f, &v1r, &v1f};
+	static const char *const set_names[NSETS] = {
+		"v2-reputation-cold", "v2-reputation-warm", "v2-full-privacy-cold",
+		"v1-reputation-cold", "v1-reputation-warm", "v1-full-privacy-cold",
+	};
+	static const struct { mostro_transport t; bool rep, cold; } set_kind[NSETS] = {
+		{MOSTRO_V2, true, true}, {MOSTRO_V2, true, false}, {MOSTRO_V2, false, true},
+		{MOSTRO_V1, true, true}, {MOSTRO_V1, true, false}, {MOSTRO_V1, false, true},
+	};
+	corpus sets[NSETS], *all[NSETS];
+	for (int i = 0; i < NSETS; i++) {
+		sets[i] = base;
+		corpus_build(&sets[i], set_kind[i].t, set_kind[i].rep, set_kind[i].cold);
+		all[i] = &sets[i];
+	}
 	char path[] = "/tmp/mostro-bench-envelopes-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return 1;
 	close(fd);
-	write_corpus_file(path, all);
+	write_corpus_file(path, all, set_names);
 
 	printf("envelopes bench: one thread, best of %d x %.2f s slices; %d envelopes per set, %d trade keys\n",
 	       ROUNDS, slice, NCORPUS, NTRADE);
 	fflush(stdout);
 	peer_rates pr[16];
-	int npr = run_peers(top, path, pr, 16);
+	int npr = getenv("MOSTRO_BENCH_NO_PEERS") ? 0 : run_peers(top, path, pr, 16);
 	unlink(path);
 	if (npr == 0)
-		printf("(peers not measured: node or tests/interop/node_modules missing; run tests/interop/run once)\n");
+		printf("(peers not measured: MOSTRO_BENCH_NO_PEERS set, or node / tests/interop/node_modules missing: run tests/interop/run once)\n");
 
 	floor_ctx fl;
 	memset(&fl, 0, sizeof fl);
@@ -372,16 +394,18 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
-	printf("\n%-26s %11s  %-11s %6s  %11s %6s  %11s %6s\n", "", "ours", "crypto floor", "ours/",
-	       "nostr-tools", "ours/", "rust-nostr", "ours/");
-	printf("%-26s %11s  %-11s %6s  %11s %6s  %11s %6s\n", "", "", "", "floor", "", "nt", "", "rn");
+	printf("\n%-26s %9s   %-19s %6s   %-17s %6s\n", "", "ours", "crypto floor", "ratio",
+	       "nostr-tools", "ratio");
+	printf("%-26s %9s   %-19s %6s   %-17s %6s\n", "", "", "", "", "rust-nostr", "ratio");
 	static const struct { const char *name; int set; bool unwrap; mostro_transport t; int v, e, s, k; } rows[] = {
 		{"unwrap v2 reputation", 0, true, MOSTRO_V2, 3, 1, 0, 0},
-		{"unwrap v2 full-privacy", 1, true, MOSTRO_V2, 1, 1, 0, 0},
-		{"unwrap v1 reputation", 2, true, MOSTRO_V1, 3, 2, 0, 0},
-		{"unwrap v1 full-privacy", 3, true, MOSTRO_V1, 2, 2, 0, 0},
+		{"unwrap v2 reputation warm", 1, true, MOSTRO_V2, 3, 1, 0, 0},
+		{"unwrap v2 full-privacy", 2, true, MOSTRO_V2, 1, 1, 0, 0},
+		{"unwrap v1 reputation", 3, true, MOSTRO_V1, 3, 2, 0, 0},
+		{"unwrap v1 reputation warm", 4, true, MOSTRO_V1, 3, 2, 0, 0},
+		{"unwrap v1 full-privacy", 5, true, MOSTRO_V1, 2, 2, 0, 0},
 		{"wrap v2 reputation", 0, false, MOSTRO_V2, 0, 1, 3, 0},
-		{"wrap v1 reputation", 2, false, MOSTRO_V1, 0, 2, 3, 1},
+		{"wrap v1 reputation", 3, false, MOSTRO_V1, 0, 2, 3, 1},
 	};
 	for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
 		double ours, fr;
@@ -411,11 +435,13 @@ int main(int argc, char **argv)
 		else
 			snprintf(fn, sizeof fn, "%ds+%de%s", rows[r].s, rows[r].e, rows[r].k ? "+1k" : "");
 		const peer_rates *p = peer(pr, npr, rows[r].name);
-		printf("%-26s %11s  %-11s %6s  %11s %6s  %11s %6s\n", rows[r].name, human(ours, a, sizeof a), fn,
+		char floorcol[40];
+		snprintf(floorcol, sizeof floorcol, "%s %s", fn, human(fr, b, sizeof b));
+		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", rows[r].name, human(ours, a, sizeof a), floorcol,
 		       ratio(ours, fr, r1, sizeof r1), human(p ? p->tools : 0, c1, sizeof c1),
-		       ratio(ours, p ? p->tools : 0, r2, sizeof r2), human(p ? p->rust : 0, d1, sizeof d1),
+		       ratio(ours, p ? p->tools : 0, r2, sizeof r2));
+		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", "", "", "", "", human(p ? p->rust : 0, d1, sizeof d1),
 		       ratio(ours, p ? p->rust : 0, r3, sizeof r3));
-		printf("%-26s %11s  %-11s\n", "", "", human(fr, b, sizeof b));
 		fflush(stdout);
 	}
 	secp256k1_context_destroy(fl.raw);
