@@ -517,6 +517,54 @@ static void chat(void)
 	key_wipe(&bob);
 }
 
+/* One unwrapper over many envelopes: the conversation-key cache must give the
+ * same results as fresh derivations, across two of our keys and evictions. */
+static void conv_cache(void)
+{
+	mu_key ours2, peers[150];
+	key_generate(&ours2);
+	for (int i = 0; i < 150; i++)
+		key_generate(&peers[i]);
+	env_keyring ring;
+	env_unwrapper u;
+	env_keyring_init(&ring);
+	env_keyring_add(&ring, &K_MOSTRO);
+	env_keyring_add(&ring, &ours2);
+	env_unwrapper_init(&u, &ring, NULL);
+	int opened = 0, total = 0, right = 0;
+	uint64_t misses_round1 = 0;
+	/* 3 senders to both keys, both transports, then 150 v2 senders (evictions), twice */
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			misses_round1 = u.conv_misses;
+		for (int i = 0; i < 156; i++) {
+			const mu_key *from = i < 6 ? &peers[i % 3] : &peers[i - 6];
+			const mu_key *to = i % 2 ? &ours2 : &K_MOSTRO;
+			mostro_wrap_opts o = { .transport = i < 6 && i % 4 >= 2 ? MOSTRO_V1 : MOSTRO_V2 };
+			nostr_event ev;
+			env_opened op;
+			char d[200];
+			mostro_wrap(&ev, MSG, strlen(MSG), from, i % 3 ? &K_ID : NULL, to->pk, &o);
+			total++;
+			if (env_unwrap(&u, &ev, &op, d, sizeof d) == ENV_OK) {
+				opened++;
+				right += memcmp(op.sender, from->pk, 32) == 0 && memcmp(op.recipient, to->pk, 32) == 0;
+				env_opened_free(&op);
+			} else {
+				t_diag("envelope %d: %s", i, d);
+			}
+			event_free(&ev);
+		}
+	}
+	t_eq_int(opened, total, "conversation-key cache: every envelope opens through one unwrapper");
+	t_eq_int(right, total, "conversation-key cache: senders and recipients right");
+	t_ok(u.conv_hits > 0 && u.conv_misses > misses_round1, "the cache was hit (%llu) and evicted (misses %llu, then %llu)",
+	     (unsigned long long)u.conv_hits, (unsigned long long)misses_round1, (unsigned long long)u.conv_misses);
+	env_unwrapper_free(&u);
+	env_keyring_free(&ring);
+	key_wipe(&ours2);
+}
+
 int main(void)
 {
 	uint8_t sk[32];
@@ -535,6 +583,7 @@ int main(void)
 		roundtrip((mostro_transport)tr, true, false, 8, true);
 	}
 	tampering();
+	conv_cache();
 	chat();
 	return t_done();
 }
