@@ -196,13 +196,13 @@ static void finish_transfers(evloop *l)
 		CURL *easy = m->easy_handle;
 		CURLcode rc = m->data.result;
 		xfer *x = unlink_xfer(l, easy);
+		if (!x)
+			continue;          /* removed by an earlier callback (curl drops its message too) */
 		curl_multi_remove_handle(l->multi, easy);
-		if (x) {
-			ev_curl_fn fn = x->done;
-			void *arg = x->arg;
-			free(x);
-			fn(easy, rc, arg);
-		}
+		ev_curl_fn fn = x->done;
+		void *arg = x->arg;
+		free(x);
+		fn(easy, rc, arg);
 	}
 }
 
