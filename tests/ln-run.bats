@@ -476,3 +476,34 @@ scenario_decode_validate() {
 	jqt "$(ln_result w)" '.ok and .result.end=="shutdown"'
 	jqt "$(ln_result p)" '.ok==false and .error.kind=="timeout" and (.error.message|test("state unknown"))'
 }
+
+@test "run: resolve_lnurl / probe_lnurl / validate_invoice with an address, in threads that block nothing" {
+	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$BATS_TEST_TMPDIR/fixture.out" 2>&1 3>&- &
+	fpid=$!
+	for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/fixture.out" ] && break; sleep 0.05; done
+	H=127.0.0.1:$(jq -r .port "$BATS_TEST_TMPDIR/fixture.out")
+	export MOSTRO_LNURL_ALLOW_PRIVATE=1
+	ln_use sim
+	ln_start
+	ln_send "{\"id\":\"slow\",\"op\":\"probe_lnurl\",\"address\":\"slow@$H\"}"
+	ln_send '{"id":"g","op":"get_info"}'
+	ln_send "{\"id\":\"r\",\"op\":\"resolve_lnurl\",\"address\":\"ok@$H\",\"amount_sat\":1500,\"comment\":\"order 42\"}"
+	ln_send "{\"id\":\"p\",\"op\":\"probe_lnurl\",\"address\":\"ok@$H\"}"
+	ln_send "{\"id\":\"v\",\"op\":\"validate_invoice\",\"invoice\":\"ok@$H\"}"
+	ln_send "{\"id\":\"e\",\"op\":\"resolve_lnurl\",\"address\":\"error@$H\",\"amount_sat\":1500}"
+	ln_send "{\"id\":\"o\",\"op\":\"resolve_lnurl\",\"address\":\"ok@$H\",\"amount_sat\":100000001}"
+	r=$(ln_result r)
+	jqt "$r" '.ok and .result.amount_msat==1500000 and .result.comment_sent==true and (.result.payment_request|startswith("ln"))'
+	jqt "$r" '.result.callback_url|test("id=abc&amount=1500000&comment=order")'
+	jqt "$(ln_result p)" '.ok and .result.kind=="lnurl" and .result.min_sendable_msat==1000 and .result.comment_allowed==32'
+	jqt "$(ln_result v)" '.ok and .result.kind=="lnurl"'
+	jqt "$(ln_result e)" '.ok==false and .error.kind=="lnurl" and .error.reason=="server_error"'
+	jqt "$(ln_result o)" '.ok==false and .error.kind=="lnurl" and .error.reason=="amount_out_of_range"'
+	jqt "$(ln_result g)" '.ok'
+	# the 3 s pay document has not answered yet: nothing waited for it
+	ln_no_result slow
+	jqt "$(ln_result slow)" '.ok and .result.kind=="lnurl"'     # 3 s, inside the 4 s bound
+	ln_stop
+	kill "$fpid" 2>/dev/null || true
+	[ "$LN_RC" -eq 0 ]
+}
