@@ -5,7 +5,7 @@
 # stop_relay [SIGNAL]     stops it (default TERM), waits, sets RELAY_STATUS
 # relay_session N FRAME.. sends the frames on one connection, prints the
 #                         first N frames received (challenge excluded)
-# sign SK TEMPLATE        prints the signed event
+# sign SK TEMPLATE        prints the signed event (sign_many SK: stdin lines)
 
 CLIENT="$BATS_TEST_DIRNAME/lib/relay-client.mjs"
 
@@ -17,7 +17,9 @@ relay_serve_setup_file() {
 }
 
 start_relay() {
-	RELAY_LOG="$TMP/relay.log"
+	RELAY_STARTS=$((${RELAY_STARTS:-0} + 1))
+	RELAY_LOG="$TMP/relay.$RELAY_STARTS.log"     # a fresh file: never read an old URL
+	RELAY_URL=
 	mostro-relay serve --listen 127.0.0.1:0 "$@" 2>"$RELAY_LOG" &
 	RELAY_PID=$!
 	local i
@@ -47,4 +49,9 @@ relay_session() {
 
 sign() {
 	node "$CLIENT" --sign "$1" <<<"$2"
+}
+
+# sign_many SK < templates: one signed event per template line
+sign_many() {
+	node "$CLIENT" --sign "$1"
 }
