@@ -232,11 +232,14 @@ teardown() {
 	ev1=$(sign "$SK1" '{"kind":1,"content":"one","created_at":1000}')
 	ev2=$(sign "$SK1" '{"kind":1,"content":"two","created_at":2000}')
 	ev3=$(sign "$SK1" '{"kind":2,"content":"three","created_at":3000}')
-	printf '%s\n' '["REQ","live",{"kinds":[1]}]' 'sleep 600' '["CLOSE","live"]' 'sleep 300' \
-		'["REQ","after",{"kinds":[1]}]' | node "$CLIENT" "$RELAY_URL" --expect 6 >"$TMP/sub" &
+	ev4=$(sign "$SK1" '{"kind":1,"content":"four","created_at":4000}')
+	printf '%s\n' '["REQ","live",{"kinds":[1]}]' 'await 3' '["CLOSE","live"]' \
+		'["REQ","after",{"kinds":[1]}]' | node "$CLIENT" "$RELAY_URL" --expect 7 >"$TMP/sub" &
 	sub=$!
-	sleep 0.3
+	wait_file "$TMP/sub" '"EOSE","live"'
 	relay_session 3 "[\"EVENT\",$ev1]" "[\"EVENT\",$ev3]" "[\"EVENT\",$ev2]" >/dev/null
+	wait_file "$TMP/sub" '"EOSE","after"'
+	relay_session 1 "[\"EVENT\",$ev4]" >/dev/null
 	wait $sub
 	run jq -c '[.[0], .[1], (.[2].content // null)]' "$TMP/sub"
 	[ "${lines[0]}" = '["EOSE","live",null]' ]
@@ -245,6 +248,8 @@ teardown() {
 	[ "${lines[3]}" = '["EVENT","after","two"]' ]
 	[ "${lines[4]}" = '["EVENT","after","one"]' ]
 	[ "${lines[5]}" = '["EOSE","after",null]' ]
+	[ "${lines[6]}" = '["EVENT","after","four"]' ]       # not to the closed "live"
+	[ "${#lines[@]}" -eq 7 ]
 }
 
 @test "replaceable kinds keep the newest per (pubkey, kind); ties keep the lowest id" {
@@ -286,7 +291,7 @@ teardown() {
 	id=$(jq -r .id <<<"$eph")
 	printf '%s\n' '["REQ","e",{"kinds":[20001]}]' | node "$CLIENT" "$RELAY_URL" --expect 2 >"$TMP/sub" &
 	sub=$!
-	sleep 0.3
+	wait_file "$TMP/sub" '"EOSE","e"'
 	run relay_session 1 "[\"EVENT\",$eph]"
 	[ "${lines[0]}" = "[\"OK\",\"$id\",true,\"\"]" ]
 	wait $sub
@@ -419,7 +424,7 @@ teardown() {
 	# live delivery follows the same rule
 	printf '%s\n' '["REQ","dm",{"kinds":[14,1059]}]' | node "$CLIENT" "$RELAY_URL" --auth "$SK1" --expect 3 >"$TMP/sub" &
 	sub=$!
-	sleep 0.4
+	wait_file "$TMP/sub" '"EOSE","dm"'
 	late2=$(sign "$SK1" "{\"kind\":1059,\"content\":\"late for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
 	late1=$(sign "$SK2" "{\"kind\":1059,\"content\":\"late for 1\",\"tags\":[[\"p\",\"$PK1\"]]}")
 	relay_session 2 "[\"EVENT\",$late2]" "[\"EVENT\",$late1]" >/dev/null
@@ -479,7 +484,8 @@ JS
 	stop_relay KILL
 	[ "$RELAY_STATUS" -eq 137 ]
 	start_relay --db "$TMP/r.db"
-	[ "$(relay_session 201 '["REQ","all",{"kinds":[1]}]' | jq -c 'select(.[0]=="EVENT")' | wc -l)" -eq 200 ]
+	relay_session 201 '["REQ","all",{"kinds":[1]}]' >"$TMP/after" || { cat "$RELAY_LOG" "$TMP/after" | cut -c1-100 | tail -5; false; }
+	[ "$(jq -c 'select(.[0]=="EVENT")' "$TMP/after" | wc -l)" -eq 200 ]
 	[ "$(relay_session 1 '["COUNT","c",{"kinds":[1]}]')" = '["COUNT","c",{"count":200}]' ]
 	stop_relay TERM
 	[ "$RELAY_STATUS" -eq 0 ]

@@ -8,10 +8,11 @@
 // Sends every stdin line (a JSON frame) in order, prints every frame received
 // as one compact JSON line, and exits 0 once N frames were printed (after the
 // whole stdin was sent), or 1 with a message on stderr at the timeout
-// (default 5000 ms). The relay's initial ["AUTH", challenge] is not printed
+// (default 20000 ms, or $RELAY_CLIENT_TIMEOUT). The relay's initial ["AUTH", challenge] is not printed
 // unless --keep-challenge. With --auth, the challenge is answered first with a
 // kind 22242 event signed by SKHEX (relay tag = URL), its OK is awaited (and
-// not printed), then stdin is sent. A stdin line `sleep MS` pauses.
+// not printed), then stdin is sent. A stdin line `sleep MS` pauses; a line
+// `await N` waits until N frames have been printed.
 //
 // Also: node relay-client.mjs --sign SKHEX  reads event templates (JSON lines,
 // created_at defaults to now) and prints signed events;
@@ -49,7 +50,7 @@ if (flag('--pubkey')) {
 
 const url = args[0];
 const expect = Number(opt('--expect', '0'));
-const timeoutMs = Number(opt('--timeout', '5000'));
+const timeoutMs = Number(opt('--timeout', process.env.RELAY_CLIENT_TIMEOUT || '20000'));
 const authSk = opt('--auth');
 const keepChallenge = flag('--keep-challenge');
 const lines = stdinLines();
@@ -74,6 +75,8 @@ async function sendAll() {
   for (const l of lines) {
     const m = /^sleep (\d+)$/.exec(l.trim());
     if (m) { await new Promise(r => setTimeout(r, Number(m[1]))); continue; }
+    const a = /^await (\d+)$/.exec(l.trim());
+    if (a) { while (printed < Number(a[1])) await new Promise(r => setTimeout(r, 5)); continue; }
     ws.send(l);
   }
   sentAll = true;

@@ -44,7 +44,7 @@ stop_relay() {
 relay_session() {
 	local n=$1
 	shift
-	printf '%s\n' "$@" | node "$CLIENT" "${RELAY_CLIENT_URL:-$RELAY_URL}" --expect "$n" ${RELAY_CLIENT_OPTS:-}
+	printf '%s\n' "$@" | node "$CLIENT" "${RELAY_CLIENT_URL:-$RELAY_URL}" --expect "$n" --timeout 20000 ${RELAY_CLIENT_OPTS:-}
 }
 
 sign() {
@@ -54,4 +54,15 @@ sign() {
 # sign_many SK < templates: one signed event per template line
 sign_many() {
 	node "$CLIENT" --sign "$1"
+}
+
+# wait_file FILE REGEX: waits (at most 10 s) until a line of FILE matches
+wait_file() {
+	local i
+	for i in $(seq 200); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "wait_file: $2 never appeared in $1" >&2
+	return 1
 }
