@@ -41,13 +41,13 @@ static void on_fd(int fd, short rev, void *arg)
 int main(void)
 {
 	R.l = evloop_new();
+	uint64_t t0 = ev_now_ms();          /* before the timers: each is due >= t0 + delay */
 	evloop_timer(R.l, 30, mark, "c");
 	evloop_timer(R.l, 10, mark, "a");
 	evloop_timer(R.l, 10, mark, "b");
 	evtimer *x = evloop_timer(R.l, 20, mark, "X");
 	evloop_timer_cancel(R.l, x);
 	t_eq_int((long long)evloop_timers(R.l), 3, "three timers pending");
-	uint64_t t0 = ev_now_ms();
 	while (evloop_timers(R.l))
 		evloop_run_once(R.l, 100);
 	t_eq_str(R.log.p, "abc", "due order, ties in insertion order, cancelled one never fires");
