@@ -1,6 +1,11 @@
 #include "relay_server.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -807,6 +812,41 @@ static void lws_log_to_stderr(int level, const char *line)
 	report("libwebsockets: %.*s", (int)n, line);
 }
 
+/* Binds the address once ourselves (as lws will, with SO_REUSEADDR) so a
+ * refusal is reported with its reason, and libwebsockets is only asked to
+ * listen where it can (its failed context creation also leaks). */
+static bool can_bind(const char *host, int port, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t len;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		len = sizeof *a4;
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		len = sizeof *a6;
+	} else {
+		snprintf(err, errlen, "%s is not an IP address", host);
+		return false;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0), one = 1;
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return false;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	bool ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
+	if (!ok)
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+	close(fd);
+	return ok;
+}
+
 relay_err relay_server_new(relay_server **out, const relay_config *c, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -814,6 +854,8 @@ relay_err relay_server_new(relay_server **out, const relay_config *c, char *err,
 		snprintf(err, errlen, "%s is not a loopback address (use --allow-remote to listen on it)", c->host);
 		return RELAY_ERR_REMOTE;
 	}
+	if (!can_bind(c->host, c->port, err, errlen))
+		return RELAY_ERR_LISTEN;
 	relay_server *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();
