@@ -48,9 +48,41 @@ static void check(const uint8_t *data, size_t size, int flags)
 	event_free(&ev);
 }
 
+/* The direct cursor reader (event_parse) and the jv path (json_parse +
+ * event_from_jv) must accept exactly the same texts and read the same event. */
+static void cross_check(const uint8_t *data, size_t size, int flags)
+{
+	nostr_event a, b;
+	event_err ra = event_parse(&a, (const char *)data, size, flags, NULL, 0);
+	json_error je;
+	jv v = json_parse((const char *)data, size, JSON_INTEGERS_ONLY, &je);
+	event_err rb = jv_is_valid(v) ? event_from_jv(&b, v, flags, NULL, 0) : (jv_free(v), EVENT_ERR_JSON);
+	if ((ra == EVENT_OK) != (rb == EVENT_OK)) {
+		fprintf(stderr, "cursor says %s, jv path says %s: %.*s\n", event_strerror(ra),
+			event_strerror(rb), (int)size, (const char *)data);
+		abort();
+	}
+	if (ra == EVENT_OK) {
+		buf x = BUF_INIT, y = BUF_INIT;
+		event_write(&x, &a);
+		event_write(&y, &b);
+		if (x.len != y.len || memcmp(x.p, y.p, x.len) != 0) {
+			fprintf(stderr, "the two paths read different events:\n%s\n%s\n", x.p, y.p);
+			abort();
+		}
+		buf_free(&x);
+		buf_free(&y);
+		event_free(&a);
+		event_free(&b);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check(data, size, 0);
 	check(data, size, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID | EVENT_ALLOW_NO_PUBKEY);
+	check(data, size, EVENT_ACCEPT_FRAME);
+	cross_check(data, size, 0);
+	cross_check(data, size, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID | EVENT_ALLOW_NO_PUBKEY);
 	return 0;
 }

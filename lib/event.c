@@ -105,7 +105,7 @@ event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t d
 		goto out;
 	}
 	if ((s = json_get_str(v, "id", &n))) {
-		if (!hex_is_lower(s, n, 64) || !hex_decode(ev->id, 32, s, n, true)) {
+		if (!hex_decode(ev->id, 32, s, n, true)) {
 			rc = bad(EVENT_ERR_ID, detail, dlen, "id: not 64 lowercase hex characters");
 			goto out;
 		}
@@ -191,18 +191,262 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------- direct (cursor) path */
+
+enum { F_ID = 1, F_PUBKEY = 2, F_CREATED_AT = 4, F_KIND = 8, F_TAGS = 16, F_CONTENT = 32, F_SIG = 64 };
+
+static unsigned field_bit(const char *k, size_t n)
+{
+	static const struct { const char *name; unsigned bit; } fields[] = {
+		{"id", F_ID}, {"pubkey", F_PUBKEY}, {"created_at", F_CREATED_AT}, {"kind", F_KIND},
+		{"tags", F_TAGS}, {"content", F_CONTENT}, {"sig", F_SIG},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+		if (strlen(fields[i].name) == n && memcmp(fields[i].name, k, n) == 0)
+			return fields[i].bit;
+	return 0;
+}
+
+/* A string field, or an error naming it when the value is not a string. */
+static bool read_str(json_cursor *c, const char *name, event_err code, const char **s, size_t *n,
+		     event_err *rc, char *detail, size_t dlen)
+{
+	if (json_cursor_peek(c) != '"') {
+		*rc = bad(code, detail, dlen, "%s: not a string", name);
+		return false;
+	}
+	return json_cursor_string(c, s, n);
+}
+
+static bool read_uint(json_cursor *c, const char *name, event_err code, uint64_t max, uint64_t *v,
+		      const char *what, event_err *rc, char *detail, size_t dlen)
+{
+	char ch = json_cursor_peek(c);
+	if (ch < '0' || ch > '9' || !json_cursor_uint(c, v) || *v > max) {
+		if (ch >= '0' && ch <= '9' && c->err->code != JSON_OK) {
+			/* a fraction, exponent or overflow: the field's error, not a JSON one */
+			c->err->code = JSON_OK;
+		}
+		*rc = bad(code, detail, dlen, "%s: %s", name, what);
+		return false;
+	}
+	return true;
+}
+
+static bool read_tags(json_cursor *c, jv *out, event_err *rc, char *detail, size_t dlen)
+{
+	if (json_cursor_peek(c) != '[') {
+		*rc = bad(EVENT_ERR_TAGS, detail, dlen, "tags: not an array");
+		return false;
+	}
+	json_cursor_begin(c, '[');
+	jv tags = jv_array();
+	int r;
+	size_t i;
+	for (i = 0; (r = json_cursor_more(c, ']', i)) == 1; i++) {
+		if (json_cursor_peek(c) != '[') {
+			*rc = bad(EVENT_ERR_TAGS, detail, dlen, "tags[%zu]: not an array", i);
+			jv_free(tags);
+			return false;
+		}
+		json_cursor_begin(c, '[');
+		jv t = jv_array();
+		size_t j;
+		for (j = 0; (r = json_cursor_more(c, ']', j)) == 1; j++) {
+			const char *s;
+			size_t n;
+			if (json_cursor_peek(c) != '"') {
+				*rc = bad(EVENT_ERR_TAGS, detail, dlen, "tags[%zu][%zu]: not a string", i, j);
+				r = -2;
+				break;
+			}
+			if (!json_cursor_string(c, &s, &n)) {
+				r = -1;
+				break;
+			}
+			t = jv_array_append(t, jv_string_sized(n ? s : "", (int)n));
+		}
+		if (r == 0 && j == 0) {
+			*rc = bad(EVENT_ERR_TAGS, detail, dlen, "tags[%zu]: empty tag", i);
+			r = -2;
+		}
+		if (r != 0) {
+			jv_free(t);
+			jv_free(tags);
+			return false;
+		}
+		tags = jv_array_append(tags, t);
+	}
+	if (r != 0) {
+		jv_free(tags);
+		return false;
+	}
+	*out = tags;
+	return true;
+}
+
+event_err event_read(nostr_event *ev, json_cursor *c, int flags, char *detail, size_t dlen)
+{
+	event_err rc = EVENT_OK;
+	unsigned seen = 0;
+	buf others = BUF_INIT;        /* unknown keys seen, NUL-separated, for duplicates */
+	const char *s;
+	size_t n;
+	uint64_t u;
+
+	memset(ev, 0, sizeof *ev);
+	ev->tags = jv_invalid();
+	ev->content = jv_invalid();
+	if (json_cursor_peek(c) != '{') {
+		if (c->err->code == JSON_OK && json_cursor_peek(c) != 0)
+			rc = bad(EVENT_ERR_SHAPE, detail, dlen, "event: not a JSON object");
+		else
+			json_cursor_begin(c, '{');   /* records the JSON error */
+		goto out;
+	}
+	json_cursor_begin(c, '{');
+	int r;
+	for (size_t i = 0; (r = json_cursor_more(c, '}', i)) == 1; i++) {
+		if (!json_cursor_key(c, &s, &n))
+			goto out;
+		unsigned bit = field_bit(s, n);
+		if (bit & seen) {
+			json_cursor_fail(c, JSON_ERR_DUPLICATE, "duplicate object key");
+			goto out;
+		}
+		seen |= bit;
+		switch (bit) {
+		case F_ID:
+			if (!read_str(c, "id", EVENT_ERR_ID, &s, &n, &rc, detail, dlen))
+				goto out;
+			if (!hex_decode(ev->id, 32, s, n, true)) {
+				rc = bad(EVENT_ERR_ID, detail, dlen, "id: not 64 lowercase hex characters");
+				goto out;
+			}
+			ev->has_id = true;
+			break;
+		case F_PUBKEY:
+			if (!read_str(c, "pubkey", EVENT_ERR_PUBKEY, &s, &n, &rc, detail, dlen))
+				goto out;
+			if (!hex_decode(ev->pubkey, 32, s, n, true)) {
+				rc = bad(EVENT_ERR_PUBKEY, detail, dlen, "pubkey: not 64 lowercase hex characters");
+				goto out;
+			}
+			break;
+		case F_CREATED_AT:
+			if (!read_uint(c, "created_at", EVENT_ERR_CREATED_AT, UINT64_MAX, &ev->created_at,
+				       "not an unsigned integer", &rc, detail, dlen))
+				goto out;
+			break;
+		case F_KIND:
+			if (!read_uint(c, "kind", EVENT_ERR_KIND, 65535, &u, "not an integer in 0..65535", &rc, detail, dlen))
+				goto out;
+			ev->kind = (uint32_t)u;
+			break;
+		case F_TAGS:
+			if (!read_tags(c, &ev->tags, &rc, detail, dlen))
+				goto out;
+			break;
+		case F_CONTENT:
+			if (!read_str(c, "content", EVENT_ERR_CONTENT, &s, &n, &rc, detail, dlen))
+				goto out;
+			ev->content = jv_string_sized(n ? s : "", (int)n);
+			break;
+		case F_SIG:
+			if (!read_str(c, "sig", EVENT_ERR_SIG, &s, &n, &rc, detail, dlen))
+				goto out;
+			if (!hex_decode(ev->sig, 64, s, n, false)) {
+				rc = bad(EVENT_ERR_SIG, detail, dlen, "sig: not 128 hex characters");
+				goto out;
+			}
+			ev->has_sig = true;
+			break;
+		default: {
+			/* an unknown field: ignored, but still strict JSON, and no duplicates */
+			for (size_t at = 0; at < others.len; at += strlen(others.p + at) + 1)
+				if (strlen(others.p + at) == n && memcmp(others.p + at, s, n) == 0) {
+					json_cursor_fail(c, JSON_ERR_DUPLICATE, "duplicate object key");
+					goto out;
+				}
+			if (!memchr(s, 0, n)) {
+				buf_put(&others, s, n);
+				buf_putc(&others, 0);
+			}
+			if (!json_cursor_skip(c))
+				goto out;
+		}
+		}
+	}
+out:
+	buf_free(&others);
+	if (rc == EVENT_OK && c->err->code != JSON_OK)
+		rc = bad(EVENT_ERR_JSON, detail, dlen, "%s", c->err->msg);
+	if (rc == EVENT_OK) {
+		static const struct { unsigned bit; int allow; const char *name; } req[] = {
+			{F_ID, EVENT_ALLOW_NO_ID, "id"}, {F_PUBKEY, EVENT_ALLOW_NO_PUBKEY, "pubkey"},
+			{F_CREATED_AT, 0, "created_at"}, {F_KIND, 0, "kind"}, {F_TAGS, 0, "tags"},
+			{F_CONTENT, 0, "content"}, {F_SIG, EVENT_ALLOW_NO_SIG, "sig"},
+		};
+		for (size_t i = 0; i < sizeof req / sizeof *req; i++)
+			if (!(seen & req[i].bit) && !(flags & req[i].allow)) {
+				rc = bad(EVENT_ERR_SHAPE, detail, dlen, "%s: missing", req[i].name);
+				break;
+			}
+	}
+	if (rc != EVENT_OK) {
+		event_free(ev);
+		return rc;
+	}
+	if (!jv_is_valid(ev->tags))
+		ev->tags = jv_array();
+	if (!jv_is_valid(ev->content))
+		ev->content = jv_string("");
+	return EVENT_OK;
+}
+
+/* ["EVENT", "<subscription>", <event>] */
+static event_err read_frame(nostr_event *ev, json_cursor *c, int flags, char *detail, size_t dlen)
+{
+	const char *s;
+	size_t n;
+	json_cursor_begin(c, '[');
+	if (json_cursor_more(c, ']', 0) != 1 || json_cursor_peek(c) != '"' ||
+	    !json_cursor_string(c, &s, &n) || n != 5 || memcmp(s, "EVENT", 5) != 0 ||
+	    json_cursor_more(c, ']', 1) != 1 || json_cursor_peek(c) != '"' || !json_cursor_string(c, &s, &n) ||
+	    json_cursor_more(c, ']', 2) != 1) {
+		if (c->err->code != JSON_OK)
+			return bad(EVENT_ERR_JSON, detail, dlen, "%s", c->err->msg);
+		return bad(EVENT_ERR_SHAPE, detail, dlen, "an array that is not [\"EVENT\",<subscription>,<event>]");
+	}
+	event_err rc = event_read(ev, c, flags, detail, dlen);
+	if (rc != EVENT_OK)
+		return rc;
+	if (json_cursor_more(c, ']', 3) != 0) {
+		event_free(ev);
+		if (c->err->code != JSON_OK)
+			return bad(EVENT_ERR_JSON, detail, dlen, "%s", c->err->msg);
+		return bad(EVENT_ERR_SHAPE, detail, dlen, "an array that is not [\"EVENT\",<subscription>,<event>]");
+	}
+	return EVENT_OK;
+}
+
 event_err event_parse(nostr_event *ev, const char *text, size_t len, int flags,
 		      char *detail, size_t dlen)
 {
 	json_error je;
-	jv v = json_parse(text, len, JSON_INTEGERS_ONLY, &je);
-	if (!jv_is_valid(v)) {
-		jv_free(v);
-		event_init(ev);
-		event_free(ev);     /* a failed parse leaves nothing to free */
-		return bad(EVENT_ERR_JSON, detail, dlen, "%s", je.msg);
+	json_cursor c;
+	json_cursor_init(&c, text, len, JSON_INTEGERS_ONLY, &je);
+	event_err rc;
+	if ((flags & EVENT_ACCEPT_FRAME) && json_cursor_peek(&c) == '[')
+		rc = read_frame(ev, &c, flags, detail, dlen);
+	else
+		rc = event_read(ev, &c, flags, detail, dlen);
+	if (rc == EVENT_OK && !json_cursor_end(&c)) {
+		event_free(ev);
+		rc = bad(EVENT_ERR_JSON, detail, dlen, "%s", je.msg);
 	}
-	return event_from_jv(ev, v, flags, detail, dlen);
+	json_cursor_free(&c);
+	return rc;
 }
 
 static void write_tags(buf *b, jv tags)

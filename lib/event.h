@@ -58,6 +58,7 @@ enum event_parse_flags {
 	EVENT_ALLOW_NO_SIG = 1,   /* rumors (NIP-59) and templates carry no sig */
 	EVENT_ALLOW_NO_ID  = 2,   /* templates carry no id */
 	EVENT_ALLOW_NO_PUBKEY = 4,/* templates carry no pubkey */
+	EVENT_ACCEPT_FRAME = 8,   /* event_parse: also take a relay frame ["EVENT",<sub>,<event>] */
 };
 
 const char *event_strerror(event_err e);
@@ -73,6 +74,10 @@ void event_copy(nostr_event *dst, const nostr_event *src);
 event_err event_parse(nostr_event *ev, const char *text, size_t len, int flags,
 		      char *detail, size_t detail_len);
 event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t detail_len);
+/* Reads an event object at the cursor's position straight into *ev (no
+ * intermediate jv object; the hot path of event_parse). The cursor should be
+ * set up with JSON_INTEGERS_ONLY. Same checks and ownership as event_parse. */
+event_err event_read(nostr_event *ev, json_cursor *c, int flags, char *detail, size_t detail_len);
 
 /* The NIP-01 id preimage: [0,"<pubkey>",created_at,kind,tags,"content"]. */
 void event_serialize(buf *b, const nostr_event *ev);

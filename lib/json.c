@@ -29,13 +29,7 @@ const char *json_strerror(json_err e)
 
 /* ---------------------------------------------------------------- parser */
 
-typedef struct cursor {
-	const unsigned char *p, *start, *end;
-	int flags;
-	int depth;
-	json_error *err;
-	buf tmp;          /* scratch for string decoding */
-} cursor;
+typedef json_cursor cursor;
 
 static jv fail(cursor *c, json_err code, const char *what)
 {
@@ -116,15 +110,97 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Parses a string at c->p (which points at the opening quote) into c->tmp. */
-static bool parse_string_raw(cursor *c)
+/* Word-at-a-time scanning (8 bytes per step) over the long runs of plain
+ * characters that base64 contents and hex keys are made of. The bit tricks
+ * detect "some byte is < n" and "some byte equals c" exactly (no misses);
+ * a hit only means "finish byte by byte". */
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t has_less(uint64_t w, uint64_t n) { return (w - ONES * n) & ~w & HIGHS; }
+static inline uint64_t has_byte(uint64_t w, uint64_t c) { uint64_t x = w ^ (ONES * c); return (x - ONES) & ~x & HIGHS; }
+
+/* Skips bytes 0x20..0x7f other than '"' and '\\' (a string's verbatim ASCII). */
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
 {
-	buf_reset(&c->tmp);
-	c->p++;                           /* opening quote */
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (has_less(w, 0x20) | (w & HIGHS) | has_byte(w, '"') | has_byte(w, '\\'))
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80)
+		p++;
+	return p;
+}
+
+/* Skips bytes that a string writes verbatim: anything but '"', '\\', < 0x20. */
+static inline const unsigned char *skip_verbatim(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (has_less(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\'))
+			break;
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
+		p++;
+	return p;
+}
+
+/* Parses a string at c->p (which points at the opening quote). On success
+ * (*out, *n) is the decoded value: a span of the input itself when the string
+ * has no escapes (the common case, no copy), otherwise c->tmp. */
+static bool decode_escapes(cursor *c);
+
+static bool parse_string_raw(cursor *c, const char **out, size_t *n)
+{
+	const unsigned char *start = ++c->p;      /* after the opening quote */
+	for (;;) {
+		c->p = skip_plain(c->p, c->end);
+		if (c->p >= c->end) {
+			fail(c, JSON_ERR_EOF, "unterminated string");
+			return false;
+		}
+		unsigned char ch = *c->p;
+		if (ch == '"') {
+			*out = (const char *)start;
+			*n = (size_t)(c->p - start);
+			c->p++;
+			return true;
+		}
+		if (ch < 0x20) {
+			fail(c, JSON_ERR_STRING, "raw control character in string (must be escaped)");
+			return false;
+		}
+		if (ch >= 0x80) {
+			size_t k = utf8_seq(c->p, c->end);
+			if (!k) {
+				fail(c, JSON_ERR_UTF8, "invalid UTF-8 in string");
+				return false;
+			}
+			c->p += k;
+			continue;
+		}
+		/* a backslash: decode from here on into c->tmp */
+		buf_reset(&c->tmp);
+		buf_put(&c->tmp, start, (size_t)(c->p - start));
+		if (!decode_escapes(c))
+			return false;
+		*out = c->tmp.p;
+		*n = c->tmp.len;
+		return true;
+	}
+}
+
+/* Continues a string at c->p (inside it, after any verbatim prefix already in
+ * c->tmp) up to and including the closing quote, decoding escapes. */
+static bool decode_escapes(cursor *c)
+{
 	for (;;) {
 		const unsigned char *run = c->p;
-		while (c->p < c->end && *c->p != '"' && *c->p != '\\' && *c->p >= 0x20 && *c->p < 0x80)
-			c->p++;
+		c->p = skip_plain(c->p, c->end);
 		if (c->p > run)
 			buf_put(&c->tmp, run, (size_t)(c->p - run));
 		if (c->p >= c->end) {
@@ -217,12 +293,13 @@ static bool parse_string_raw(cursor *c)
 
 static jv parse_string(cursor *c)
 {
-	if (!parse_string_raw(c))
+	const char *v;
+	size_t n;
+	if (!parse_string_raw(c, &v, &n))
 		return jv_invalid();
-	if (c->tmp.len >= JSON_BIGINT_PREFIX_LEN &&
-	    memcmp(c->tmp.p, JSON_BIGINT_PREFIX, JSON_BIGINT_PREFIX_LEN) == 0)
+	if (n >= JSON_BIGINT_PREFIX_LEN && memcmp(v, JSON_BIGINT_PREFIX, JSON_BIGINT_PREFIX_LEN) == 0)
 		return fail(c, JSON_ERR_RESERVED, "string starts with the reserved prefix \\u0000#");
-	return jv_string_sized(c->tmp.p ? c->tmp.p : "", (int)c->tmp.len);
+	return jv_string_sized(n ? v : "", (int)n);
 }
 
 static jv bigint_string(const unsigned char *digits, size_t n)
@@ -494,40 +571,227 @@ jv json_parse(const char *text, size_t len, int flags, json_error *err)
 	return v;
 }
 
+/* ------------------------------------------------------------ cursor API */
+
+void json_cursor_init(json_cursor *c, const char *text, size_t len, int flags, json_error *err)
+{
+	memset(c, 0, sizeof *c);
+	c->p = c->start = (const unsigned char *)text;
+	c->end = c->p + len;
+	c->flags = flags;
+	c->err = err ? err : &c->own_err;
+	c->err->code = JSON_OK;
+	c->err->offset = 0;
+	c->err->msg[0] = 0;
+}
+
+void json_cursor_free(json_cursor *c)
+{
+	buf_free(&c->tmp);
+}
+
+void json_cursor_fail(json_cursor *c, json_err code, const char *what)
+{
+	fail(c, code, what);
+}
+
+static bool cursor_ok(json_cursor *c)
+{
+	return c->err->code == JSON_OK;
+}
+
+char json_cursor_peek(json_cursor *c)
+{
+	skip_ws(c);
+	return c->p < c->end ? (char)*c->p : 0;
+}
+
+bool json_cursor_begin(json_cursor *c, char open)
+{
+	if (!cursor_ok(c))
+		return false;
+	skip_ws(c);
+	if (c->p >= c->end) {
+		fail(c, c->p == c->start ? JSON_ERR_EMPTY : JSON_ERR_EOF,
+		     open == '{' ? "object expected" : "array expected");
+		return false;
+	}
+	if (*c->p != (unsigned char)open) {
+		fail(c, JSON_ERR_SYNTAX, open == '{' ? "object expected" : "array expected");
+		return false;
+	}
+	if (++c->depth > JSON_MAX_DEPTH) {
+		fail(c, JSON_ERR_DEPTH, "nesting too deep");
+		return false;
+	}
+	c->p++;
+	return true;
+}
+
+int json_cursor_more(json_cursor *c, char close, size_t index)
+{
+	if (!cursor_ok(c))
+		return -1;
+	skip_ws(c);
+	if (c->p >= c->end) {
+		fail(c, JSON_ERR_EOF, close == '}' ? "unterminated object" : "unterminated array");
+		return -1;
+	}
+	if (*c->p == (unsigned char)close) {
+		c->p++;
+		c->depth--;
+		return 0;
+	}
+	if (index > 0) {
+		if (*c->p != ',') {
+			fail(c, JSON_ERR_SYNTAX, close == '}' ? "expected ',' or '}' in object"
+							      : "expected ',' or ']' in array");
+			return -1;
+		}
+		c->p++;
+		skip_ws(c);
+		if (c->p < c->end && *c->p == (unsigned char)close) {
+			fail(c, JSON_ERR_SYNTAX, "trailing comma");
+			return -1;
+		}
+	}
+	return 1;
+}
+
+bool json_cursor_key(json_cursor *c, const char **key, size_t *len)
+{
+	if (!cursor_ok(c))
+		return false;
+	skip_ws(c);
+	if (c->p >= c->end || *c->p != '"') {
+		fail(c, c->p >= c->end ? JSON_ERR_EOF : JSON_ERR_SYNTAX, "expected a string object key");
+		return false;
+	}
+	if (!parse_string_raw(c, key, len))
+		return false;
+	if (*len >= JSON_BIGINT_PREFIX_LEN && memcmp(*key, JSON_BIGINT_PREFIX, JSON_BIGINT_PREFIX_LEN) == 0) {
+		fail(c, JSON_ERR_RESERVED, "string starts with the reserved prefix \\u0000#");
+		return false;
+	}
+	skip_ws(c);
+	if (c->p >= c->end || *c->p != ':') {
+		fail(c, c->p >= c->end ? JSON_ERR_EOF : JSON_ERR_SYNTAX, "expected ':' after object key");
+		return false;
+	}
+	c->p++;
+	return true;
+}
+
+bool json_cursor_string(json_cursor *c, const char **s, size_t *len)
+{
+	if (!cursor_ok(c))
+		return false;
+	skip_ws(c);
+	if (c->p >= c->end || *c->p != '"') {
+		fail(c, c->p >= c->end ? JSON_ERR_EOF : JSON_ERR_SYNTAX, "string expected");
+		return false;
+	}
+	if (!parse_string_raw(c, s, len))
+		return false;
+	if (*len >= JSON_BIGINT_PREFIX_LEN && memcmp(*s, JSON_BIGINT_PREFIX, JSON_BIGINT_PREFIX_LEN) == 0) {
+		fail(c, JSON_ERR_RESERVED, "string starts with the reserved prefix \\u0000#");
+		return false;
+	}
+	return true;
+}
+
+bool json_cursor_uint(json_cursor *c, uint64_t *v)
+{
+	if (!cursor_ok(c))
+		return false;
+	skip_ws(c);
+	const unsigned char *s = c->p;
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+		fail(c, c->p >= c->end ? JSON_ERR_EOF : JSON_ERR_NUMBER, "unsigned integer expected");
+		return false;
+	}
+	uint64_t r = 0;
+	if (*c->p == '0') {
+		c->p++;
+	} else {
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+			uint64_t d = (uint64_t)(*c->p - '0');
+			if (r > (UINT64_MAX - d) / 10) {
+				c->p = s;
+				fail(c, JSON_ERR_NUMBER, "integer out of range");
+				return false;
+			}
+			r = r * 10 + d;
+			c->p++;
+		}
+	}
+	if (c->p < c->end && ((*c->p >= '0' && *c->p <= '9') || *c->p == '.' || *c->p == 'e' || *c->p == 'E')) {
+		bool lead0 = *c->p >= '0' && *c->p <= '9';
+		c->p = s;
+		fail(c, lead0 ? JSON_ERR_NUMBER : JSON_ERR_NOT_INTEGER,
+		     lead0 ? "leading zero in number" : "number with fraction or exponent where an integer is required");
+		return false;
+	}
+	*v = r;
+	return true;
+}
+
+jv json_cursor_value(json_cursor *c)
+{
+	if (!cursor_ok(c))
+		return jv_invalid();
+	return parse_value(c);
+}
+
+bool json_cursor_skip(json_cursor *c)
+{
+	jv v = json_cursor_value(c);
+	bool ok = jv_is_valid(v);
+	jv_free(v);
+	return ok;
+}
+
+bool json_cursor_end(json_cursor *c)
+{
+	if (!cursor_ok(c))
+		return false;
+	skip_ws(c);
+	if (c->p < c->end) {
+		fail(c, JSON_ERR_TRAILING, "trailing characters after the JSON value");
+		return false;
+	}
+	return true;
+}
+
 /* ---------------------------------------------------------------- writer */
 
 void json_write_string(buf *b, const char *s, size_t n)
 {
 	static const char hexd[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	buf_reserve(b, n + 2);
 	buf_putc(b, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[6];
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		buf_put(b, s + run, i - run);
-		run = i + 1;
+	for (;;) {
+		const unsigned char *run = p;
+		p = skip_verbatim(p, end);
+		buf_put(b, run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		unsigned char ch = *p++;
 		switch (ch) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\f': esc = "\\f"; break;
-		case '\r': esc = "\\r"; break;
-		default:
-			memcpy(u, "\\u00", 4);
-			u[4] = hexd[ch >> 4];
-			u[5] = hexd[ch & 15];
+		case '"': buf_put(b, "\\\"", 2); break;
+		case '\\': buf_put(b, "\\\\", 2); break;
+		case '\b': buf_put(b, "\\b", 2); break;
+		case '\t': buf_put(b, "\\t", 2); break;
+		case '\n': buf_put(b, "\\n", 2); break;
+		case '\f': buf_put(b, "\\f", 2); break;
+		case '\r': buf_put(b, "\\r", 2); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hexd[ch >> 4], hexd[ch & 15]};
 			buf_put(b, u, 6);
-			continue;
 		}
-		buf_puts(b, esc);
+		}
 	}
-	buf_put(b, s + run, n - run);
 	buf_putc(b, '"');
 }
 

@@ -70,6 +70,57 @@ const char *json_strerror(json_err e);
  * (err may be NULL). */
 jv json_parse(const char *text, size_t len, int flags, json_error *err);
 
+/* ------------------------------------------------------------ pull cursor
+ * For hot parsers (events, relay frames) that want to read a known shape
+ * straight into C values without building an intermediate jv object. The
+ * grammar and every check are the same as json_parse()'s. Typical use:
+ *
+ *   json_cursor c; json_cursor_init(&c, text, len, JSON_INTEGERS_ONLY, &err);
+ *   if (json_cursor_begin(&c, '{'))
+ *       for (size_t i = 0; json_cursor_more(&c, '}', i) == 1; i++) {
+ *           const char *k; size_t kn;
+ *           if (!json_cursor_key(&c, &k, &kn)) break;
+ *           ... json_cursor_string / _uint / _value / _skip ...
+ *       }
+ *   ok = c.err->code == JSON_OK && json_cursor_end(&c);
+ *   json_cursor_free(&c);
+ *
+ * Strings returned by json_cursor_key/json_cursor_string borrow either the
+ * input or the cursor's scratch buffer: valid until the next cursor call.
+ * After the first error every call fails; the error stays in *c->err. */
+typedef struct json_cursor {
+	const unsigned char *p, *start, *end;
+	int         flags;
+	int         depth;
+	json_error *err;
+	json_error  own_err;
+	buf         tmp;      /* scratch for strings with escapes */
+} json_cursor;
+
+void json_cursor_init(json_cursor *c, const char *text, size_t len, int flags, json_error *err);
+void json_cursor_free(json_cursor *c);
+/* Consumes the opening '{' or '[' (after whitespace). */
+bool json_cursor_begin(json_cursor *c, char open);
+/* Before member/element number `index` of the current container: 1 when one
+ * follows (the ',' before it consumed), 0 when the container closed (`close`
+ * consumed), -1 on error. */
+int  json_cursor_more(json_cursor *c, char close, size_t index);
+/* An object key and its ':'. */
+bool json_cursor_key(json_cursor *c, const char **key, size_t *len);
+/* A string value (decoded). */
+bool json_cursor_string(json_cursor *c, const char **s, size_t *len);
+/* A non-negative integer literal (no sign, fraction or exponent) up to 2^64-1. */
+bool json_cursor_uint(json_cursor *c, uint64_t *v);
+/* Any value, as a jv (owned by the caller), or skipped. */
+jv   json_cursor_value(json_cursor *c);
+bool json_cursor_skip(json_cursor *c);
+/* True when only whitespace remains (else a JSON_ERR_TRAILING error). */
+bool json_cursor_end(json_cursor *c);
+/* The next non-space character without consuming it (0 at the end). */
+char json_cursor_peek(json_cursor *c);
+/* Records an error of the caller's own at the current position. */
+void json_cursor_fail(json_cursor *c, json_err code, const char *what);
+
 /* Canonical compact serialization (borrows v): no whitespace, keys in insertion
  * order, strings escaped as NIP-01/serde_json (\" \\ \b \t \n \f \r, other C0
  * controls as \u00xx lowercase, everything else raw UTF-8 including DEL),

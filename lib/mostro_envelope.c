@@ -711,27 +711,12 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 
 env_reason env_parse_line(const char *line, size_t len, nostr_event *ev, char *d, size_t dn)
 {
-	json_error je;
-	jv v = json_parse(line, len, JSON_INTEGERS_ONLY, &je);
-	event_init(ev);
-	if (!jv_is_valid(v))
-		return why(ENV_BAD_JSON, d, dn, "%s", je.msg);
-	if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		jv tag = jv_array_get(jv_copy(v), 0);
-		bool frame = jv_array_length(jv_copy(v)) == 3 && jv_get_kind(tag) == JV_KIND_STRING &&
-			     strcmp(jv_string_value(tag), "EVENT") == 0;
-		jv_free(tag);
-		if (!frame) {
-			jv_free(v);
-			return why(ENV_BAD_EVENT, d, dn, "an array that is not [\"EVENT\",<subscription>,<event>]");
-		}
-		v = jv_array_get(v, 2);
-	}
-	event_free(ev);
 	char detail[160] = "";
-	if (event_from_jv(ev, v, 0, detail, sizeof detail) != EVENT_OK)
-		return why(ENV_BAD_EVENT, d, dn, "%s", detail);
-	return ENV_OK;
+	event_err rc = event_parse(ev, line, len, EVENT_ACCEPT_FRAME, detail, sizeof detail);
+	if (rc == EVENT_OK)
+		return ENV_OK;
+	event_init(ev);     /* callers free the event whatever the outcome */
+	return why(rc == EVENT_ERR_JSON ? ENV_BAD_JSON : ENV_BAD_EVENT, d, dn, "%s", detail);
 }
 
 void env_opened_write(buf *b, const env_opened *o)
