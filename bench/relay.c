@@ -12,7 +12,8 @@
  *
  * The corpus is signed before anything is timed. The client is a small
  * raw-socket WebSocket client (masking key 0), so the generator costs little.
- * Environment: BUILD (default build), BENCH_EVENTS (default 20000).
+ * Environment: BUILD (default build), BENCH_EVENTS (default 20000),
+ * BENCH_VERIFY_THREADS (the relay's --verify-threads; default its own).
  */
 #define _GNU_SOURCE 1   /* memmem */
 #include <arpa/inet.h>
@@ -301,8 +302,13 @@ static server start_relay(const char *db)
 	if (s.pid == 0) {
 		dup2(p[1], 2);
 		close(p[0]);
-		execl(relay_bin(), "mostro-relay", "serve", "--listen", "127.0.0.1:0", "--db", db,
-		      "--max-limit", "100000", (char *)NULL);
+		const char *vt = getenv("BENCH_VERIFY_THREADS");
+		if (vt && *vt)
+			execl(relay_bin(), "mostro-relay", "serve", "--listen", "127.0.0.1:0", "--db", db,
+			      "--max-limit", "100000", "--verify-threads", vt, (char *)NULL);
+		else
+			execl(relay_bin(), "mostro-relay", "serve", "--listen", "127.0.0.1:0", "--db", db,
+			      "--max-limit", "100000", (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);

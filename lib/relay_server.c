@@ -74,6 +74,12 @@ typedef struct batch_item {
 	store_put     put;
 } batch_item;
 
+typedef struct batch {
+	batch_item *v;
+	size_t      n, cap;
+	uint64_t    now;
+} batch;
+
 struct relay_server {
 	relay_config          cfg;
 	struct lws_context   *ctx;
@@ -84,9 +90,10 @@ struct relay_server {
 	int                   port;
 	volatile sig_atomic_t stop;
 	bool                  draining;
-	batch_item           *batch;
-	size_t                n_batch, cap_batch;
-	uint64_t              batch_now;
+	batch                 collect;            /* EVENT frames read this turn */
+	batch                 inflight;           /* being verified by the pool */
+	bool                  inflight_busy;
+	batch                 ready;              /* verified, to be stored */
 	buf                   info;               /* NIP-11 document */
 	buf                   plain;              /* answer to a plain HTTP GET */
 	lws_sorted_usec_list_t sul_purge, sul_tick;
@@ -352,19 +359,20 @@ static void deliver(relay_server *s, const relay_event *re)
 static void prepare_one(void *ctx, size_t i)
 {
 	relay_server *s = ctx;
-	batch_item *it = &s->batch[i];
-	relay_ingest_frame(&s->cfg, it->frame, it->len, s->batch_now, &it->res);
+	batch_item *it = &s->inflight.v[i];
+	relay_ingest_frame(&s->cfg, it->frame, it->len, s->inflight.now, &it->res);
 	free(it->frame);
 	it->frame = NULL;
 }
 
 static void batch_push(relay_server *s, conn *c, buf *frame)
 {
-	if (s->n_batch == s->cap_batch) {
-		s->cap_batch = s->cap_batch ? s->cap_batch * 2 : 256;
-		s->batch = mu_xrealloc(s->batch, s->cap_batch * sizeof *s->batch);
+	batch *b = &s->collect;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->v = mu_xrealloc(b->v, b->cap * sizeof *b->v);
 	}
-	batch_item *it = &s->batch[s->n_batch++];
+	batch_item *it = &b->v[b->n++];
 	memset(it, 0, sizeof *it);
 	it->c = c;
 	c->refs++;
@@ -374,11 +382,11 @@ static void batch_push(relay_server *s, conn *c, buf *frame)
 
 /* Stores the batch's valid events in one transaction. On any database error
  * the whole transaction is rolled back and every stored item fails. */
-static void batch_store(relay_server *s)
+static void batch_store(relay_server *s, batch *b)
 {
 	bool tx = false, failed = false;
-	for (size_t i = 0; i < s->n_batch && !failed; i++) {
-		batch_item *it = &s->batch[i];
+	for (size_t i = 0; i < b->n && !failed; i++) {
+		batch_item *it = &b->v[i];
 		if (it->res.status != INGEST_STORE)
 			continue;
 		if (!tx && !(tx = relay_store_begin(s->store))) {
@@ -393,9 +401,9 @@ static void batch_store(relay_server *s)
 	if (failed) {
 		status(s, "database error: %s", relay_store_errmsg(s->store));
 		relay_store_rollback(s->store);
-		for (size_t i = 0; i < s->n_batch; i++)
-			if (s->batch[i].res.status == INGEST_STORE)
-				s->batch[i].put = STORE_PUT_ERROR;
+		for (size_t i = 0; i < b->n; i++)
+			if (b->v[i].res.status == INGEST_STORE)
+				b->v[i].put = STORE_PUT_ERROR;
 	}
 	if (tx)
 		s->st.batches++;
@@ -442,22 +450,82 @@ static void batch_answer(relay_server *s, batch_item *it)
 	}
 }
 
-/* Prepares (in parallel), stores (one transaction), then answers and
- * delivers, in arrival order. */
-static void batch_flush(relay_server *s)
+/* Stores (one transaction), then answers and delivers, in arrival order. */
+static void batch_finish(relay_server *s, batch *b)
 {
-	if (!s->n_batch)
-		return;
-	s->batch_now = now_s();
-	workpool_run(s->pool, s->n_batch, 4, prepare_one, s);
-	batch_store(s);
-	for (size_t i = 0; i < s->n_batch; i++) {
-		batch_item *it = &s->batch[i];
+	batch_store(s, b);
+	for (size_t i = 0; i < b->n; i++) {
+		batch_item *it = &b->v[i];
 		batch_answer(s, it);
 		ingest_result_free(&it->res);
 		conn_unref(it->c);
 	}
-	s->n_batch = 0;
+	b->n = 0;
+}
+
+/* Waits for the batch the pool is verifying; it becomes the ready batch
+ * (the previous ready batch was finished). */
+static void inflight_wait(relay_server *s)
+{
+	if (!s->inflight_busy)
+		return;
+	workpool_wait(s->pool);
+	s->inflight_busy = false;
+	batch t = s->ready;
+	s->ready = s->inflight;
+	s->inflight = t;
+}
+
+static void ready_finish(relay_server *s)
+{
+	if (s->ready.n)
+		batch_finish(s, &s->ready);
+}
+
+static void wake_loop(void *ctx)
+{
+	relay_server *s = ctx;
+	lws_cancel_service(s->ctx);
+}
+
+/* Hands the collected frames to the pool and returns at once: the helpers
+ * verify them while the service thread stores the previous batch and reads
+ * the next frames. No batch may be in flight. */
+static void batch_launch(relay_server *s)
+{
+	if (!s->collect.n)
+		return;
+	batch t = s->inflight;
+	s->inflight = s->collect;
+	s->collect = t;
+	s->inflight.now = now_s();
+	s->inflight_busy = true;
+	workpool_start(s->pool, s->inflight.n, prepare_one, s, wake_loop);
+}
+
+/* Everything received so far verified, stored and answered, in order. */
+static void batch_flush(relay_server *s)
+{
+	inflight_wait(s);
+	ready_finish(s);
+	batch_launch(s);
+	inflight_wait(s);
+	ready_finish(s);
+}
+
+/* End of a service turn. The verified batch is stored after the collected
+ * one was handed to the pool, so both cores work; small batches
+ * (interactive traffic) are done at once, for latency. Order is kept: a
+ * batch is stored before any batch received after it. */
+static void batch_turn(relay_server *s)
+{
+	if (s->collect.n < 4 || workpool_threads(s->pool) == 0) {
+		batch_flush(s);
+		return;
+	}
+	inflight_wait(s);
+	batch_launch(s);
+	ready_finish(s);
 }
 
 /* ------------------------------------------------------ client frames */
@@ -927,7 +995,7 @@ int relay_server_run(relay_server *s)
 			rc = -1;
 			break;
 		}
-		batch_flush(s);
+		batch_turn(s);
 	}
 	/* stop: nothing new is read; commit and answer what arrived */
 	s->draining = true;
@@ -954,17 +1022,15 @@ void relay_server_free(relay_server *s)
 {
 	if (!s)
 		return;
+	batch_flush(s);                        /* normally empty: run() flushed */
 	if (s->ctx) {
 		lws_sul_cancel(&s->sul_purge);
 		lws_sul_cancel(&s->sul_tick);
 		lws_context_destroy(s->ctx);   /* closes every connection (CLOSED callbacks) */
 	}
-	for (size_t i = 0; i < s->n_batch; i++) {
-		ingest_result_free(&s->batch[i].res);
-		free(s->batch[i].frame);
-		conn_unref(s->batch[i].c);
-	}
-	free(s->batch);
+	free(s->collect.v);
+	free(s->inflight.v);
+	free(s->ready.v);
 	workpool_free(s->pool);
 	relay_store_close(s->store);
 	buf_free(&s->info);

@@ -9,7 +9,7 @@ struct workpool {
 	unsigned        n_threads;
 	pthread_t      *threads;
 	pthread_mutex_t mu;
-	pthread_cond_t  wake, done;
+	pthread_cond_t  wake, all_left;
 	unsigned long   generation;      /* bumped for every job */
 	bool            quit;
 	/* the current job */
@@ -17,6 +17,9 @@ struct workpool {
 	void           *ctx;
 	size_t          n;
 	atomic_size_t   next;            /* next item to claim */
+	atomic_size_t   finished;        /* items completed */
+	void          (*done)(void *ctx);
+	bool            started;         /* an asynchronous job is under way */
 	unsigned        joined;          /* helpers that took up the current job */
 	unsigned        busy;            /* helpers still inside it */
 };
@@ -25,8 +28,11 @@ struct workpool {
 static void drain(workpool *p)
 {
 	size_t i, n = p->n;
-	while ((i = atomic_fetch_add(&p->next, 1)) < n)
+	while ((i = atomic_fetch_add(&p->next, 1)) < n) {
 		p->fn(p->ctx, i);
+		if (atomic_fetch_add(&p->finished, 1) + 1 == n && p->done)
+			p->done(p->ctx);
+	}
 }
 
 static void *helper(void *arg)
@@ -47,7 +53,7 @@ static void *helper(void *arg)
 		pthread_mutex_lock(&p->mu);
 		p->busy--;
 		if (p->busy == 0 && p->joined == p->n_threads)
-			pthread_cond_signal(&p->done);
+			pthread_cond_signal(&p->all_left);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -60,7 +66,7 @@ workpool *workpool_new(unsigned threads)
 		abort();
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->wake, NULL);
-	pthread_cond_init(&p->done, NULL);
+	pthread_cond_init(&p->all_left, NULL);
 	p->threads = calloc(threads ? threads : 1, sizeof *p->threads);
 	if (!p->threads)
 		abort();
@@ -88,10 +94,56 @@ void workpool_free(workpool *p)
 	for (unsigned i = 0; i < p->n_threads; i++)
 		pthread_join(p->threads[i], NULL);
 	pthread_cond_destroy(&p->wake);
-	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->all_left);
 	pthread_mutex_destroy(&p->mu);
 	free(p->threads);
 	free(p);
+}
+
+static void publish_job(workpool *p, size_t n, workpool_fn fn, void *ctx, void (*done)(void *))
+{
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->ctx = ctx;
+	p->n = n;
+	p->done = done;
+	atomic_store(&p->next, 0);
+	atomic_store(&p->finished, 0);
+	p->joined = 0;
+	p->generation++;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void join_job(workpool *p);
+
+void workpool_start(workpool *p, size_t n, workpool_fn fn, void *ctx, void (*done)(void *ctx))
+{
+	p->started = true;
+	if (p->n_threads == 0 || n == 0) {
+		/* nothing runs in the background: workpool_wait does it all */
+		p->fn = fn;
+		p->ctx = ctx;
+		p->n = n;
+		p->done = NULL;
+		atomic_store(&p->next, 0);
+		atomic_store(&p->finished, 0);
+		return;
+	}
+	publish_job(p, n, fn, ctx, done);
+}
+
+void workpool_wait(workpool *p)
+{
+	if (!p->started)
+		return;
+	p->started = false;
+	if (p->n_threads == 0 || p->n == 0) {
+		drain(p);
+		return;
+	}
+	drain(p);
+	join_job(p);
 }
 
 void workpool_run(workpool *p, size_t n, size_t min_parallel, workpool_fn fn, void *ctx)
@@ -101,21 +153,18 @@ void workpool_run(workpool *p, size_t n, size_t min_parallel, workpool_fn fn, vo
 			fn(ctx, i);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	p->fn = fn;
-	p->ctx = ctx;
-	p->n = n;
-	atomic_store(&p->next, 0);
-	p->joined = 0;
-	p->generation++;
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->mu);
+	publish_job(p, n, fn, ctx, NULL);
 	drain(p);
+	join_job(p);
+}
+
+static void join_job(workpool *p)
+{
 	/* Every item is claimed. Wait until every helper has taken up this job
 	 * and left it: then all items are finished and no helper can still be
 	 * reading this job's fields when the next one replaces them. */
 	pthread_mutex_lock(&p->mu);
 	while (p->busy > 0 || p->joined < p->n_threads)
-		pthread_cond_wait(&p->done, &p->mu);
+		pthread_cond_wait(&p->all_left, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }

@@ -23,4 +23,13 @@ unsigned workpool_threads(const workpool *p);
  * (waking threads costs more than a few signature checks). */
 void workpool_run(workpool *p, size_t n, size_t min_parallel, workpool_fn fn, void *ctx);
 
+/* Asynchronous form: workpool_start hands the n items to the helpers and
+ * returns at once; `done` (may be NULL) is called once, from whichever thread
+ * finishes the last item, so an event loop can be woken up. workpool_wait
+ * helps with the items left and returns when all are finished. Between the
+ * two the caller must not touch the items. With no helper threads,
+ * workpool_start runs nothing and workpool_wait runs everything. */
+void workpool_start(workpool *p, size_t n, workpool_fn fn, void *ctx, void (*done)(void *ctx));
+void workpool_wait(workpool *p);
+
 #endif

@@ -6,7 +6,8 @@
  *  relay_store:  replacement rules (newer wins, ties -> lowest id, address
  *                by d), duplicates, queries (limits, several filters, tags,
  *                expiration, restricted kinds), COUNT, purge
- *  workpool:     every item runs exactly once, with 0..3 helper threads */
+ *  workpool:     every item runs exactly once, with 0..3 helper threads,
+ *                synchronous and started/waited (done called once) */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,14 @@ static void hit(void *ctx, size_t i)
 	atomic_fetch_add(&hits[i], 1);
 }
 
+static atomic_int dones;
+
+static void on_done(void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&dones, 1);
+}
+
 static void test_workpool(void)
 {
 	for (unsigned th = 0; th <= 3; th++) {
@@ -404,6 +413,22 @@ static void test_workpool(void)
 				ok &= atomic_load(&hits[i]) == (i < n ? 1 : 0);
 		}
 		t_ok(ok && workpool_threads(p) == th, "workpool with %u helpers: every item exactly once", th);
+		ok = true;
+		atomic_store(&dones, 0);
+		int expect_done = 0;
+		for (int round = 0; round < 50; round++) {
+			size_t n = (size_t)(round * 53 % 1000);
+			for (size_t i = 0; i < 1000; i++)
+				atomic_store(&hits[i], 0);
+			workpool_start(p, n, hit, NULL, on_done);
+			workpool_wait(p);
+			expect_done += th > 0 && n > 0;
+			for (size_t i = 0; i < 1000; i++)
+				ok &= atomic_load(&hits[i]) == (i < n ? 1 : 0);
+		}
+		workpool_wait(p);   /* nothing started: returns at once */
+		t_ok(ok, "workpool_start/wait with %u helpers: every item exactly once", th);
+		t_eq_int(atomic_load(&dones), expect_done, "workpool_start with %u helpers: done called once per job", th);
 		workpool_free(p);
 	}
 }
