@@ -149,14 +149,11 @@ static inline const unsigned char *skip_verbatim(const unsigned char *p, const u
 	return p;
 }
 
-/* Parses a string at c->p (which points at the opening quote). On success
- * (*out, *n) is the decoded value: a span of the input itself when the string
- * has no escapes (the common case, no copy), otherwise c->tmp. */
-static bool decode_escapes(cursor *c);
-
-static bool parse_string_raw(cursor *c, const char **out, size_t *n)
+/* Advances over a string's verbatim text (plain ASCII and valid UTF-8) up to
+ * its closing quote or a backslash, which is left at c->p. False (error
+ * recorded) on the end of input, a raw control character or bad UTF-8. */
+static bool scan_verbatim(cursor *c)
 {
-	const unsigned char *start = ++c->p;      /* after the opening quote */
 	for (;;) {
 		c->p = skip_plain(c->p, c->end);
 		if (c->p >= c->end) {
@@ -164,67 +161,59 @@ static bool parse_string_raw(cursor *c, const char **out, size_t *n)
 			return false;
 		}
 		unsigned char ch = *c->p;
-		if (ch == '"') {
-			*out = (const char *)start;
-			*n = (size_t)(c->p - start);
-			c->p++;
+		if (ch == '"' || ch == '\\')
 			return true;
-		}
 		if (ch < 0x20) {
 			fail(c, JSON_ERR_STRING, "raw control character in string (must be escaped)");
 			return false;
 		}
-		if (ch >= 0x80) {
-			size_t k = utf8_seq(c->p, c->end);
-			if (!k) {
-				fail(c, JSON_ERR_UTF8, "invalid UTF-8 in string");
-				return false;
-			}
-			c->p += k;
-			continue;
-		}
-		/* a backslash: decode from here on into c->tmp */
-		buf_reset(&c->tmp);
-		buf_put(&c->tmp, start, (size_t)(c->p - start));
-		if (!decode_escapes(c))
+		size_t k = utf8_seq(c->p, c->end);
+		if (!k) {
+			fail(c, JSON_ERR_UTF8, "invalid UTF-8 in string");
 			return false;
-		*out = c->tmp.p;
-		*n = c->tmp.len;
-		return true;
+		}
+		c->p += k;
 	}
 }
 
-/* Continues a string at c->p (inside it, after any verbatim prefix already in
- * c->tmp) up to and including the closing quote, decoding escapes. */
+static bool decode_escapes(cursor *c);
+
+/* Parses a string at c->p (which points at the opening quote). On success
+ * (*out, *n) is the decoded value: a span of the input itself when the string
+ * has no escapes (the common case, no copy), otherwise c->tmp. */
+static bool parse_string_raw(cursor *c, const char **out, size_t *n)
+{
+	const unsigned char *start = ++c->p;      /* after the opening quote */
+	if (!scan_verbatim(c))
+		return false;
+	if (*c->p == '"') {
+		*out = (const char *)start;
+		*n = (size_t)(c->p - start);
+		c->p++;
+		return true;
+	}
+	/* a backslash: the verbatim prefix, then decode the rest into c->tmp */
+	buf_reset(&c->tmp);
+	buf_put(&c->tmp, start, (size_t)(c->p - start));
+	if (!decode_escapes(c))
+		return false;
+	*out = c->tmp.p;
+	*n = c->tmp.len;
+	return true;
+}
+
+/* Continues a string at c->p (a backslash, with the verbatim text before it
+ * already in c->tmp) up to and including the closing quote. */
 static bool decode_escapes(cursor *c)
 {
 	for (;;) {
 		const unsigned char *run = c->p;
-		c->p = skip_plain(c->p, c->end);
-		if (c->p > run)
-			buf_put(&c->tmp, run, (size_t)(c->p - run));
-		if (c->p >= c->end) {
-			fail(c, JSON_ERR_EOF, "unterminated string");
+		if (!scan_verbatim(c))
 			return false;
-		}
-		unsigned char ch = *c->p;
-		if (ch == '"') {
+		buf_put(&c->tmp, run, (size_t)(c->p - run));
+		if (*c->p == '"') {
 			c->p++;
 			return true;
-		}
-		if (ch < 0x20) {
-			fail(c, JSON_ERR_STRING, "raw control character in string (must be escaped)");
-			return false;
-		}
-		if (ch >= 0x80) {
-			size_t n = utf8_seq(c->p, c->end);
-			if (!n) {
-				fail(c, JSON_ERR_UTF8, "invalid UTF-8 in string");
-				return false;
-			}
-			buf_put(&c->tmp, c->p, n);
-			c->p += n;
-			continue;
 		}
 		/* backslash */
 		c->p++;
@@ -232,7 +221,7 @@ static bool decode_escapes(cursor *c)
 			fail(c, JSON_ERR_EOF, "unterminated escape");
 			return false;
 		}
-		ch = *c->p++;
+		unsigned char ch = *c->p++;
 		switch (ch) {
 		case '"': buf_putc(&c->tmp, '"'); break;
 		case '\\': buf_putc(&c->tmp, '\\'); break;

@@ -1,4 +1,4 @@
-// envelopes.test.mjs — mostro-wrap / mostro-unwrap against nostr-tools 2.25.2 and
+// wrap-unwrap.test.mjs — mostro-wrap / mostro-unwrap against nostr-tools 2.25.2 and
 // @rust-nostr/nostr-sdk 0.43.0 (the library mostrod is built on), both directions:
 //   theirs -> mostro-unwrap   (v1 gift wraps, v2 kind 14, chat; reputation, full privacy, replies)
 //   mostro-wrap -> theirs     (their unwrap / decrypt / verify; the trade signature and identity
