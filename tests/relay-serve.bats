@@ -505,3 +505,34 @@ JS
 	[ "$(jq -c '.[2]' <<<"${lines[0]}")" = false ]
 	[ "$(relay_session 2 '["REQ","m",{"kinds":[0]}]' | jq -r 'select(.[0]=="EVENT") | .[2].content')" = new ]
 }
+
+# ------------------------------------------- end to end: the client subcommands
+
+@test "end to end: mostro-relay pub gets serve's refusals (exit 1) and req reads the newest replaceable" {
+	start_relay
+	now=$(date +%s)
+	sign_many "$SK1" >"$TMP/ev" <<-EOT
+		{"kind":0,"created_at":1000,"content":"old profile"}
+		{"kind":0,"created_at":2000,"content":"new profile"}
+		{"kind":1,"content":"stale","tags":[["expiration","$((now - 5))"]]}
+	EOT
+	run --separate-stderr mostro-relay pub "$RELAY_URL" <"$TMP/ev"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.accepted == false).message' <<<"$output")" = "invalid: event has expired" ]
+	[ "$(jq -r 'select(.accepted == true).id' <<<"$output" | wc -l)" -eq 2 ]
+	run --separate-stderr mostro-relay req "$RELAY_URL" --filter '{"kinds":[0],"authors":["'"$PK1"'"]}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .content <<<"$output")" = "new profile" ]
+}
+
+@test "end to end: req --all pages past serve's --max-limit" {
+	start_relay --max-limit 3
+	for i in $(seq 1 10); do echo "{\"kind\":1,\"created_at\":$((1000 + i)),\"content\":\"n$i\"}"; done |
+		sign_many "$SK1" | mostro-relay pub -q "$RELAY_URL" >/dev/null
+	run --separate-stderr mostro-relay req "$RELAY_URL" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 3 ]                    # clamped, as NIP-11 says
+	run --separate-stderr mostro-relay req --all "$RELAY_URL" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .content <<<"$output" | sort -V | tr '\n' ' ')" = "n1 n2 n3 n4 n5 n6 n7 n8 n9 n10 " ]
+}
