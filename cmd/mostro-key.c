@@ -3,7 +3,6 @@
  * secret); this file parses options, runs the loops and picks exit codes. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <sodium.h>
 
 #include "bip39.h"
+#include "cli.h"
 #include "exitcode.h"
 #include "hex.h"
 #include "json.h"
@@ -58,56 +58,6 @@ static bool emit(buf *b)
 	return ok;
 }
 
-static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", mu_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'mostro-key --help'.\n");
-	exit(MU_EXIT_USAGE);
-}
-
-/* Content problems are invalid input (4); where it came from is configuration (5). */
-static int secret_exit(secret_err e)
-{
-	return e == SECRET_ERR_FORMAT || e == SECRET_ERR_INVALID || e == SECRET_ERR_EMPTY
-		       ? MU_EXIT_INVALID : MU_EXIT_CONFIG;
-}
-
-/* Exits with a message naming the source (never the secret) and the code
- * secret_exit() picks. what: "mnemonic" or "key". */
-static _Noreturn void die_secret(const char *cmd, const char *what, const char *file, int fd,
-				 const char *env, secret_err e)
-{
-	char src[512];
-	if (e == SECRET_ERR_NONE)
-		die(MU_EXIT_CONFIG, "%s: no %s given (use %s)", cmd, what,
-		    strcmp(what, "key") == 0 ? "--key-file, --key-fd, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY"
-					     : "--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC");
-	if (file)
-		snprintf(src, sizeof src, "%s file %s", what, strcmp(file, "-") ? file : "(stdin)");
-	else if (fd >= 0)
-		snprintf(src, sizeof src, "%s descriptor %d", what, fd);
-	else
-		snprintf(src, sizeof src, "$%s", env ? env : "?");
-	if (e == SECRET_ERR_OPEN)
-		die(secret_exit(e), "%s: %s: %s: %s", cmd, src, secret_strerror(e), strerror(errno));
-	die(secret_exit(e), "%s: %s: %s", cmd, src, secret_strerror(e));
-}
-
-static int parse_fd(const char *s)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 0 || v > 65535)
-		usage_error("bad file descriptor '%s'", s);
-	return (int)v;
-}
-
 static void help_requested(void)
 {
 	fputs(usage_text, stdout);
@@ -124,9 +74,9 @@ static int next_opt(int argc, char **argv, const struct option *opts)
 	opterr = 0;
 	int c = getopt_long(argc, argv, ":h", opts, NULL);
 	if (c == '?')
-		usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		cli_usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 	if (c == ':')
-		usage_error("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+		cli_usage_error("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
 	if (c == OPT_HELP)
 		help_requested();
 	return c;
@@ -144,14 +94,14 @@ static int cmd_new(int argc, char **argv)
 	while ((c = next_opt(argc, argv, opts)) != -1) {
 		if (c == OPT_WORDS) {
 			if (strcmp(optarg, "12") != 0 && strcmp(optarg, "24") != 0)
-				usage_error("new: --words must be 12 or 24, not '%s'", optarg);
+				cli_usage_error("new: --words must be 12 or 24, not '%s'", optarg);
 			words = atoi(optarg);
 		} else if (c == OPT_OUT) {
 			out = optarg;
 		}
 	}
 	if (optind < argc)
-		usage_error("new: unexpected argument '%s'", argv[optind]);
+		cli_usage_error("new: unexpected argument '%s'", argv[optind]);
 
 	buf m = BUF_INIT, rec = BUF_INIT;
 	bip39_generate(words, &m);
@@ -203,48 +153,25 @@ static int cmd_derive(int argc, char **argv)
 		switch (c) {
 		case OPT_INDEX:
 			if (!nip06_index_range_parse(optarg, &first, &last))
-				usage_error("derive: --index must be N or A-B with 0 <= A <= B <= 2147483647, not '%s'", optarg);
+				cli_usage_error("derive: --index must be N or A-B with 0 <= A <= B <= 2147483647, not '%s'", optarg);
 			break;
 		case OPT_ACCOUNT:
 			if (!nip06_index_range_parse(optarg, &account, &a2) || a2 != account)
-				usage_error("derive: --account must be 0..2147483647, not '%s'", optarg);
+				cli_usage_error("derive: --account must be 0..2147483647, not '%s'", optarg);
 			break;
 		case OPT_SECRET: with_secret = true; break;
 		case OPT_MFILE: file = optarg; break;
-		case OPT_MFD: fd = parse_fd(optarg); break;
+		case OPT_MFD: fd = cli_fd(optarg); break;
 		}
 	}
 	if (optind < argc)
-		usage_error("derive: unexpected argument '%s' (the mnemonic never goes on the command line)", argv[optind]);
+		cli_usage_error("derive: unexpected argument '%s' (the mnemonic never goes on the command line)", argv[optind]);
 	if (file && fd >= 0)
-		usage_error("derive: give --mnemonic-file or --mnemonic-fd, not both");
+		cli_usage_error("derive: give --mnemonic-file or --mnemonic-fd, not both");
 
-	buf m = BUF_INIT;
-	const char *from = NULL;
-	secret_err se = secret_load_mnemonic(file, fd, &m, &from);
-	if (se) {
-		buf_wipe(&m);
-		die_secret("derive", "mnemonic", file, fd, from, se);
-	}
-	bip39_error be;
-	if (bip39_check(m.p, m.len, NULL, NULL, &be)) {
-		char msg[160];
-		bip39_describe(&be, msg, sizeof msg);
-		buf_wipe(&m);
-		die(MU_EXIT_INVALID, "derive: mnemonic: %s", msg);
-	}
-	const char *pass = getenv("MOSTRO_PASSPHRASE");
-	uint8_t seed[BIP39_SEED_LEN];
-	bip39_err pe = bip39_seed(m.p, m.len, pass, pass ? strlen(pass) : 0, seed);
-	buf_wipe(&m);
-	if (pe)
-		die(MU_EXIT_INVALID, "derive: $MOSTRO_PASSPHRASE: %s", bip39_strerror(pe));
-
+	const cli_secret src = { "derive", "mnemonic", file, fd, CLI_MNEMONIC_HINT, MU_EXIT_INVALID };
 	nip06_account acc;
-	bool ok = nip06_account_init(&acc, seed, sizeof seed, account);
-	sodium_memzero(seed, sizeof seed);
-	if (!ok)
-		die(MU_EXIT_INVALID, "derive: account %u: invalid derivation (try another account)", account);
+	cli_load_account(&src, account, &acc);
 	int rc = MU_EXIT_OK;
 	for (uint64_t i = first; i <= last; i++) {
 		mu_key k;
@@ -276,17 +203,15 @@ static int cmd_pub(int argc, char **argv)
 		if (c == OPT_KFILE)
 			file = optarg;
 		else if (c == OPT_KFD)
-			fd = parse_fd(optarg);
+			fd = cli_fd(optarg);
 	}
 	if (optind < argc)
-		usage_error("pub: unexpected argument '%s' (secrets never go on the command line)", argv[optind]);
+		cli_usage_error("pub: unexpected argument '%s' (secrets never go on the command line)", argv[optind]);
 	if (file && fd >= 0)
-		usage_error("pub: give --key-file or --key-fd, not both");
+		cli_usage_error("pub: give --key-file or --key-fd, not both");
+	const cli_secret src = { "pub", "key", file, fd, CLI_KEY_HINT, MU_EXIT_INVALID };
 	mu_key k;
-	const char *from = NULL;
-	secret_err se = secret_load_key(file, fd, &k, &from);
-	if (se)
-		die_secret("pub", "key", file, fd, from, se);
+	cli_load_key(&src, &k);
 	buf rec = BUF_INIT;
 	keyrec_write(&rec, &k, false);
 	key_wipe(&k);
@@ -397,31 +322,29 @@ static int cmd_encode(int argc, char **argv)
 		if (c == OPT_KFILE)
 			file = optarg;
 		else if (c == OPT_KFD)
-			fd = parse_fd(optarg);
+			fd = cli_fd(optarg);
 	}
 	if (optind >= argc)
-		usage_error("encode: missing TYPE (npub, nsec, note, nprofile, nevent, naddr)");
+		cli_usage_error("encode: missing TYPE (npub, nsec, note, nprofile, nevent, naddr)");
 	nip19_type t;
 	if (!nip19_type_from_name(argv[optind], &t))
-		usage_error("encode: unknown TYPE '%s' (npub, nsec, note, nprofile, nevent, naddr)", argv[optind]);
+		cli_usage_error("encode: unknown TYPE '%s' (npub, nsec, note, nprofile, nevent, naddr)", argv[optind]);
 	char **vals = argv + optind + 1;
 	int nvals = argc - optind - 1;
 	if (t != NIP19_NSEC) {
 		if (file || fd >= 0)
-			usage_error("encode: --key-file and --key-fd are for 'encode nsec' only");
+			cli_usage_error("encode: --key-file and --key-fd are for 'encode nsec' only");
 		return run_values("encode", vals, nvals, encode_value, &t, false);
 	}
 	if (nvals > 0)
-		usage_error("encode nsec: the secret is read from stdin, --key-file or --key-fd, never the command line");
+		cli_usage_error("encode nsec: the secret is read from stdin, --key-file or --key-fd, never the command line");
 	if (file && fd >= 0)
-		usage_error("encode nsec: give --key-file or --key-fd, not both");
+		cli_usage_error("encode nsec: give --key-file or --key-fd, not both");
 	if (!file && fd < 0)
 		return run_values("encode nsec", NULL, 0, encode_nsec_value, NULL, true);
+	const cli_secret src = { "encode nsec", "key", file, fd, CLI_KEY_HINT, MU_EXIT_INVALID };
 	mu_key k;
-	const char *from = NULL;
-	secret_err se = secret_load_key(file, fd, &k, &from);
-	if (se)
-		die_secret("encode nsec", "key", file, fd, from, se);
+	cli_load_key(&src, &k);
 	buf rec = BUF_INIT;
 	nsec_record(&rec, &k);
 	key_wipe(&k);
@@ -487,11 +410,11 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		die(MU_EXIT_CONFIG, "cannot initialize libsodium");
 	if (argc < 2)
-		usage_error("missing COMMAND (new, derive, pub, encode, decode)");
+		cli_usage_error("missing COMMAND (new, derive, pub, encode, decode)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		help_requested();
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	usage_error("unknown command '%s' (new, derive, pub, encode, decode)", argv[1]);
+	cli_usage_error("unknown command '%s' (new, derive, pub, encode, decode)", argv[1]);
 }

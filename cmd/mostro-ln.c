@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "bolt11.h"
+#include "cli.h"
 #include "evloop.h"
 #include "exitcode.h"
 #include "hex.h"
@@ -176,17 +177,10 @@ static int run_inputs(const driver *d, int argc, char **argv)
 
 /* ---- option helpers ----------------------------------------------------- */
 
+/* Digits only: no sign, no blank (cli_parse_u64 alone would take "+5"). */
 static bool parse_u64_arg(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
+	return s && *s != '+' && cli_parse_u64(s, UINT64_MAX, out);
 }
 
 static uint64_t u64_opt(const char *name, const char *s)
@@ -679,10 +673,8 @@ static int cmd_encode(int argc, char **argv)
 	}
 	if (key_file && strcmp(key_file, "-") == 0 && optind == argc)
 		die(MU_EXIT_USAGE, "--key-file -: the fields must then be arguments");
-	const char *from = NULL;
-	secret_err se = secret_load_key(key_file, key_fd, &ctx.key, &from);
-	if (se != SECRET_OK)
-		die(MU_EXIT_CONFIG, "%s: %s", from ? from : "secret key", secret_strerror(se));
+	const cli_secret src = { NULL, "key", key_file, key_fd, CLI_KEY_HINT, MU_EXIT_CONFIG };
+	cli_load_key(&src, &ctx.key);
 	int rc = run_inputs(&d, argc - optind, argv + optind);
 	key_wipe(&ctx.key);
 	return rc;
@@ -797,10 +789,8 @@ static double parse_double(const char *opt, const char *s)
 
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v > max)
+	uint64_t v;
+	if (!cli_parse_u64(s, max, &v))
 		die(MU_EXIT_USAGE, "%s: expected an integer up to %llu: %s", opt, max, s);
 	return v;
 }

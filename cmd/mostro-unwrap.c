@@ -3,13 +3,11 @@
  * lib/mostro_envelope.c; this file loads keys, parses lines, reports. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
-#include "bip39.h"
+#include "cli.h"
 #include "event.h"
 #include "exitcode.h"
 #include "hex.h"
@@ -47,72 +45,12 @@ static const char usage_text[] =
 	"...,\"rumor\"}. Failures: 'mostro-unwrap: <id>: <reason>: <detail>' on stderr.\n"
 	"Exit: 0 all opened, 2 usage, 5 key configuration, 123 some events failed.\n";
 
-static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", mu_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'mostro-unwrap --help'.\n");
-	exit(MU_EXIT_USAGE);
-}
-
-static int parse_fd(const char *s)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 0 || v > 65535)
-		usage_error("bad file descriptor '%s'", s);
-	return (int)v;
-}
-
-static uint64_t parse_uint(const char *opt, const char *s, uint64_t max)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v > max)
-		usage_error("%s: expected an integer 0..%llu, not '%s'", opt, (unsigned long long)max, s);
-	return v;
-}
-
-static _Noreturn void die_secret(const char *what, const char *src, secret_err e)
-{
-	if (e == SECRET_ERR_OPEN)
-		die(MU_EXIT_CONFIG, "%s %s: %s: %s", what, src, secret_strerror(e), strerror(errno));
-	die(MU_EXIT_CONFIG, "%s %s: %s", what, src, secret_strerror(e));
-}
-
+/* NIP-06 keys first..last of Mostro's account into the ring. */
 static void add_mnemonic_keys(env_keyring *ring, const char *file, int fd, uint32_t first, uint32_t last)
 {
-	buf m = BUF_INIT;
-	const char *from = NULL;
-	secret_err se = secret_load_mnemonic(file, fd, &m, &from);
-	if (se) {
-		buf_wipe(&m);
-		die_secret("mnemonic", file ? file : fd >= 0 ? "descriptor" : from ? from : "$MOSTRO_MNEMONIC", se);
-	}
-	bip39_error be;
-	if (bip39_check(m.p, m.len, NULL, NULL, &be)) {
-		char msg[160];
-		bip39_describe(&be, msg, sizeof msg);
-		buf_wipe(&m);
-		die(MU_EXIT_CONFIG, "mnemonic: %s", msg);
-	}
-	const char *pass = getenv("MOSTRO_PASSPHRASE");
-	uint8_t seed[BIP39_SEED_LEN];
-	bip39_err pe = bip39_seed(m.p, m.len, pass, pass ? strlen(pass) : 0, seed);
-	buf_wipe(&m);
-	if (pe)
-		die(MU_EXIT_CONFIG, "$MOSTRO_PASSPHRASE: %s", bip39_strerror(pe));
+	const cli_secret src = { NULL, "mnemonic", file, fd, CLI_MNEMONIC_HINT, MU_EXIT_CONFIG };
 	nip06_account acc;
-	bool ok = nip06_account_init(&acc, seed, sizeof seed, NIP06_MOSTRO_ACCOUNT);
-	sodium_memzero(seed, sizeof seed);
-	if (!ok)
-		die(MU_EXIT_CONFIG, "mnemonic: invalid derivation");
+	cli_load_account(&src, NIP06_MOSTRO_ACCOUNT, &acc);
 	for (uint64_t i = first; i <= last; i++) {
 		mu_key k;
 		if (nip06_account_key(&acc, (uint32_t)i, &k))
@@ -182,70 +120,60 @@ int main(int argc, char **argv)
 		case OPT_HELP: fputs(usage_text, stdout); return MU_EXIT_OK;
 		case OPT_KFILE:
 			if (nkf == 64)
-				usage_error("at most 64 --key-file options");
+				cli_usage_error("at most 64 --key-file options");
 			kfiles[nkf++] = optarg;
 			break;
 		case OPT_KFD:
 			if (nkd == 64)
-				usage_error("at most 64 --key-fd options");
-			kfds[nkd++] = parse_fd(optarg);
+				cli_usage_error("at most 64 --key-fd options");
+			kfds[nkd++] = cli_fd(optarg);
 			break;
 		case OPT_MFILE: mfile = optarg; mnemonic = true; break;
-		case OPT_MFD: mfd = parse_fd(optarg); mnemonic = true; break;
+		case OPT_MFD: mfd = cli_fd(optarg); mnemonic = true; break;
 		case OPT_INDEX:
 			if (!nip06_index_range_parse(optarg, &first, &last))
-				usage_error("--index must be N or A-B (0 <= A <= B <= 2147483647), not '%s'", optarg);
+				cli_usage_error("--index must be N or A-B (0 <= A <= B <= 2147483647), not '%s'", optarg);
 			if (last - first >= 100000)
-				usage_error("--index: at most 100000 keys");
+				cli_usage_error("--index: at most 100000 keys");
 			have_index = true;
 			break;
 		case OPT_PEER:
 			if (npeers == 256)
-				usage_error("at most 256 --peer options");
+				cli_usage_error("at most 256 --peer options");
 			if (!mostro_parse_pubkey(optarg, strlen(optarg), peers[npeers]))
-				usage_error("--peer: not a public key (64 hex digits or npub): '%s'", optarg);
+				cli_usage_error("--peer: not a public key (64 hex digits or npub): '%s'", optarg);
 			npeers++;
 			break;
-		case OPT_MIN_POW: eo.min_pow = (unsigned)parse_uint("--min-pow", optarg, 256); break;
-		case OPT_MAX_AGE: eo.max_age = parse_uint("--max-age", optarg, UINT32_MAX * 100ull); break;
+		case OPT_MIN_POW: eo.min_pow = (unsigned)cli_uint("--min-pow", optarg, 256); break;
+		case OPT_MAX_AGE: eo.max_age = cli_uint("--max-age", optarg, UINT32_MAX * 100ull); break;
 		case OPT_DEDUPE: eo.dedupe = true; break;
 		case OPT_ERRORS: errors = true; break;
-		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s' (events come from stdin)", argv[optind]);
+		cli_usage_error("unexpected argument '%s' (events come from stdin)", argv[optind]);
 	if (mfile && mfd >= 0)
-		usage_error("give --mnemonic-file or --mnemonic-fd, not both");
+		cli_usage_error("give --mnemonic-file or --mnemonic-fd, not both");
 	if (have_index && !mnemonic && !getenv("MOSTRO_MNEMONIC"))
-		usage_error("--index needs a mnemonic (--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC)");
-	for (int i = 0; i < nkf; i++) {
+		cli_usage_error("--index needs a mnemonic (--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC)");
+	for (int i = 0; i < nkf + nkd; i++) {
+		const cli_secret src = { NULL, "key", i < nkf ? kfiles[i] : NULL, i < nkf ? -1 : kfds[i - nkf],
+					 CLI_KEY_HINT, MU_EXIT_CONFIG };
 		mu_key k;
-		secret_err e = secret_load_key(kfiles[i], -1, &k, NULL);
-		if (e)
-			die_secret("key file", kfiles[i], e);
-		env_keyring_add(&ring, &k);
-		key_wipe(&k);
-	}
-	for (int i = 0; i < nkd; i++) {
-		mu_key k;
-		secret_err e = secret_load_key(NULL, kfds[i], &k, NULL);
-		if (e)
-			die_secret("key descriptor", "", e);
+		cli_load_key(&src, &k);
 		env_keyring_add(&ring, &k);
 		key_wipe(&k);
 	}
 	if (mnemonic || have_index)
 		add_mnemonic_keys(&ring, mfile, mfd, first, last);
 	if (ring.n == 0) {
+		const cli_secret src = { NULL, "key", NULL, -1,
+					 "--key-file, --key-fd, --mnemonic-file, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY",
+					 MU_EXIT_CONFIG };
 		mu_key k;
-		const char *from = NULL;
-		secret_err e = secret_load_key(NULL, -1, &k, &from);
-		if (e == SECRET_ERR_NONE)
-			die(MU_EXIT_CONFIG, "no key given (use --key-file, --key-fd, --mnemonic-file, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY)");
-		if (e)
-			die_secret("key", from ? from : "from the environment", e);
+		cli_load_key(&src, &k);
 		env_keyring_add(&ring, &k);
 		key_wipe(&k);
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "event.h"
 #include "exitcode.h"
 #include "hex.h"
@@ -76,53 +77,6 @@ typedef struct config {
 	mu_key           identity;
 	bool             has_identity;
 } config;
-
-static _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static _Noreturn void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", mu_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'mostro-wrap --help'.\n");
-	exit(MU_EXIT_USAGE);
-}
-
-static int parse_fd(const char *s)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 0 || v > 65535)
-		usage_error("bad file descriptor '%s'", s);
-	return (int)v;
-}
-
-static uint64_t parse_uint(const char *opt, const char *s, uint64_t max)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v > max)
-		usage_error("%s: expected an integer 0..%llu, not '%s'", opt, (unsigned long long)max, s);
-	return v;
-}
-
-static void load_key(const char *what, const char *file, int fd, bool use_env, mu_key *k)
-{
-	const char *from = NULL;
-	secret_err e = use_env ? secret_load_key(file, fd, k, &from)
-			       : (file || fd >= 0 ? secret_load_key(file, fd, k, &from) : SECRET_ERR_NONE);
-	if (e == SECRET_OK)
-		return;
-	if (e == SECRET_ERR_NONE)
-		die(MU_EXIT_CONFIG, "no %s given (use --key-file, --key-fd, $MOSTRO_SECRET_KEY or $NOSTR_SECRET_KEY)", what);
-	const char *src = file ? file : fd >= 0 ? "descriptor" : from ? from : "?";
-	if (e == SECRET_ERR_OPEN)
-		die(MU_EXIT_CONFIG, "%s %s: %s: %s", what, src, secret_strerror(e), strerror(errno));
-	die(MU_EXIT_CONFIG, "%s %s: %s", what, src, secret_strerror(e));
-}
 
 /* ------------------------------------------------------------- one line */
 
@@ -422,54 +376,56 @@ int main(int argc, char **argv)
 		case OPT_HELP: fputs(usage_text, stdout); return MU_EXIT_OK;
 		case OPT_TO: to = optarg; break;
 		case OPT_KFILE: kfile = optarg; break;
-		case OPT_KFD: kfd = parse_fd(optarg); break;
+		case OPT_KFD: kfd = cli_fd(optarg); break;
 		case OPT_IFILE: ifile = optarg; break;
-		case OPT_IFD: ifd = parse_fd(optarg); break;
+		case OPT_IFD: ifd = cli_fd(optarg); break;
 		case OPT_SIGN: cfg.sign = true; break;
 		case OPT_TRANSPORT:
 			if (!mostro_transport_parse(optarg, &cfg.transport))
-				usage_error("--transport: expected v1, v2, gift-wrap or nip44, not '%s'", optarg);
+				cli_usage_error("--transport: expected v1, v2, gift-wrap or nip44, not '%s'", optarg);
 			break;
-		case OPT_POW: cfg.pow = (unsigned)parse_uint("--pow", optarg, 256); break;
+		case OPT_POW: cfg.pow = (unsigned)cli_uint("--pow", optarg, 256); break;
 		case OPT_EXPIRATION:
 			cfg.has_expiration_opt = true;
-			cfg.expiration_secs = parse_uint("--expiration", optarg, UINT32_MAX * 100ull);
+			cfg.expiration_secs = cli_uint("--expiration", optarg, UINT32_MAX * 100ull);
 			break;
 		case OPT_CHAT:
 			if (cfg.mode == MODE_PLAIN)
-				usage_error("--chat and --plain exclude each other");
+				cli_usage_error("--chat and --plain exclude each other");
 			cfg.mode = MODE_CHAT;
 			if (optarg && !chat_format_parse(optarg, &cfg.chat))
-				usage_error("--chat: expected current, legacy or nip59, not '%s'", optarg);
+				cli_usage_error("--chat: expected current, legacy or nip59, not '%s'", optarg);
 			break;
 		case OPT_PLAIN:
 			if (cfg.mode == MODE_CHAT)
-				usage_error("--chat and --plain exclude each other");
+				cli_usage_error("--chat and --plain exclude each other");
 			cfg.mode = MODE_PLAIN;
 			break;
 		case OPT_ERRORS: cfg.errors = true; break;
-		case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		usage_error("unexpected argument '%s' (input comes from stdin)", argv[optind]);
+		cli_usage_error("unexpected argument '%s' (input comes from stdin)", argv[optind]);
 	if (kfile && kfd >= 0)
-		usage_error("give --key-file or --key-fd, not both");
+		cli_usage_error("give --key-file or --key-fd, not both");
 	if (ifile && ifd >= 0)
-		usage_error("give --identity-key-file or --identity-key-fd, not both");
+		cli_usage_error("give --identity-key-file or --identity-key-fd, not both");
 	if ((ifile || ifd >= 0) && cfg.mode != MODE_MESSAGE)
-		usage_error("--identity-key-file is for Mostro messages, not --chat or --plain");
+		cli_usage_error("--identity-key-file is for Mostro messages, not --chat or --plain");
 	if (to) {
 		if (cfg.mode == MODE_PLAIN)
-			usage_error("--to has no meaning with --plain");
+			cli_usage_error("--to has no meaning with --plain");
 		if (!mostro_parse_pubkey(to, strlen(to), cfg.to))
-			usage_error("--to: not a public key (64 hex digits or npub): '%s'", to);
+			cli_usage_error("--to: not a public key (64 hex digits or npub): '%s'", to);
 		cfg.has_to = true;
 	}
-	load_key("key", kfile, kfd, true, &cfg.key);
+	const cli_secret key_src = { NULL, "key", kfile, kfd, CLI_KEY_HINT, MU_EXIT_CONFIG };
+	cli_load_key(&key_src, &cfg.key);
 	if (ifile || ifd >= 0) {
-		load_key("identity key", ifile, ifd, false, &cfg.identity);
+		const cli_secret id_src = { NULL, "identity key", ifile, ifd, CLI_KEY_HINT, MU_EXIT_CONFIG };
+		cli_load_key(&id_src, &cfg.identity);
 		cfg.has_identity = true;
 	}
 
