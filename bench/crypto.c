@@ -26,96 +26,16 @@
 #include "nip44.h"
 #include "sha256.h"
 
-/* Each figure is the best of ROUNDS slices of SLICE seconds, ours and its
- * floor alternating: the best slice is the one least disturbed by whatever
- * else runs on the machine. */
-static double slice = 0.12;
-#define ROUNDS 5
+#include "bench.h"
+
 static volatile uint64_t sink;
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef void (*op_fn)(void *, long);
-
-/* Runs fn(ctx, n) (n operations) in growing batches for about `slice`
- * seconds; returns operations per second. */
-static double rate_once(op_fn fn, void *ctx)
-{
-	long batch = 1, total = 0;
-	double t0 = now(), t;
-	for (;;) {
-		fn(ctx, batch);
-		total += batch;
-		t = now() - t0;
-		if (t >= slice)
-			break;
-		if (t < slice / 20)
-			batch *= 2;
-	}
-	return (double)total / t;
-}
-
-/* Best of ROUNDS for a and b (b may be NULL), interleaved. */
-static void best_pair(op_fn a, void *ca, double *ra, op_fn b, void *cb, double *rb)
-{
-	a(ca, 1);
-	if (b)
-		b(cb, 1);
-	*ra = 0;
-	if (rb)
-		*rb = 0;
-	for (int i = 0; i < ROUNDS; i++) {
-		double x = rate_once(a, ca);
-		if (x > *ra)
-			*ra = x;
-		if (b) {
-			x = rate_once(b, cb);
-			if (x > *rb)
-				*rb = x;
-		}
-	}
-}
-
-static const char *human(double r, char *out, size_t n)
-{
-	if (r >= 1e6) {
-		snprintf(out, n, "%.2fM/s", r / 1e6);
-		return out;
-	}
-	char digits[32];
-	snprintf(digits, sizeof digits, "%.0f", r);
-	size_t len = strlen(digits), j = 0;
-	for (size_t i = 0; i < len && j + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = digits[i];
-	}
-	snprintf(out + j, n - j, "/s");
-	return out;
-}
-
-static void print_row(const char *what, double ours, const char *floor_name, double floor)
-{
-	char a[32], b[32];
-	if (floor > 0)
-		printf("%-28s %12s   %-28s %12s   %5.2fx\n", what, human(ours, a, sizeof a), floor_name,
-		       human(floor, b, sizeof b), ours / floor);
-	else
-		printf("%-28s %12s   %-28s %12s\n", what, human(ours, a, sizeof a), floor_name, "n/a");
-	fflush(stdout);
-}
-
-/* Measures ours and its floor, interleaved, and prints the row. */
+/* Measures ours and its floor (floor may be NULL), interleaved, and prints the row. */
 static void row(const char *what, op_fn ours, void *co, const char *floor_name, op_fn floor, void *cf)
 {
 	double a, b = 0;
-	best_pair(ours, co, &a, floor, cf, floor ? &b : NULL);
-	print_row(what, a, floor_name, b);
+	bench_best_pair(ours, co, &a, floor, cf, &b);
+	bench_print_row(28, 28, what, a, floor_name, b);
 }
 
 /* ---- Schnorr and ECDH ---- */
@@ -366,12 +286,11 @@ static void template_event(nostr_event *ev, const mu_key *k, size_t content_len)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && atof(argv[1]) > 0)
-		slice = atof(argv[1]);
+	bench_slice_arg(argc, argv);
 	if (sodium_init() < 0 || !(md = EVP_MD_fetch(NULL, "SHA256", NULL)))
 		return 1;
-	double t_start = now();
-	printf("crypto bench: one thread, best of %d x %.2f s slices, ours and floor interleaved\n", ROUNDS, slice);
+	double t_start = bench_now();
+	printf("crypto bench: one thread, best of %d x %.2f s slices, ours and floor interleaved\n", BENCH_ROUNDS, bench_slice);
 	printf("%-28s %12s   %-28s %12s   %s\n", "ours", "", "floor (same run)", "", "ratio");
 
 	keyctx k;
@@ -421,14 +340,14 @@ int main(int argc, char **argv)
 	buf sb = BUF_INIT;
 	event_serialize(&sb, &small.ev);
 	double pow_small, evp256;
-	best_pair(our_pow, &small, &pow_small, evp_256, &e, &evp256);
+	bench_best_pair(our_pow, &small, &pow_small, evp_256, &e, &evp256);
 	snprintf(label, sizeof label, "pow attempts (%zu B event)", sb.len);
-	print_row(label, pow_small, "EVP sha256(256B) loop", evp256);
+	bench_print_row(28, 28, label, pow_small, "EVP sha256(256B) loop", evp256);
 	double speed = openssl_speed();
 	if (speed > 0)
-		print_row(label, pow_small, "openssl speed sha256 256B", speed);
+		bench_print_row(28, 28, label, pow_small, "openssl speed sha256 256B", speed);
 	else
-		print_row(label, pow_small, "openssl speed (no binary)", 0);
+		bench_print_row(28, 28, label, pow_small, "openssl speed (no binary)", 0);
 	powctx big = {.next = 0};
 	event_copy(&big.ev, &e.ev);
 	snprintf(label, sizeof label, "pow attempts (%zu B event)", e.ser.len);
@@ -443,6 +362,6 @@ int main(int argc, char **argv)
 	secp256k1_context_destroy(k.raw);
 	key_wipe(&k.k);
 	key_wipe(&peer);
-	printf("total %.1f s\n", now() - t_start);
+	printf("total %.1f s\n", bench_now() - t_start);
 	return 0;
 }

@@ -37,79 +37,14 @@
 #include "mostro_msg.h"
 #include "mostro_sign.h"
 
-static double slice = 0.25;
-#define ROUNDS 5
-#define NCORPUS 128
-static volatile uint64_t sink;
-
 /* Thread CPU time, not wall time: the figures should not depend on what else
  * the machine runs (the peers' script measures process CPU time the same way). */
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define BENCH_SLICE 0.25
+#define BENCH_CLOCK CLOCK_THREAD_CPUTIME_ID
+#include "bench.h"
 
-typedef void (*op_fn)(void *, long);
-
-static double rate_once(op_fn fn, void *ctx)
-{
-	long batch = 1, total = 0;
-	double t0 = now(), t;
-	for (;;) {
-		fn(ctx, batch);
-		total += batch;
-		t = now() - t0;
-		if (t >= slice)
-			break;
-		if (t < slice / 20)
-			batch *= 2;
-	}
-	return (double)total / t;
-}
-
-static void best_pair(op_fn a, void *ca, double *ra, op_fn b, void *cb, double *rb)
-{
-	a(ca, 1);
-	b(cb, 1);
-	*ra = *rb = 0;
-	for (int i = 0; i < ROUNDS; i++) {
-		double x = rate_once(a, ca);
-		if (x > *ra)
-			*ra = x;
-		x = rate_once(b, cb);
-		if (x > *rb)
-			*rb = x;
-	}
-}
-
-static const char *human(double r, char *out, size_t n)
-{
-	if (r <= 0) {
-		snprintf(out, n, "n/a");
-		return out;
-	}
-	char digits[32];
-	snprintf(digits, sizeof digits, "%.0f", r);
-	size_t len = strlen(digits), j = 0;
-	for (size_t i = 0; i < len && j + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = digits[i];
-	}
-	snprintf(out + j, n - j, "/s");
-	return out;
-}
-
-static const char *ratio(double a, double b, char *out, size_t n)
-{
-	if (a > 0 && b > 0)
-		snprintf(out, n, "%.2fx", a / b);
-	else
-		snprintf(out, n, "n/a");
-	return out;
-}
+#define NCORPUS 128
+static volatile uint64_t sink;
 
 /* ------------------------------------------------------------- corpus */
 
@@ -280,7 +215,7 @@ static int run_peers(const char *top, const char *corpus_file, peer_rates *pr, i
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "cd '%s/tests/interop' && [ -d node_modules/nostr-tools ] && "
-		 "node bench-envelopes.mjs '%s' %.3f 2>/dev/null", top, corpus_file, slice);
+		 "node bench-envelopes.mjs '%s' %.3f 2>/dev/null", top, corpus_file, bench_slice);
 	FILE *f = popen(cmd, "r");
 	if (!f)
 		return 0;
@@ -339,8 +274,7 @@ static void write_corpus_file(const char *path, corpus *c[NSETS], const char *co
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && atof(argv[1]) > 0)
-		slice = atof(argv[1]);
+	bench_slice_arg(argc, argv);
 	if (sodium_init() < 0)
 		return 1;
 	const char *top = getenv("MOSTRO_TOP");
@@ -374,7 +308,7 @@ int main(int argc, char **argv)
 	write_corpus_file(path, all, set_names);
 
 	printf("envelopes bench: one thread, best of %d x %.2f s slices; %d envelopes per set, %d trade keys\n",
-	       ROUNDS, slice, NCORPUS, NTRADE);
+	       BENCH_ROUNDS, bench_slice, NCORPUS, NTRADE);
 	fflush(stdout);
 	peer_rates pr[16];
 	int npr = getenv("MOSTRO_BENCH_NO_PEERS") ? 0 : run_peers(top, path, pr, 16);
@@ -420,13 +354,13 @@ int main(int argc, char **argv)
 			env_keyring_init(&u.ring);
 			env_keyring_add(&u.ring, &base.mostro);
 			env_unwrapper_init(&u.u, &u.ring, NULL);
-			best_pair(our_unwrap, &u, &ours, floor_ops, &fl, &fr);
+			bench_best_pair(our_unwrap, &u, &ours, floor_ops, &fl, &fr);
 			env_unwrapper_free(&u.u);
 			env_keyring_free(&u.ring);
 			buf_free(&u.out);
 		} else {
 			wrap_ctx w = { .c = &base, .t = rows[r].t };
-			best_pair(our_wrap, &w, &ours, floor_ops, &fl, &fr);
+			bench_best_pair(our_wrap, &w, &ours, floor_ops, &fl, &fr);
 			buf_free(&w.out);
 		}
 		char fn[24], a[24], b[24], c1[24], d1[24], r1[12], r2[12], r3[12];
@@ -436,12 +370,12 @@ int main(int argc, char **argv)
 			snprintf(fn, sizeof fn, "%ds+%de%s", rows[r].s, rows[r].e, rows[r].k ? "+1k" : "");
 		const peer_rates *p = peer(pr, npr, rows[r].name);
 		char floorcol[40];
-		snprintf(floorcol, sizeof floorcol, "%s %s", fn, human(fr, b, sizeof b));
-		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", rows[r].name, human(ours, a, sizeof a), floorcol,
-		       ratio(ours, fr, r1, sizeof r1), human(p ? p->tools : 0, c1, sizeof c1),
-		       ratio(ours, p ? p->tools : 0, r2, sizeof r2));
-		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", "", "", "", "", human(p ? p->rust : 0, d1, sizeof d1),
-		       ratio(ours, p ? p->rust : 0, r3, sizeof r3));
+		snprintf(floorcol, sizeof floorcol, "%s %s", fn, bench_human(fr, b, sizeof b));
+		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", rows[r].name, bench_human(ours, a, sizeof a), floorcol,
+		       bench_ratio(ours, fr, r1, sizeof r1), bench_human(p ? p->tools : 0, c1, sizeof c1),
+		       bench_ratio(ours, p ? p->tools : 0, r2, sizeof r2));
+		printf("%-26s %9s   %-19s %6s   %-17s %6s\n", "", "", "", "", bench_human(p ? p->rust : 0, d1, sizeof d1),
+		       bench_ratio(ours, p ? p->rust : 0, r3, sizeof r3));
 		fflush(stdout);
 	}
 	secp256k1_context_destroy(fl.raw);

@@ -30,71 +30,14 @@
 #include "ln_simdb.h"
 #include "sha256.h"
 
-/* ---- timing: best of ROUNDS slices, ours and floor interleaved ----------- */
+#include "bench.h"
 
-static double slice = 0.12;
-#define ROUNDS 5
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef void (*op_fn)(void *ctx, long n);   /* performs n operations */
-
-static double rate_once(op_fn fn, void *ctx)
-{
-	long batch = 1, total = 0;
-	double t0 = now(), t;
-	for (;;) {
-		fn(ctx, batch);
-		total += batch;
-		t = now() - t0;
-		if (t >= slice)
-			break;
-		if (t < slice / 20)
-			batch *= 2;
-	}
-	return (double)total / t;
-}
-
-static const char *human(double r, char *out, size_t n)
-{
-	if (r >= 1e6)
-		snprintf(out, n, "%.2fM/s", r / 1e6);
-	else if (r >= 1e3)
-		snprintf(out, n, "%.0f,%03.0f/s", (double)(long)(r / 1e3), (double)((long)r % 1000));
-	else
-		snprintf(out, n, "%.0f/s", r);
-	return out;
-}
-
-/* Measures ours and its floor (floor may be NULL), prints one row. */
+/* Measures ours and its floor (floor may be NULL), interleaved, and prints the row. */
 static void row(const char *what, op_fn ours, void *co, const char *floor_name, op_fn floor, void *cf)
 {
-	double a = 0, b = 0;
-	ours(co, 1);
-	if (floor)
-		floor(cf, 1);
-	for (int i = 0; i < ROUNDS; i++) {
-		double x = rate_once(ours, co);
-		if (x > a)
-			a = x;
-		if (floor) {
-			x = rate_once(floor, cf);
-			if (x > b)
-				b = x;
-		}
-	}
-	char ha[32], hb[32];
-	if (floor)
-		printf("%-34s %12s   %-30s %12s   %5.2fx\n", what, human(a, ha, sizeof ha), floor_name,
-		       human(b, hb, sizeof hb), a / b);
-	else
-		printf("%-34s %12s   %-30s %12s\n", what, human(a, ha, sizeof ha), "(no floor)", "n/a");
-	fflush(stdout);
+	double a, b = 0;
+	bench_best_pair(ours, co, &a, floor, cf, &b);
+	bench_print_row(34, 30, what, a, floor ? floor_name : "(no floor)", b);
 }
 
 /* ---- BOLT11 --------------------------------------------------------------- */
@@ -436,15 +379,14 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc > 1)
-		slice = atof(argv[1]) > 0 ? atof(argv[1]) : slice;
-	double t0 = now();
-	printf("ln bench: one thread, best of %d x %.2f s slices, ours and floor interleaved\n", ROUNDS, slice);
+	bench_slice_arg(argc, argv);
+	double t0 = bench_now();
+	printf("ln bench: one thread, best of %d x %.2f s slices, ours and floor interleaved\n", BENCH_ROUNDS, bench_slice);
 	printf("%-34s %12s   %-30s %12s   %s\n", "ours", "", "floor (same run)", "", "ratio");
 	int failures = 0;
 	for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
 		failures += sections[i].run();
-	printf("total %.1f s\n", now() - t0);
+	printf("total %.1f s\n", bench_now() - t0);
 	if (failures) {
 		fprintf(stderr, "bench/ln: %d operations failed\n", failures);
 		return 1;
