@@ -493,6 +493,24 @@ static bool cancel_row(sim_db *d, const char *h, const inv_row *r)
 		    " htlc_state = CASE WHEN htlc_state IS NULL THEN NULL ELSE 'CANCELED' END WHERE hash = ?", "t", h);
 }
 
+/* Opens a transaction and reads the node's own invoice h into r; false
+ * (rolled back, err set) on a database error or when there is none
+ * (LN_ERR_NOT_FOUND "unable to locate invoice", LND's words). */
+static bool begin_node_invoice(sim_db *d, const char *h, inv_row *r, ln_error *err)
+{
+	if (!begin(d, err))
+		return false;
+	if (!get_invoice(d, h, r)) {
+		db_fail(d, err);
+		return abandon(d);
+	}
+	if (!r->found || r->owner[0]) {
+		ln_error_set(err, LN_ERR_NOT_FOUND, "unable to locate invoice");
+		return abandon(d);
+	}
+	return true;
+}
+
 bool simdb_settle(sim_db *d, const uint8_t preimage[32], ln_error *err)
 {
 	uint8_t hash[32];
@@ -501,16 +519,8 @@ bool simdb_settle(sim_db *d, const uint8_t preimage[32], ln_error *err)
 	hex32(h, hash);
 	hex32(p, preimage);
 	inv_row r;
-	if (!begin(d, err))
+	if (!begin_node_invoice(d, h, &r, err))
 		return false;
-	if (!get_invoice(d, h, &r)) {
-		db_fail(d, err);
-		return abandon(d);
-	}
-	if (!r.found || r.owner[0]) {
-		ln_error_set(err, LN_ERR_NOT_FOUND, "unable to locate invoice");
-		return abandon(d);
-	}
 	if (strcmp(r.state, "SETTLED") == 0) {
 		db_rollback(d->db);
 		return true;                      /* LND: settling twice is fine */
@@ -538,16 +548,8 @@ bool simdb_cancel(sim_db *d, const uint8_t hash[32], ln_error *err)
 	char h[65];
 	hex32(h, hash);
 	inv_row r;
-	if (!begin(d, err))
+	if (!begin_node_invoice(d, h, &r, err))
 		return false;
-	if (!get_invoice(d, h, &r)) {
-		db_fail(d, err);
-		return abandon(d);
-	}
-	if (!r.found || r.owner[0]) {
-		ln_error_set(err, LN_ERR_NOT_FOUND, "unable to locate invoice");
-		return abandon(d);
-	}
 	if (strcmp(r.state, "CANCELED") == 0) {
 		db_rollback(d->db);
 		return true;                      /* LND: canceling twice is fine */
