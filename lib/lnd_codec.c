@@ -222,42 +222,42 @@ jv lnd_add_hold_to_ln(jv resp, const uint8_t hash[32], const uint8_t preimage[32
 	return o;
 }
 
-static const char *invoice_state(jv inv)
+/* An LND enum field, which proto3 JSON gives as its name or its number:
+ * returns names[i] for a known name or a number 0..n-1; `absent` when the
+ * field is missing (proto3 omits default values); `unknown` for a string
+ * that is not in names (a newer LND's value); `otherwise` for anything else
+ * (a number out of range, another JSON kind). */
+static const char *enum_field(jv o, const char *key, const char *const *names, int n,
+			      const char *absent, const char *unknown, const char *otherwise)
 {
-	jv s = json_get(inv, "state");
-	static const char *names[] = {"OPEN", "SETTLED", "CANCELED", "ACCEPTED"};
-	const char *out = NULL;
+	jv s = json_get(o, key);
+	const char *out = otherwise;
 	if (jv_get_kind(s) == JV_KIND_STRING) {
-		for (int i = 0; i < 4; i++)
+		out = unknown;
+		for (int i = 0; i < n; i++)
 			if (strcmp(jv_string_value(s), names[i]) == 0)
 				out = names[i];
-	} else if (jv_get_kind(s) == JV_KIND_NUMBER) {      /* enums may come as numbers */
+	} else if (jv_get_kind(s) == JV_KIND_NUMBER) {
 		double d = jv_number_value(s);
-		if (d >= 0 && d <= 3 && d == (int)d)
+		if (d >= 0 && d <= n - 1 && d == (int)d)
 			out = names[(int)d];
 	} else if (!jv_is_valid(s)) {
-		out = "OPEN";                    /* proto3 default value */
+		out = absent;
 	}
 	jv_free(s);
 	return out;
 }
 
+static const char *invoice_state(jv inv)
+{
+	static const char *const names[] = {"OPEN", "SETTLED", "CANCELED", "ACCEPTED"};
+	return enum_field(inv, "state", names, 4, "OPEN", NULL, NULL);
+}
+
 static const char *htlc_state(jv h)
 {
-	jv s = json_get(h, "state");
-	static const char *names[] = {"ACCEPTED", "SETTLED", "CANCELED"};
-	const char *out = NULL;
-	if (jv_get_kind(s) == JV_KIND_STRING) {
-		for (int i = 0; i < 3; i++)
-			if (strcmp(jv_string_value(s), names[i]) == 0)
-				out = names[i];
-	} else if (jv_get_kind(s) == JV_KIND_NUMBER) {
-		double d = jv_number_value(s);
-		if (d >= 0 && d <= 2 && d == (int)d)
-			out = names[(int)d];
-	}
-	jv_free(s);
-	return out;
+	static const char *const names[] = {"ACCEPTED", "SETTLED", "CANCELED"};
+	return enum_field(h, "state", names, 3, NULL, NULL, NULL);
 }
 
 jv lnd_invoice_to_lookup(jv inv, ln_error *err)
@@ -333,45 +333,20 @@ jv lnd_invoice_to_watch(jv inv, const uint8_t hash[32], ln_error *err)
 
 static const char *payment_status(jv pay)
 {
-	static const char *names[] = {"UNKNOWN", "IN_FLIGHT", "SUCCEEDED", "FAILED", "INITIATED"};
-	jv s = json_get(pay, "status");
-	const char *out = NULL;
-	if (jv_get_kind(s) == JV_KIND_STRING) {
-		for (int i = 0; i < 5; i++)
-			if (strcmp(jv_string_value(s), names[i]) == 0)
-				out = names[i];
-	} else if (jv_get_kind(s) == JV_KIND_NUMBER) {
-		double d = jv_number_value(s);
-		if (d >= 0 && d <= 4 && d == (int)d)
-			out = names[(int)d];
-	} else if (!jv_is_valid(s)) {
-		out = "UNKNOWN";
-	}
-	jv_free(s);
-	return out;
+	static const char *const names[] = {"UNKNOWN", "IN_FLIGHT", "SUCCEEDED", "FAILED", "INITIATED"};
+	return enum_field(pay, "status", names, 5, "UNKNOWN", NULL, NULL);
 }
 
+/* A newer LND's reason is kept a failure (FAILURE_REASON_ERROR). */
 static const char *failure_reason(jv pay)
 {
-	static const char *names[] = {
+	static const char *const names[] = {
 		"FAILURE_REASON_NONE", "FAILURE_REASON_TIMEOUT", "FAILURE_REASON_NO_ROUTE",
 		"FAILURE_REASON_ERROR", "FAILURE_REASON_INCORRECT_PAYMENT_DETAILS",
 		"FAILURE_REASON_INSUFFICIENT_BALANCE", "FAILURE_REASON_CANCELED",
 	};
-	jv s = json_get(pay, "failure_reason");
-	const char *out = "FAILURE_REASON_NONE";
-	if (jv_get_kind(s) == JV_KIND_STRING) {
-		out = "FAILURE_REASON_ERROR";     /* a newer LND's reason: keep it a failure */
-		for (int i = 0; i < 7; i++)
-			if (strcmp(jv_string_value(s), names[i]) == 0)
-				out = names[i];
-	} else if (jv_get_kind(s) == JV_KIND_NUMBER) {
-		double d = jv_number_value(s);
-		if (d >= 0 && d <= 6 && d == (int)d)
-			out = names[(int)d];
-	}
-	jv_free(s);
-	return out;
+	return enum_field(pay, "failure_reason", names, 7, "FAILURE_REASON_NONE", "FAILURE_REASON_ERROR",
+			  "FAILURE_REASON_NONE");
 }
 
 jv lnd_payment_to_ln(jv pay, ln_error *err)
