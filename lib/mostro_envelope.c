@@ -530,31 +530,38 @@ out:
 	return r;
 }
 
-static env_reason open_legacy_chat(env_unwrapper *u, const nostr_event *ev, const env_key *k,
-				   env_opened *out, char *d, size_t dn)
+/* The inner kind-1 event of a chat, in u->pt1: parsed, signed, by one of the
+ * conversation's two keys and, when outer is given (current format), dated
+ * within CHAT_MAX_SKEW of it. Fills out as a chat record of format f. */
+static env_reason open_chat_inner(env_unwrapper *u, const nostr_event *outer, const env_key *k,
+				  chat_format f, mostro_transport t, env_opened *out, char *d, size_t dn)
 {
 	nostr_event in;
 	char detail[160];
-	(void)ev;
 	if (event_parse(&in, u->pt1.p, u->pt1.len, 0, detail, sizeof detail) != EVENT_OK) {
 		event_free(&in);
 		return why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", detail);
 	}
 	env_reason r = ENV_OK;
 	event_err ve = event_verify(&in);
+	uint64_t skew = !outer ? 0 : in.created_at > outer->created_at ? in.created_at - outer->created_at
+								       : outer->created_at - in.created_at;
 	if (ve != EVENT_OK)
 		r = why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", event_strerror(ve));
 	else if (in.kind != 1)
 		r = why(ENV_BAD_CHAT, d, dn, "inner chat event is kind %u, not 1", in.kind);
 	else if (memcmp(in.pubkey, k->owner, 32) != 0 && memcmp(in.pubkey, k->peer, 32) != 0)
 		r = why(ENV_BAD_CHAT, d, dn, "inner chat event signed by a key outside the conversation");
+	else if (skew > CHAT_MAX_SKEW)
+		r = why(ENV_BAD_CHAT, d, dn, "inner and outer created_at differ by %llu s (more than %d)",
+			(unsigned long long)skew, CHAT_MAX_SKEW);
 	if (r != ENV_OK) {
 		event_free(&in);
 		return r;
 	}
 	out->type = ENV_CHAT;
-	out->format = CHAT_LEGACY;
-	out->transport = MOSTRO_V1;
+	out->format = f;
+	out->transport = t;
 	memcpy(out->recipient, k->owner, 32);
 	memcpy(out->sender, in.pubkey, 32);
 	memcpy(out->identity, in.pubkey, 32);
@@ -562,6 +569,14 @@ static env_reason open_legacy_chat(env_unwrapper *u, const nostr_event *ev, cons
 	event_free(&out->rumor);
 	out->rumor = in;
 	return ENV_OK;
+}
+
+/* Legacy: no date bound between the inner event and its wrap. */
+static env_reason open_legacy_chat(env_unwrapper *u, const nostr_event *ev, const env_key *k,
+				   env_opened *out, char *d, size_t dn)
+{
+	(void)ev;
+	return open_chat_inner(u, NULL, k, CHAT_LEGACY, MOSTRO_V1, out, d, dn);
 }
 
 static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, const env_key *k,
@@ -589,39 +604,7 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	nip44_err ne = open_cached(u, &u->pt1, &k->key, k->key.pk, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "chat content does not decrypt with K_conv: %s", nip44_strerror(ne));
-	nostr_event in;
-	char detail[160];
-	if (event_parse(&in, u->pt1.p, u->pt1.len, 0, detail, sizeof detail) != EVENT_OK) {
-		event_free(&in);
-		return why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", detail);
-	}
-	env_reason r = ENV_OK;
-	event_err ve = event_verify(&in);
-	uint64_t skew = in.created_at > ev->created_at ? in.created_at - ev->created_at
-						       : ev->created_at - in.created_at;
-	if (ve != EVENT_OK)
-		r = why(ENV_BAD_CHAT, d, dn, "inner chat event: %s", event_strerror(ve));
-	else if (in.kind != 1)
-		r = why(ENV_BAD_CHAT, d, dn, "inner chat event is kind %u, not 1", in.kind);
-	else if (memcmp(in.pubkey, k->owner, 32) != 0 && memcmp(in.pubkey, k->peer, 32) != 0)
-		r = why(ENV_BAD_CHAT, d, dn, "inner chat event signed by a key outside the conversation");
-	else if (skew > CHAT_MAX_SKEW)
-		r = why(ENV_BAD_CHAT, d, dn, "inner and outer created_at differ by %llu s (more than %d)",
-			(unsigned long long)skew, CHAT_MAX_SKEW);
-	if (r != ENV_OK) {
-		event_free(&in);
-		return r;
-	}
-	out->type = ENV_CHAT;
-	out->format = CHAT_CURRENT;
-	out->transport = MOSTRO_V2;
-	memcpy(out->recipient, k->owner, 32);
-	memcpy(out->sender, in.pubkey, 32);
-	memcpy(out->identity, in.pubkey, 32);
-	out->created_at = in.created_at;
-	event_free(&out->rumor);
-	out->rumor = in;
-	return ENV_OK;
+	return open_chat_inner(u, ev, k, CHAT_CURRENT, MOSTRO_V2, out, d, dn);
 }
 
 static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const secp256k1_xonly_pubkey *author,
