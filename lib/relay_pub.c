@@ -247,26 +247,33 @@ static void add_event(pub *P, nostr_event *ev)
 	P->events[P->nevents++] = e;
 }
 
+/* One input line (LINE_OK or LINE_TOO_LONG): an event to publish, or a bad
+ * line reported on stderr and counted. */
+static void take_line(pub *P, line_status st, const char *line, size_t len)
+{
+	if (st == LINE_TOO_LONG) {
+		report_line(P->in.lineno, "line longer than %zu bytes", P->in.max);
+		P->sum->bad_lines++;
+		return;
+	}
+	nostr_event ev;
+	char why[200];
+	if (!parse_input(line, len, &ev, why, sizeof why)) {
+		report_line(P->in.lineno, "%s", why);
+		P->sum->bad_lines++;
+		return;
+	}
+	add_event(P, &ev);
+	event_free(&ev);
+}
+
 static void take_lines(pub *P)
 {
 	const char *line;
 	size_t len;
 	line_status st;
 	while ((st = line_next(&P->in, &line, &len)) != LINE_AGAIN && st != LINE_EOF) {
-		if (st == LINE_TOO_LONG) {
-			report_line(P->in.lineno, "line longer than %zu bytes", P->in.max);
-			P->sum->bad_lines++;
-			continue;
-		}
-		nostr_event ev;
-		char why[200];
-		if (!parse_input(line, len, &ev, why, sizeof why)) {
-			report_line(P->in.lineno, "%s", why);
-			P->sum->bad_lines++;
-			continue;
-		}
-		add_event(P, &ev);
-		event_free(&ev);
+		take_line(P, st, line, len);
 	}
 	if (st == LINE_EOF)
 		P->input_done = true;
@@ -465,20 +472,7 @@ static int dry_run(pub *P, int fd)
 			break;
 		}
 		(void)fd;
-		if (st == LINE_TOO_LONG) {
-			report_line(P->in.lineno, "line longer than %zu bytes", P->in.max);
-			P->sum->bad_lines++;
-			continue;
-		}
-		nostr_event ev;
-		char why[200];
-		if (!parse_input(line, len, &ev, why, sizeof why)) {
-			report_line(P->in.lineno, "%s", why);
-			P->sum->bad_lines++;
-			continue;
-		}
-		add_event(P, &ev);
-		event_free(&ev);
+		take_line(P, st, line, len);
 	}
 	return P->sum->bad_lines ? MU_EXIT_PARTIAL : MU_EXIT_OK;
 }
