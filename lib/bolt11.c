@@ -9,6 +9,7 @@
 
 #include "bech32.h"
 #include "btcaddr.h"
+#include "detail.h"
 #include "hex.h"
 #include "json.h"
 #include "keys.h"
@@ -70,16 +71,10 @@ static bolt11_err fail(bolt11_err e, char *detail, size_t cap, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 static bolt11_err fail(bolt11_err e, char *detail, size_t cap, const char *fmt, ...)
 {
-	if (detail && cap) {
-		if (fmt) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(detail, cap, fmt, ap);
-			va_end(ap);
-		} else {
-			snprintf(detail, cap, "%s", bolt11_strerror(e));
-		}
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	detail_vset(detail, cap, bolt11_strerror(e), fmt, ap);
+	va_end(ap);
 	return e;
 }
 

@@ -16,6 +16,7 @@
 #include "bech32.h"
 #include "bolt11.h"
 #include "buf.h"
+#include "detail.h"
 #include "json.h"
 #include "sha256.h"
 
@@ -58,16 +59,10 @@ static lnurl_err fail(lnurl_err e, char *detail, size_t cap, const char *fmt, ..
 	__attribute__((format(printf, 4, 5)));
 static lnurl_err fail(lnurl_err e, char *detail, size_t cap, const char *fmt, ...)
 {
-	if (detail && cap) {
-		if (fmt) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(detail, cap, fmt, ap);
-			va_end(ap);
-		} else {
-			snprintf(detail, cap, "%s", lnurl_strerror(e));
-		}
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	detail_vset(detail, cap, lnurl_strerror(e), fmt, ap);
+	va_end(ap);
 	return e;
 }
 
