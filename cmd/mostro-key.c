@@ -294,10 +294,7 @@ static void nsec_record(buf *rec, const mu_key *k)
 static bool encode_nsec_value(const char *s, size_t n, const void *ctx, char *err, size_t errlen)
 {
 	(void)ctx;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
+	cli_trim_blanks(&s, &n);
 	mu_key k;
 	secret_err e = secret_parse_key(s, n, &k);
 	if (e) {
@@ -355,10 +352,7 @@ static int cmd_encode(int argc, char **argv)
 static bool decode_value(const char *s, size_t n, const void *ctx, char *err, size_t errlen)
 {
 	(void)ctx;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		n--;
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
+	cli_trim_blanks(&s, &n);
 	if (n >= 6 && strncmp(s, "nostr:", 6) == 0)      /* NIP-21 URI */
 		s += 6, n -= 6;
 	nip19 d;

@@ -119,10 +119,7 @@ static bool line_input(const driver *d, const char *line, size_t len, char **tex
 		return true;
 	}
 	/* bare text: trim surrounding blanks and a trailing CR */
-	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
-		len--;
-	while (len && (line[0] == ' ' || line[0] == '\t'))
-		line++, len--;
+	cli_trim_blanks(&line, &len);
 	*text = mu_xstrndup(line, len);
 	return true;
 }

@@ -50,6 +50,18 @@ uint64_t cli_uint(const char *opt, const char *s, uint64_t max)
 	return v;
 }
 
+void cli_trim_blanks(const char **s, size_t *n)
+{
+	const char *p = *s;
+	size_t len = *n;
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+		len--;
+	while (len && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	*s = p;
+	*n = len;
+}
+
 /* ---- secrets ---- */
 
 bool cli_secret_is_content(secret_err e)

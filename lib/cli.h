@@ -15,6 +15,7 @@
 #define MU_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "keys.h"
@@ -34,6 +35,10 @@ int cli_fd(const char *s);
 /* An integer 0..max for option opt, else
  * cli_usage_error("OPT: expected an integer 0..MAX, not 'S'"). */
 uint64_t cli_uint(const char *opt, const char *s, uint64_t max);
+
+/* Narrows s[0..*n) to its text without the blanks (space, tab) around it
+ * and a trailing CR: how a bare value on a stdin line is read. */
+void cli_trim_blanks(const char **s, size_t *n);
 
 /* ---- secrets ---- */
 

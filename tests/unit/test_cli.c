@@ -41,6 +41,22 @@ static void test_parse_u64(void)
 	}
 }
 
+static void test_trim(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{"abc", "abc"}, {"  abc\t", "abc"}, {"\tabc \r", "abc"}, {"a b", "a b"},
+		{"   ", ""}, {"", ""}, {"abc\r", "abc"}, {"\rabc", "\rabc"},   /* a CR only at the end */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *s = cases[i].in;
+		size_t n = strlen(s);
+		cli_trim_blanks(&s, &n);
+		char got[32];
+		snprintf(got, sizeof got, "%.*s", (int)n, s);
+		t_eq_str(got, cases[i].out, "cli_trim_blanks case %zu", i);
+	}
+}
+
 static void test_is_content(void)
 {
 	static const struct { secret_err e; bool content; } cases[] = {
@@ -224,6 +240,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		abort();
 	test_parse_u64();
+	test_trim();
 	test_is_content();
 	test_usage_and_options();
 	test_secrets();
