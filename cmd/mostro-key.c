@@ -25,7 +25,8 @@ static const char usage_text[] =
 	"BIP-39 mnemonics, NIP-06 keys (m/44'/1237'/38383'/0/N) and NIP-19 strings.\n"
 	"\n"
 	"Commands:\n"
-	"  new [--words 12|24] [--out FILE]   a fresh mnemonic (to FILE: 0600, never overwritten)\n"
+	"  new [--words N] [--out FILE]       a fresh mnemonic of N = 12 (default), 15, 18, 21\n"
+	"                                     or 24 words (to FILE: 0600, never overwritten)\n"
 	"  derive [--index N|A-B] [--account A] [--secret]\n"
 	"         [--mnemonic-file F | --mnemonic-fd N]\n"
 	"                                     NIP-06 keys from $MOSTRO_MNEMONIC or the source\n"
@@ -34,10 +35,72 @@ static const char usage_text[] =
 	"                                     nsec only from stdin, --key-file or --key-fd\n"
 	"  decode [VALUE]...                  any NIP-19 string (\"nostr:\" prefix allowed)\n"
 	"Without VALUEs, encode and decode read one value per line from stdin.\n"
+	"mostro-key COMMAND --help describes one command.\n"
 	"\n"
 	"Environment: MOSTRO_MNEMONIC, MOSTRO_PASSPHRASE, MOSTRO_SECRET_KEY, NOSTR_SECRET_KEY.\n"
 	"Exit: 0 ok, 1 refused (file exists), 2 usage, 4 invalid input, 5 configuration,\n"
 	"      123 some stdin lines failed. See mostro-key(1).\n";
+
+/* ---- per-command usage (COMMAND --help) ---- */
+
+static const char new_usage[] =
+	"Usage: mostro-key new [--words 12|15|18|21|24] [--out FILE]\n"
+	"A fresh BIP-39 mnemonic from the system's randomness (default 12 words).\n"
+	"\n"
+	"  --words N     12, 15, 18, 21 or 24 words\n"
+	"  --out FILE    write the mnemonic to FILE instead (created 0600, parent\n"
+	"                directories 0700, never overwritten) and print a\n"
+	"                {\"type\":\"mnemonic-file\",...} record\n"
+	"\n"
+	"Exit: 0 ok, 1 FILE exists, 2 usage, 5 FILE cannot be written. See mostro-key(1).\n";
+
+static const char derive_usage[] =
+	"Usage: mostro-key derive [--index N|A-B] [--account A] [--secret]\n"
+	"                         [--mnemonic-file F | --mnemonic-fd N]\n"
+	"NIP-06 keys m/44'/1237'/A'/0/N of a BIP-39 mnemonic, one record per index.\n"
+	"\n"
+	"  --index N|A-B       an index or an inclusive range (default 0)\n"
+	"  --account A         the account (default 38383, Mostro's)\n"
+	"  --secret            also print the secret key (hex and nsec)\n"
+	"  --mnemonic-file F   read the mnemonic from F (mode 0600; \"-\" = stdin)\n"
+	"  --mnemonic-fd N     read the mnemonic from file descriptor N\n"
+	"The default source is $MOSTRO_MNEMONIC; the passphrase is $MOSTRO_PASSPHRASE.\n"
+	"The mnemonic never goes on the command line.\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 invalid mnemonic or passphrase, 5 no source or an\n"
+	"      unreadable one, 123 an index gave no key. See mostro-key(1).\n";
+
+static const char pub_usage[] =
+	"Usage: mostro-key pub [--key-file F | --key-fd N]\n"
+	"The public key (hex and npub) of a secret key (64 hex digits or nsec).\n"
+	"\n"
+	"  --key-file F   read the secret key from F (mode 0600; \"-\" = stdin)\n"
+	"  --key-fd N     read the secret key from file descriptor N\n"
+	"The default source is $MOSTRO_SECRET_KEY, then $NOSTR_SECRET_KEY.\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 not a valid key, 5 no source or an unreadable one.\n"
+	"See mostro-key(1).\n";
+
+static const char encode_usage[] =
+	"Usage: mostro-key encode TYPE [VALUE]...\n"
+	"       mostro-key encode nsec [--key-file F | --key-fd N]\n"
+	"NIP-19 strings: npub and note from 64 hex digits; nprofile, nevent and naddr\n"
+	"from JSON (the fields decode prints). Without VALUEs, one value per stdin line.\n"
+	"An nsec's secret comes from stdin, --key-file or --key-fd, never the command line.\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 an argument is invalid, 5 key source problem,\n"
+	"      123 some stdin lines failed. See mostro-key(1).\n";
+
+static const char decode_usage[] =
+	"Usage: mostro-key decode [VALUE]...\n"
+	"Any NIP-19 string (npub, nsec, note, nprofile, nevent, naddr; a \"nostr:\"\n"
+	"prefix is allowed) to one JSON record. Without VALUEs, one value per stdin line.\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 4 an argument is invalid, 123 some stdin lines failed.\n"
+	"See mostro-key(1).\n";
+
+/* What --help prints: the running command's usage, else the general one. */
+static const char *help_text = usage_text;
 
 /* ---- output: stdout's buffer is ours, so secrets printed through it can be wiped ---- */
 
@@ -60,7 +123,7 @@ static bool emit(buf *b)
 
 static void help_requested(void)
 {
-	fputs(usage_text, stdout);
+	fputs(help_text, stdout);
 	exit(MU_EXIT_OK);
 }
 
@@ -84,6 +147,16 @@ static int next_opt(int argc, char **argv, const struct option *opts)
 
 /* ---- new ---- */
 
+/* --words: the mnemonic lengths BIP-39 defines (bip39_generate takes them all). */
+static int words_arg(const char *s)
+{
+	static const char *const counts[] = {"12", "15", "18", "21", "24"};
+	for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+		if (strcmp(s, counts[i]) == 0)
+			return atoi(s);
+	cli_usage_error("new: --words must be 12, 15, 18, 21 or 24, not '%s'", s);
+}
+
 static int cmd_new(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -93,9 +166,7 @@ static int cmd_new(int argc, char **argv)
 	const char *out = NULL;
 	while ((c = next_opt(argc, argv, opts)) != -1) {
 		if (c == OPT_WORDS) {
-			if (strcmp(optarg, "12") != 0 && strcmp(optarg, "24") != 0)
-				cli_usage_error("new: --words must be 12 or 24, not '%s'", optarg);
-			words = atoi(optarg);
+			words = words_arg(optarg);
 		} else if (c == OPT_OUT) {
 			out = optarg;
 		}
@@ -391,9 +462,9 @@ static int cmd_decode(int argc, char **argv)
 
 /* ---- main ---- */
 
-static const struct { const char *name; int (*fn)(int, char **); } commands[] = {
-	{"new", cmd_new}, {"derive", cmd_derive}, {"pub", cmd_pub},
-	{"encode", cmd_encode}, {"decode", cmd_decode},
+static const struct { const char *name; int (*fn)(int, char **); const char *usage; } commands[] = {
+	{"new", cmd_new, new_usage}, {"derive", cmd_derive, derive_usage}, {"pub", cmd_pub, pub_usage},
+	{"encode", cmd_encode, encode_usage}, {"decode", cmd_decode, decode_usage},
 };
 
 int main(int argc, char **argv)
@@ -408,7 +479,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		help_requested();
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			help_text = commands[i].usage;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	cli_usage_error("unknown command '%s' (new, derive, pub, encode, decode)", argv[1]);
 }

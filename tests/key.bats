@@ -55,6 +55,29 @@ secret_file() { # path content -> a 0600 file
 	done
 }
 
+@test "COMMAND --help and -h print that command's usage alone" {
+	for c in new derive pub encode decode; do
+		for h in --help -h; do
+			run --separate-stderr mostro-key "$c" $h
+			[ "$status" -eq 0 ] || { echo "$c $h -> $status"; false; }
+			[[ $output == "Usage: mostro-key $c "* ]] || { echo "$c $h: $output"; false; }
+			[[ $output != *"Commands:"* ]]
+			[[ $output == *"Exit: 0 ok"* ]]
+			[ -z "$stderr" ]
+		done
+	done
+	run mostro-key derive --help
+	[[ $output == *"--mnemonic-file F"* && $output == *'$MOSTRO_PASSPHRASE'* && $output != *"--words"* ]]
+	run mostro-key new --help
+	[[ $output == *"--words N"*"12, 15, 18, 21 or 24 words"* && $output != *"--index"* ]]
+	run mostro-key encode nsec --help
+	[ "$status" -eq 0 ]
+	[[ $output == "Usage: mostro-key encode "* ]]
+	# the general usage points at them
+	run mostro-key --help
+	[[ $output == *"Commands:"* && $output == *"mostro-key COMMAND --help"* ]]
+}
+
 @test "no command: usage error 2" {
 	run --separate-stderr mostro-key
 	[ "$status" -eq 2 ]
@@ -91,6 +114,22 @@ secret_file() { # path content -> a 0600 file
 	[ "$status" -eq 0 ]
 }
 
+@test "new --words 12, 15, 18, 21, 24: that many words, a valid mnemonic" {
+	for w in 12 15 18 21 24; do
+		run --separate-stderr mostro-key new --words $w
+		[ "$status" -eq 0 ]
+		[ "$(jq -r .words <<<"$output")" = $w ]
+		m=$(jq -r .mnemonic <<<"$output")
+		[ "$(wc -w <<<"$m")" -eq $w ] || { echo "--words $w: $m"; false; }
+		MOSTRO_MNEMONIC=$m run --separate-stderr mostro-key derive
+		[ "$status" -eq 0 ] || { echo "--words $w: derive -> $status: $stderr"; false; }
+	done
+	run --separate-stderr mostro-key new --words 21 --out "$T/m21"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .words <<<"$output")" = 21 ]
+	[ "$(wc -w <"$T/m21")" -eq 21 ]
+}
+
 @test "new --words 24 and --words 12" {
 	run --separate-stderr mostro-key new --words 24
 	[ "$status" -eq 0 ]
@@ -107,11 +146,12 @@ secret_file() { # path content -> a 0600 file
 	[ "$a" != "$b" ]
 }
 
-@test "new --words other than 12/24: usage error 2" {
-	for w in 13 15 0 abc; do
+@test "new --words other than 12/15/18/21/24: usage error 2" {
+	for w in 13 11 16 27 0 -12 +12 012 "12 " "" abc; do
 		run --separate-stderr mostro-key new --words "$w"
-		[ "$status" -eq 2 ]
-		[[ $stderr == *"--words must be 12 or 24"* ]]
+		[ "$status" -eq 2 ] || { echo "--words '$w' -> $status"; false; }
+		[[ $stderr == *"--words must be 12, 15, 18, 21 or 24, not '$w'"* ]]
+		[ -z "$output" ]
 	done
 }
 

@@ -8,7 +8,7 @@ complete -c mostro-key -n "not __fish_seen_subcommand_from $cmds" -a pub -d 'Pub
 complete -c mostro-key -n "not __fish_seen_subcommand_from $cmds" -a encode -d 'Encode NIP-19 strings'
 complete -c mostro-key -n "not __fish_seen_subcommand_from $cmds" -a decode -d 'Decode NIP-19 strings'
 
-complete -c mostro-key -n "__fish_seen_subcommand_from new" -l words -x -a '12 24' -d 'Mnemonic length'
+complete -c mostro-key -n "__fish_seen_subcommand_from new" -l words -x -a '12 15 18 21 24' -d 'Mnemonic length'
 complete -c mostro-key -n "__fish_seen_subcommand_from new" -l out -r -F -d 'Write to a new 0600 file'
 
 complete -c mostro-key -n "__fish_seen_subcommand_from derive" -l index -x -d 'Index or range A-B'
