@@ -46,7 +46,7 @@ static const char usage_text[] =
 	"  --sign                     full privacy with a trade signature (mostro-core's\n"
 	"                             `signed`); without it the signature is null\n"
 	"  --transport v1|v2          gift-wrap (kind 1059) or nip44 (kind 14); default v2\n"
-	"  --pow N                    NIP-13 proof of work on the outer event\n"
+	"  --pow N                    NIP-13 proof of work on the outer event, N <= 32\n"
 	"  --expiration S             NIP-40 tag S seconds after created_at; 0 = none\n"
 	"                             (default: v2 30 days, v1 none)\n"
 	"  --chat[=FORMAT]            lines are chat text (a JSON string, or\n"
@@ -177,7 +177,7 @@ static bool wrap_message(line_ctx *c, jv line)
 			if (!ok)
 				return fail(c, "transport: expected \"v1\", \"v2\", \"gift-wrap\" or \"nip44\"");
 		}
-		if (!rec_u64(c, line, "pow", 256, &present, NULL, &v))
+		if (!rec_u64(c, line, "pow", MOSTRO_POW_MAX, &present, NULL, &v))
 			return false;
 		if (present)
 			o.pow = (unsigned)v;
@@ -318,7 +318,7 @@ static bool sign_plain(line_ctx *c, jv line)
 	}
 	memcpy(ev.pubkey, c->cfg->key.pk, 32);
 	if (c->cfg->pow) {
-		nip13_opts po = { .target = c->cfg->pow };
+		nip13_opts po = { .target = c->cfg->pow, .max_attempts = nip13_attempt_budget(c->cfg->pow) };
 		if (nip13_mine(&ev, &po, NULL) != NIP13_OK) {
 			event_free(&ev);
 			return fail(c, "proof of work failed");
@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 			if (!mostro_transport_parse(optarg, &cfg.transport))
 				cli_usage_error("--transport: expected v1, v2, gift-wrap or nip44, not '%s'", optarg);
 			break;
-		case OPT_POW: cfg.pow = (unsigned)cli_uint("--pow", optarg, 256); break;
+		case OPT_POW: cfg.pow = (unsigned)cli_uint("--pow", optarg, MOSTRO_POW_MAX); break;
 		case OPT_EXPIRATION:
 			cfg.has_expiration_opt = true;
 			cfg.expiration_secs = cli_uint("--expiration", optarg, UINT32_MAX * 100ull);

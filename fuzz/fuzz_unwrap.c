@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (mode == 3) {
-		if (nip59_gift_wrap(&ev, mostro.pk, s, n, 1700000000, p_tag(mostro.pk), 0) == NIP44_OK)
+		if (nip59_gift_wrap(&ev, mostro.pk, s, n, 1700000000, p_tag(mostro.pk), NULL, NULL) == NIP59_OK)
 			open_event(&ev);
 		event_free(&ev);
 		return 0;
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf sj = BUF_INIT;
 		if (nip59_seal(&seal, &identity, mostro.pk, s, n, 1700000000) == NIP44_OK) {
 			event_write(&sj, &seal);
-			if (nip59_gift_wrap(&ev, mostro.pk, sj.p, sj.len, 1700000000, p_tag(mostro.pk), 0) == NIP44_OK)
+			if (nip59_gift_wrap(&ev, mostro.pk, sj.p, sj.len, 1700000000, p_tag(mostro.pk), NULL, NULL) == NIP59_OK)
 				open_event(&ev);
 			event_free(&ev);
 		}

@@ -145,8 +145,8 @@ nip44_err chat_wrap(nostr_event *out, chat_format f, const mu_key *own, const ui
 			buf sj = BUF_INIT;
 			event_write(&sj, &seal);
 			event_free(out);
-			e = nip59_gift_wrap(out, peer, sj.p, sj.len, nip59_tweaked(now),
-					    jv_array_append(jv_array(), tag2("p", hx)), 0);
+			nip59_gift_wrap(out, peer, sj.p, sj.len, nip59_tweaked(now),
+					jv_array_append(jv_array(), tag2("p", hx)), NULL, &e);
 			buf_free(&sj);
 		}
 		event_free(&seal);
@@ -172,8 +172,8 @@ nip44_err chat_wrap(nostr_event *out, chat_format f, const mu_key *own, const ui
 	} else {
 		hex_encode(hx, ck.legacy.pk, 32);
 		event_free(out);
-		e = nip59_gift_wrap(out, ck.legacy.pk, inner.p, inner.len, nip59_tweaked(now),
-				    jv_array_append(jv_array(), tag2("p", hx)), 0);
+		nip59_gift_wrap(out, ck.legacy.pk, inner.p, inner.len, nip59_tweaked(now),
+				jv_array_append(jv_array(), tag2("p", hx)), NULL, &e);   /* no mining: only NIP-44 can fail */
 	}
 	buf_free(&ct);
 	buf_wipe(&inner);

@@ -31,6 +31,7 @@ const char *env_wrap_strerror(env_wrap_err e)
 	case ENV_WRAP_RECEIVER: return "receiver is not a valid public key";
 	case ENV_WRAP_TOO_LONG: return "content empty or longer than NIP-44 allows (65535 bytes)";
 	case ENV_WRAP_POW: return "proof of work failed";
+	case ENV_WRAP_POW_TARGET: return "proof of work above 32 bits (MOSTRO_POW_MAX)";
 	}
 	return "unknown error";
 }
@@ -38,6 +39,14 @@ const char *env_wrap_strerror(env_wrap_err e)
 static jv tag2(const char *a, const char *b)
 {
 	return jv_array_append(jv_array_append(jv_array(), jv_string(a)), jv_string(b));
+}
+
+/* The miner's limits for o->pow. */
+static nip13_opts pow_opts(const mostro_wrap_opts *o)
+{
+	nip13_opts po = { .target = o->pow,
+			  .max_attempts = o->pow_attempts ? o->pow_attempts : nip13_attempt_budget(o->pow) };
+	return po;
 }
 
 static env_wrap_err from_nip44(nip44_err e)
@@ -89,9 +98,10 @@ static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *tr
 	}
 	hex_encode(hx, rx, 32);
 	tags = jv_array_append(tags, tag2("p", hx));
-	e = nip59_gift_wrap(out, rx, sj.p, sj.len, nip59_tweaked(now), tags, o->pow);
+	nip13_opts po = pow_opts(o);
+	nip59_err we = nip59_gift_wrap(out, rx, sj.p, sj.len, nip59_tweaked(now), tags, &po, &e);
 	buf_free(&sj);
-	return from_nip44(e);
+	return we == NIP59_ERR_POW ? ENV_WRAP_POW : from_nip44(e);
 }
 
 static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *trade,
@@ -121,9 +131,13 @@ static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *tr
 	if (o->pow > 0) {
 		/* mostrod drops kind 14 older than 10 s: keep created_at current
 		 * while mining, unless the caller fixed it */
-		nip13_opts po = { .target = o->pow, .fresh_created_at = o->created_at == 0 };
-		if (nip13_mine(out, &po, NULL) != NIP13_OK)
+		nip13_opts po = pow_opts(o);
+		po.fresh_created_at = o->created_at == 0;
+		if (nip13_mine(out, &po, NULL) != NIP13_OK) {
+			event_free(out);
+			event_init(out);
 			return ENV_WRAP_POW;
+		}
 	}
 	event_sign(out, trade, NULL);
 	return ENV_WRAP_OK;
@@ -151,6 +165,10 @@ env_wrap_err mostro_wrap_tuple(nostr_event *out, const char *tuple, size_t n, co
 	if (!key_pubkey_valid(receiver)) {
 		event_init(out);
 		return ENV_WRAP_RECEIVER;
+	}
+	if (o->pow > MOSTRO_POW_MAX) {
+		event_init(out);
+		return ENV_WRAP_POW_TARGET;
 	}
 	uint64_t now = (uint64_t)time(NULL);
 	uint64_t t = o->created_at ? o->created_at : now;

@@ -56,9 +56,18 @@ bool mostro_transport_parse(const char *s, mostro_transport *t);
 
 #define MOSTRO_V2_DEFAULT_EXPIRATION (30u * 86400u)  /* Mostro's dm_days */
 
+/* The largest NIP-13 target mostro_wrap mines: 2^32 (4.3e9) expected
+ * attempts, about an hour on one core for a Mostro-sized event (bench/crypto
+ * measures ~1.4M attempts/s on a 1 KiB event); every further bit doubles it
+ * (40 bits: about nine days; 64 bits: ~400,000 years). Above it is a
+ * mistake, not a plan. */
+#define MOSTRO_POW_MAX 32
+
 typedef struct mostro_wrap_opts {
 	mostro_transport transport;
-	unsigned pow;               /* NIP-13 bits on the outer event */
+	unsigned pow;               /* NIP-13 bits on the outer event, 0..MOSTRO_POW_MAX */
+	uint64_t pow_attempts;      /* mining gives up after this many ids (ENV_WRAP_POW);
+				       0: nip13_attempt_budget(pow) */
 	bool     has_expiration;
 	uint64_t expiration;        /* absolute Unix time for the NIP-40 tag */
 	uint64_t created_at;        /* rumor (v1) / event (v2) time; 0 = now */
@@ -69,7 +78,8 @@ typedef enum env_wrap_err {
 	ENV_WRAP_OK = 0,
 	ENV_WRAP_RECEIVER,          /* receiver is not a valid public key */
 	ENV_WRAP_TOO_LONG,          /* plaintext empty or over NIP-44's 65535 bytes */
-	ENV_WRAP_POW,               /* mining failed */
+	ENV_WRAP_POW,               /* mining gave up (pow_attempts) */
+	ENV_WRAP_POW_TARGET,        /* pow above MOSTRO_POW_MAX */
 } env_wrap_err;
 
 const char *env_wrap_strerror(env_wrap_err e);

@@ -119,6 +119,11 @@ static inline void increment(char *d, size_t *nd, size_t tail)
 	(*nd)++;
 }
 
+uint64_t nip13_attempt_budget(unsigned target)
+{
+	return target + NIP13_BUDGET_BITS < 64 ? (uint64_t)1 << (target + NIP13_BUDGET_BITS) : 0;
+}
+
 nip13_err nip13_mine(nostr_event *ev, const nip13_opts *o, nip13_result *r)
 {
 	nip13_result res = {0};

@@ -63,4 +63,10 @@ typedef struct nip13_result {
 
 nip13_err nip13_mine(nostr_event *ev, const nip13_opts *o, nip13_result *r);
 
+/* An attempt budget for target bits: 2^(target + NIP13_BUDGET_BITS), 64 times
+ * the expected 2^target attempts, so an honest search gives up with
+ * probability about e^-64; 0 (no limit) when that does not fit in 64 bits. */
+#define NIP13_BUDGET_BITS 6
+uint64_t nip13_attempt_budget(unsigned target);
+
 #endif

@@ -51,19 +51,21 @@ nip44_err nip59_seal(nostr_event *seal, const mu_key *author, const uint8_t rece
 	return NIP44_OK;
 }
 
-nip44_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
-			  size_t n, uint64_t created_at, jv tags, unsigned pow)
+nip59_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
+			  size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne)
 {
 	mu_key eph;
 	buf ct = BUF_INIT;
 	event_init(wrap);
 	key_generate(&eph);
 	nip44_err e = nip44_encrypt_to(&ct, eph.sk, receiver, inner, n);
+	if (ne)
+		*ne = e;
 	if (e != NIP44_OK) {
 		buf_free(&ct);
 		key_wipe(&eph);
 		jv_free(tags);
-		return e;
+		return NIP59_ERR_ENCRYPT;
 	}
 	wrap->kind = 1059;
 	wrap->created_at = created_at;
@@ -72,13 +74,19 @@ nip44_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const c
 	event_set_content(wrap, ct.p, ct.len);
 	buf_free(&ct);
 	memcpy(wrap->pubkey, eph.pk, 32);
-	if (pow > 0) {
-		nip13_opts o = { .target = pow };
-		nip13_mine(wrap, &o, NULL);
+	if (pow && pow->target > 0) {
+		nip13_opts o = *pow;
+		o.fresh_created_at = false;
+		if (nip13_mine(wrap, &o, NULL) != NIP13_OK) {
+			key_wipe(&eph);
+			event_free(wrap);
+			event_init(wrap);
+			return NIP59_ERR_POW;
+		}
 	}
 	event_sign(wrap, &eph, NULL);
 	key_wipe(&eph);
-	return NIP44_OK;
+	return NIP59_OK;
 }
 
 nip44_err nip59_open(buf *out, const uint8_t sk[32], const nostr_event *ev)

@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "event.h"
 #include "keys.h"
+#include "nip13.h"
 #include "nip44.h"
 
 #define NIP59_TWEAK_RANGE 172800u
@@ -40,11 +41,20 @@ void nip59_rumor(nostr_event *r, const uint8_t pk[32], uint32_t kind, uint64_t c
 nip44_err nip59_seal(nostr_event *seal, const mu_key *author, const uint8_t receiver[32],
 		     const char *inner, size_t n, uint64_t created_at);
 
+typedef enum nip59_err {
+	NIP59_OK = 0,
+	NIP59_ERR_ENCRYPT,     /* NIP-44 refused (*ne says why: receiver key, length) */
+	NIP59_ERR_POW,         /* mining stopped before the target (see nip13_mine) */
+} nip59_err;
+
 /* Gift wrap inner JSON for receiver with a fresh ephemeral key. tags
- * (consumed) in final order; pow > 0 mines a nonce tag on the wrap without
- * changing created_at. */
-nip44_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
-			  size_t n, uint64_t created_at, jv tags, unsigned pow);
+ * (consumed) in final order. pow (NULL, or target 0: none) mines a nonce tag
+ * on the wrap before it is signed, within pow's limits, without changing
+ * created_at (fresh_created_at is ignored). ne (may be NULL) receives the
+ * NIP-44 error. On failure *wrap is empty (event_free it as usual) and
+ * nothing is signed. */
+nip59_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
+			  size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne);
 
 /* Decrypts ev->content with (sk, ev->pubkey); plaintext appended to out. */
 nip44_err nip59_open(buf *out, const uint8_t sk[32], const nostr_event *ev);

@@ -152,6 +152,30 @@ now() { date +%s; }
 	[[ $(jq -r .id <<<"$output") == 00* ]]
 }
 
+@test "--pow and a record's pow: at most 32 bits (more would mine for days to millennia)" {
+	for n in 33 64 256; do
+		for t in v1 v2; do
+			run --separate-stderr timeout 10 mostro-wrap --key-file "$T/trade" --to $PKM --transport $t --pow $n <<<"$TAKE"
+			[ "$status" -eq 2 ] || { echo "--pow $n $t -> $status"; false; }
+			[ -z "$output" ]
+			[[ $stderr == *"--pow: expected an integer 0..32, not '$n'"* ]]
+		done
+		run --separate-stderr timeout 10 mostro-wrap --plain --key-file "$T/trade" --pow $n <<<'{"kind":1}'
+		[ "$status" -eq 2 ]
+	done
+	run --separate-stderr wrap --pow 32 </dev/null
+	[ "$status" -eq 0 ]
+	# records: the line fails, the others go through
+	printf '%s\n' "{\"message\":$TAKE,\"pow\":33,\"transport\":\"v1\"}" "{\"message\":$TAKE,\"pow\":4}" \
+		"{\"message\":$TAKE,\"pow\":1000}" >"$T/in"
+	run --separate-stderr timeout 10 mostro-wrap --key-file "$T/trade" --to $PKM --errors <"$T/in"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"line 1: pow: expected an integer 0..32"* ]]
+	[[ $stderr == *"line 3: pow: expected an integer 0..32"* ]]
+	[ "$(jq -c 'select(.kind == 14) | [.tags[][0]]' <<<"$output")" = '["p","expiration","nonce"]' ]
+	[ "$(jq -c 'select(.type == "error") | .line' <<<"$output" | tr '\n' ' ')" = "1 3 " ]
+}
+
 @test "--expiration S: tag S seconds after created_at; 0 removes it; v1 has none by default" {
 	run --separate-stderr wrap --expiration 60 <<<"$TAKE"
 	[ $(( $(jq -r '.tags[1][1]' <<<"$output") - $(jq -r .created_at <<<"$output") )) -eq 60 ]

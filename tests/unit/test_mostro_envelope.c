@@ -156,6 +156,44 @@ static const char *tag_name(const nostr_event *ev, int i)
 	return name;
 }
 
+/* Mining is bounded: a target over MOSTRO_POW_MAX is refused before any
+ * work, and a miner out of attempts fails the wrap (nothing unmined or
+ * signed comes out) on both transports; the default budget is
+ * nip13_attempt_budget(pow). */
+static void pow_limits(void)
+{
+	t_eq_int((long long)nip13_attempt_budget(0), 64, "budget for 0 bits: 2^6");
+	t_eq_int((long long)nip13_attempt_budget(MOSTRO_POW_MAX), 1ll << (MOSTRO_POW_MAX + 6), "budget for 32 bits: 2^38");
+	t_eq_int((long long)nip13_attempt_budget(58), 0, "budget past 2^63: no limit");
+	for (int tr = 1; tr <= 2; tr++) {
+		const char *tn = tr == 1 ? "v1" : "v2";
+		mostro_wrap_opts o = { .transport = (mostro_transport)tr, .pow = MOSTRO_POW_MAX + 1 };
+		nostr_event ev;
+		t_eq_int(mostro_wrap(&ev, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o), ENV_WRAP_POW_TARGET,
+			 "%s: pow %u refused", tn, MOSTRO_POW_MAX + 1);
+		t_ok(!ev.has_sig && !ev.has_id, "%s: refused pow leaves no event", tn);
+		event_free(&ev);
+		t_eq_int(mostro_wrap_tuple(&ev, "[1]", 3, &K_TRADE, NULL, K_MOSTRO.pk, &o), ENV_WRAP_POW_TARGET,
+			 "%s: tuple path refuses it too", tn);
+		event_free(&ev);
+		/* 32 bits in 16 attempts: fails but for a 2^-28 chance */
+		o.pow = MOSTRO_POW_MAX;
+		o.pow_attempts = 16;
+		t_eq_int(mostro_wrap(&ev, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o), ENV_WRAP_POW,
+			 "%s: mining out of attempts fails the wrap", tn);
+		t_ok(!ev.has_sig, "%s: nothing signed after a failed mining", tn);
+		t_eq_int(jv_array_length(jv_copy(ev.tags)), 0, "%s: no tags left behind", tn);
+		event_free(&ev);
+		/* an easy target within its attempts still works */
+		o.pow = 4;
+		o.pow_attempts = 0;
+		t_eq_int(mostro_wrap(&ev, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o), ENV_WRAP_OK,
+			 "%s: 4 bits within the default budget", tn);
+		t_ok(nip13_difficulty(ev.id) >= 4 && event_verify(&ev) == EVENT_OK, "%s: mined and signed", tn);
+		event_free(&ev);
+	}
+}
+
 static void roundtrip(mostro_transport tr, bool reputation, bool sign, unsigned pow, bool exp)
 {
 	const char *mode = reputation ? "reputation" : sign ? "full-privacy signed" : "full-privacy";
@@ -238,7 +276,7 @@ static void v1_raw(nostr_event *ev, const uint8_t rumor_pk[32], uint32_t rumor_k
 	event_write(&sj, &seal);
 	hex_encode(hx, rx, 32);
 	nip59_gift_wrap(ev, rx, sj.p, sj.len, (uint64_t)time(NULL) - 100,
-			jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), 0);
+			jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), NULL, NULL);
 	event_free(&rumor);
 	event_free(&seal);
 	buf_free(&rj);
@@ -383,12 +421,12 @@ static void tampering(void)
 		event_write(&sj, &seal);
 		hex_encode(hx, K_MOSTRO.pk, 32);
 		nip59_gift_wrap(&ev, K_MOSTRO.pk, sj.p, sj.len, (uint64_t)time(NULL),
-				jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), 0);
+				jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), NULL, NULL);
 		expect(&ev, "bad-seal", "v1 seal signature broken");
 		event_free(&ev);
 		/* a bare rumor instead of a seal */
 		nip59_gift_wrap(&ev, K_MOSTRO.pk, rj.p, rj.len, (uint64_t)time(NULL),
-				jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), 0);
+				jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), NULL, NULL);
 		expect(&ev, "bad-seal", "v1 wrap holding an unsigned rumor, no seal");
 		event_free(&ev);
 		event_free(&rumor);
@@ -582,6 +620,7 @@ int main(void)
 		roundtrip((mostro_transport)tr, false, true, 0, true);
 		roundtrip((mostro_transport)tr, true, false, 8, true);
 	}
+	pow_limits();
 	tampering();
 	conv_cache();
 	chat();
