@@ -28,6 +28,7 @@ typedef struct sub_relay {
 	bool          active;         /* a REQ is open on the current connection */
 	bool          done;           /* REQ_ONCE: finished with this relay */
 	bool          got_eose;       /* an EOSE ever arrived */
+	bool          live;           /* the current REQ is past its EOSE */
 	bool          closed;         /* the relay refused the subscription */
 	bool          attempted;      /* a connection attempt finished (ok or not) */
 	bool          resub_after_auth;
@@ -59,6 +60,7 @@ typedef struct sub {
 	bool        stdout_gone;
 	bool        has_start_cursor;    /* loaded from the state file */
 	uint64_t    start_cursor;
+	uint64_t    forgot_before;       /* ids of events older than this were pruned */
 	buf         out;
 } sub;
 
@@ -75,6 +77,13 @@ uint64_t relay_resume_since(bool has_since, uint64_t since, uint64_t cursor, int
 	uint64_t lb = lookback > 0 ? (uint64_t)lookback : 0;
 	uint64_t resume = cursor > lb ? cursor - lb : 0;
 	return has_since && since > resume ? since : resume;
+}
+
+uint64_t relay_forget_floor(uint64_t cursor, uint64_t now, int64_t lookback)
+{
+	uint64_t t = cursor < now ? cursor : now;
+	uint64_t back = (lookback > 0 ? (uint64_t)lookback : 0) + RELAY_FORGET_MARGIN;
+	return t > back ? t - back : 0;
 }
 
 static const char *url_of(sub *S, size_t r)
@@ -136,6 +145,7 @@ static void send_req(sub *S, size_t r)
 	build_filters(S, R);
 	rmsg_write_req(&b, R->subid, strlen(R->subid), R->sent, R->nsent);
 	R->active = relay_conn_send(c, b.p, b.len);
+	R->live = false;
 	R->page_new = 0;
 	R->page_has_oldest = false;
 	buf_free(&b);
@@ -201,6 +211,31 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	check_done(S);
 }
 
+/* REQ_STREAM keeps the seen ids bounded: when the set is about to grow, the
+ * ids of events older than relay_forget_floor() are dropped, unless a REQ
+ * still in its stored-events phase (no EOSE yet) asks for older ones (its
+ * smallest since, 0 without one). Such a REQ and any REQ sent later carry a
+ * since at or above the floor, so only live events can be older: those are
+ * dropped as "stale" (on_sub_event), as a resumed REQ would not ask for them. */
+static void prune_seen(sub *S)
+{
+	if (S->cfg->mode != REQ_STREAM || !S->sum->has_cursor || !idset_full(&S->seen))
+		return;
+	uint64_t floor = relay_forget_floor(S->sum->cursor, (uint64_t)time(NULL), S->lookback);
+	for (size_t r = 0; r < S->nrelays; r++) {
+		const sub_relay *R = &S->relays[r];
+		if (!R->sent || R->live || R->closed)   /* past EOSE, or refused: nothing stored to come */
+			continue;
+		for (size_t i = 0; i < R->nsent; i++) {
+			uint64_t since = R->sent[i].has_since ? R->sent[i].since : 0;
+			if (since < floor)
+				floor = since;
+		}
+	}
+	if (floor > S->forgot_before && idset_prune_before(&S->seen, floor) > 0)
+		S->forgot_before = floor;
+}
+
 static void emit_event(sub *S, size_t r, const nostr_event *ev)
 {
 	sub_relay *R = &S->relays[r];
@@ -208,7 +243,8 @@ static void emit_event(sub *S, size_t r, const nostr_event *ev)
 		R->page_oldest = ev->created_at;
 		R->page_has_oldest = true;
 	}
-	if (!idset_add(&S->seen, ev->id)) {
+	prune_seen(S);
+	if (!idset_add_at(&S->seen, ev->id, ev->created_at)) {
 		S->sum->duplicates++;
 		return;
 	}
@@ -279,6 +315,13 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		S->sum->dropped++;
 		return;
 	}
+	if (m->event.created_at < S->forgot_before) {
+		relay_error(&S->cfg->report, url, "stale", "event %s dropped: created_at %llu is before the"
+			    " de-duplication window (%llu)", idhex, (unsigned long long)m->event.created_at,
+			    (unsigned long long)S->forgot_before);
+		S->sum->dropped++;
+		return;
+	}
 	if (is_expired(&m->event, (uint64_t)time(NULL))) {
 		relay_error(&S->cfg->report, url, "expired", "event %s dropped: expired (NIP-40)", idhex);
 		S->sum->dropped++;
@@ -293,6 +336,7 @@ static void on_eose(sub *S, size_t r, rmsg *m)
 	if (strcmp(m->subid, R->subid) != 0)
 		return;
 	R->got_eose = true;
+	R->live = true;
 	relay_status(&S->cfg->report, "eose", url_of(S, r), m->subid, NULL);
 	if (S->cfg->mode != REQ_ONCE)
 		return;

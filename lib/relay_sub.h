@@ -6,7 +6,7 @@
  * the filters of the REQ it came on (including the since/until the client
  * added), and it must not have expired (NIP-40 "expiration" tag at or before
  * now). Failures are reported (relay_report.h, code "bad-frame", "bad-event",
- * "bad-sig", "no-match", "expired", "unknown-sub") and dropped; the stream
+ * "bad-sig", "no-match", "stale", "expired", "unknown-sub") and dropped; the stream
  * goes on. Events are deduplicated by id across relays and reconnections and
  * written bare, one per line.
  *
@@ -22,6 +22,11 @@
  * look-back also covers NIP-59 gift wraps whose created_at is randomised up to
  * two days into the past. With cfg.state_path the cursor is loaded at start
  * and saved (relay_state.h) at most once a second and at exit.
+ * The seen ids stay bounded: when the set would grow, ids of events older
+ * than relay_forget_floor() are forgotten, but never below the since of a REQ
+ * still sending stored events (before its EOSE). Every REQ then in force or
+ * sent later asks for since >= that floor, so only a live event (after EOSE)
+ * can be older; it is dropped as "stale" (it may repeat a forgotten one).
  *
  * NIP-42: with cfg.auth_key, AUTH challenges are answered; a subscription
  * CLOSED "auth-required:" is sent again once the relay accepted the AUTH.
@@ -48,6 +53,7 @@
 
 #define RELAY_LOOKBACK_RANDOMISED (2 * 24 * 3600)  /* kinds 1059 and 14 */
 #define RELAY_LOOKBACK_DEFAULT    600              /* other kinds: clock skew */
+#define RELAY_FORGET_MARGIN       3600             /* seen ids kept past the look-back */
 
 typedef enum relay_sub_mode { REQ_ONCE, REQ_STREAM } relay_sub_mode;
 
@@ -77,6 +83,11 @@ int64_t relay_default_lookback(const nostr_filter *fs, size_t n);
 
 /* since for a resumed REQ: max(filter_since, cursor - lookback), 0-floored. */
 uint64_t relay_resume_since(bool has_since, uint64_t since, uint64_t cursor, int64_t lookback);
+
+/* sub's de-duplication window: ids of events older than
+ * min(cursor, now) - lookback - RELAY_FORGET_MARGIN (0-floored) may be
+ * forgotten (see REQ_STREAM above). */
+uint64_t relay_forget_floor(uint64_t cursor, uint64_t now, int64_t lookback);
 
 int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum);
 

@@ -492,6 +492,41 @@ stop_sub() {
 	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "one three two " ]
 }
 
+@test "sub: seen ids stay bounded -- old ones are forgotten after EOSE, a duplicate inside the window is still dropped" {
+	now=$(date +%s)
+	# 192 stored events (the set is then full): 150 from a day ago, 42 recent
+	for i in $(seq 150); do echo '{"kind":1,"content":"old '$i'","created_at":'$((now - 100000 + i))'}'; done >"$T/tpl"
+	for i in $(seq 42); do echo '{"kind":1,"content":"recent '$i'","created_at":'$((now - 50 + i))'}'; done >>"$T/tpl"
+	sign <"$T/tpl" >"$T/hist"
+	fake a '{"store":'"$(jq -sc . "$T/hist")"'}'
+	fake b '{}'
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --lookback 60 --status
+	for _ in $(seq 400); do [ "$(grep -c '"eose"' "$T/sub.out")" -ge 2 ] && break; sleep 0.025; done
+	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | sort -u | wc -l)" -eq 192 ]
+	# live on b: a new event (the set prunes before it grows), a copy of a
+	# day-old event (its id was forgotten), a copy of a recent one, a new one
+	{
+		echo '{"kind":1,"content":"new 1","created_at":'$now'}' | sign
+		sed -n 1p "$T/hist"
+		sed -n 190p "$T/hist"
+		echo '{"kind":1,"content":"new 2","created_at":'$now'}' | sign
+	} >"$T/live"
+	mostro-relay pub "$(url b)" <"$T/live" >/dev/null
+	for _ in $(seq 400); do grep -q '"new 2"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	# every event once: 192 stored + 2 new; the copies are not written again
+	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | wc -l)" -eq 194 ]
+	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | sort -u | wc -l)" -eq 194 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tail -2 | tr '\n' ' ')" = "new 1 new 2 " ]
+	# the day-old copy is dropped as stale (before the window), the recent one as a duplicate
+	old=$(sed -n 1p "$T/hist" | jq -r .id)
+	grep -q "event $old dropped: created_at .* before the de-duplication window" "$T/sub.err"
+	[ "$(jq -c 'select(.type == "error" and .error == "stale")' "$T/sub.out" | wc -l)" -eq 1 ]
+	recent=$(sed -n 190p "$T/hist" | jq -r .id)
+	! grep -q "$recent" "$T/sub.err"
+}
+
 @test "sub: no relay reachable is 3; --wait-timeout ends it with 124" {
 	port=$(free_port)
 	run --separate-stderr timeout 5 mostro-relay sub "ws://127.0.0.1:$port" --filter '{"kinds":[1]}'

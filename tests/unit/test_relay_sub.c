@@ -5,6 +5,7 @@
 
 #include "filter.h"
 #include "idset.h"
+#include "sha256.h"
 #include "relay_sub.h"
 #include "t.h"
 
@@ -97,10 +98,80 @@ static void test_idset(void)
 	t_ok(!idset_has(&s, id), "an empty (freed) set has nothing");
 }
 
+/* Pruning by time: what is below the bound goes, the rest stays findable
+ * (through the rebuild and with colliding slots), the table shrinks. */
+static void test_idset_prune(void)
+{
+	idset s = IDSET_INIT;
+	uint8_t id[32];
+	for (uint32_t k = 0; k < 3000; k++) {
+		id_of(id, k);
+		idset_add_at(&s, id, 1000 + k);
+	}
+	size_t cap = s.cap;
+	t_eq_int((long long)idset_prune_before(&s, 1000 + 2500), 2500, "prune: the 2500 older ids go");
+	t_eq_int((long long)s.n, 500, "prune: 500 left");
+	t_ok(s.cap < cap && s.cap >= 2 * s.n, "prune: the table shrinks, at most half full (%zu -> %zu)", cap, s.cap);
+	bool kept = true, gone = true;
+	for (uint32_t k = 0; k < 3000; k++) {
+		id_of(id, k);
+		if (k < 2500)
+			gone = gone && !idset_has(&s, id);
+		else
+			kept = kept && idset_has(&s, id) && !idset_add_at(&s, id, 1);
+	}
+	t_ok(gone, "prune: pruned ids are gone");
+	t_ok(kept, "prune: newer ids are still there (still duplicates)");
+	t_eq_int((long long)idset_prune_before(&s, 1000), 0, "prune below everything: nothing removed");
+	idset_free(&s);
+}
+
+/* sub's policy over a long stream: one event a second, the set pruned at
+ * relay_forget_floor() whenever it would grow. The set stays bounded by the
+ * window, and a duplicate inside the window is still caught. */
+static void test_forget_window(void)
+{
+	t_eq_int((long long)relay_forget_floor(1700000000, 1800000000, 600), 1700000000 - 600 - RELAY_FORGET_MARGIN,
+		 "floor: cursor - lookback - margin");
+	t_eq_int((long long)relay_forget_floor(1900000000, 1800000000, 600), 1800000000 - 600 - RELAY_FORGET_MARGIN,
+		 "floor: a future cursor counts as now");
+	t_eq_int((long long)relay_forget_floor(100, 100, 600), 0, "floor: 0-floored");
+	t_eq_int((long long)relay_forget_floor(10000, 10000, -1), 10000 - RELAY_FORGET_MARGIN, "floor: negative lookback is 0");
+
+	idset s = IDSET_INIT;
+	uint8_t id[32];
+	const uint32_t N = 1000000;
+	const int64_t lookback = RELAY_LOOKBACK_DEFAULT;
+	const uint64_t t0 = 1700000000, window = RELAY_LOOKBACK_DEFAULT + RELAY_FORGET_MARGIN;
+	size_t max_cap = 0;
+	bool dup_caught = true;
+	for (uint32_t k = 0; k < N; k++) {
+		uint64_t t = t0 + k;
+		sha256(id, &k, sizeof k);
+		if (idset_full(&s))
+			idset_prune_before(&s, relay_forget_floor(t, t, lookback));
+		idset_add_at(&s, id, t);
+		if (s.cap > max_cap)
+			max_cap = s.cap;
+		if (k >= window && k % 997 == 0) {      /* an event from just inside the window, again */
+			uint32_t j = k - (uint32_t)window + 1;
+			sha256(id, &j, sizeof j);
+			dup_caught = dup_caught && !idset_add_at(&s, id, t0 + j);
+		}
+	}
+	t_ok(dup_caught, "a duplicate inside the window is still dropped, all along");
+	t_ok(max_cap <= 4 * window, "1M events: the table never exceeds %llu slots (%zu)",
+	     (unsigned long long)(4 * window), max_cap);
+	t_ok(s.n >= window && s.n <= 3 * window, "1M events: %zu ids kept (the window, plus what came since the last prune)", s.n);
+	idset_free(&s);
+}
+
 int main(void)
 {
 	test_resume_since();
 	test_default_lookback();
 	test_idset();
+	test_idset_prune();
+	test_forget_window();
 	return t_done();
 }
