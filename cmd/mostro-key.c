@@ -263,19 +263,26 @@ static int cmd_derive(int argc, char **argv)
 
 /* ---- pub ---- */
 
-static int cmd_pub(int argc, char **argv)
+/* The options of pub and encode: --key-file F, --key-fd N (and --help). */
+static void key_source_opts(int argc, char **argv, const char **file, int *fd)
 {
 	static const struct option opts[] = {
 		{"key-file", required_argument, NULL, OPT_KFILE}, {"key-fd", required_argument, NULL, OPT_KFD},
 		{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
-	const char *file = NULL;
-	int fd = -1, c;
+	int c;
 	while ((c = next_opt(argc, argv, opts)) != -1) {
 		if (c == OPT_KFILE)
-			file = optarg;
+			*file = optarg;
 		else if (c == OPT_KFD)
-			fd = cli_fd(optarg);
+			*fd = cli_fd(optarg);
 	}
+}
+
+static int cmd_pub(int argc, char **argv)
+{
+	const char *file = NULL;
+	int fd = -1;
+	key_source_opts(argc, argv, &file, &fd);
 	if (optind < argc)
 		cli_usage_error("pub: unexpected argument '%s' (secrets never go on the command line)", argv[optind]);
 	if (file && fd >= 0)
@@ -381,17 +388,9 @@ static bool encode_nsec_value(const char *s, size_t n, const void *ctx, char *er
 
 static int cmd_encode(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"key-file", required_argument, NULL, OPT_KFILE}, {"key-fd", required_argument, NULL, OPT_KFD},
-		{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
 	const char *file = NULL;
-	int fd = -1, c;
-	while ((c = next_opt(argc, argv, opts)) != -1) {
-		if (c == OPT_KFILE)
-			file = optarg;
-		else if (c == OPT_KFD)
-			fd = cli_fd(optarg);
-	}
+	int fd = -1;
+	key_source_opts(argc, argv, &file, &fd);
 	if (optind >= argc)
 		cli_usage_error("encode: missing TYPE (npub, nsec, note, nprofile, nevent, naddr)");
 	nip19_type t;
