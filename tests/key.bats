@@ -30,10 +30,7 @@ setup() {
 	umask 022
 }
 
-secret_file() { # path content -> a 0600 file
-	printf '%s\n' "$2" >"$1"
-	chmod 600 "$1"
-}
+load helpers   # secret_file PATH TEXT: a 0600 file
 
 # ---------------------------------------------------------------- general
 

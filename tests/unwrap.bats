@@ -6,16 +6,8 @@
 
 bats_require_minimum_version 1.5.0
 
-NIP06_MNEMONIC="leader monkey parrot ring guide accident before fence cannon height naive bean"
-SK0=df5ba9d72ec62e9d39a095f1b86936fe10abfc7d56700caa1652a463a40d19b1
-PK0=b4bf6548df043786641d4b63e748eda4b55fce21beae991512d23487c7bd8950
-SK1=977b9da8056e6a83a991cb31ac507b0a618fbbee355e36e107e0e348686ab833
-PK1=1c71f0a29c9d14198781f36897c6d6c08e2c4f905ba69fc5f8e67d375d705a8a
-SK2=03c78114b80a2db782bb86be47c8062388d78a0585dfa79b8594e105740758c3
-PK2=5011d0e7a57ae27627ab76962537072c6809ef3b9e24c2e3db4e672c61624eef
-SKM=82352a2554b713ed0c7edd2229804269bcd9a259fb1032d93085490fa710ff65
-PKM=8b04142e01039bed503ea99a9ab40df7bbfadebef9bcfc01aea4352655a89124
-TAKE='{"order":{"version":2,"request_id":1,"trade_index":1,"id":"308e1272-d5f4-47e6-bd97-3504baea9c23","action":"take-sell","payload":null}}'
+# keys (PROTOCOL.md §8.1, the nip59.jsonl Mostro node), NIP06_MNEMONIC, TAKE, secret_file, key_files
+load helpers
 # PROTOCOL §14.1-2: trade signature (key 1) and identity proof (key 0) of TAKE
 TSIG=706172d6d1bb2bb2281b78cac2430179d2462c4745c140490fbfbebbca82f03c621a0b475037b37189d2dd3f584c3426c0979cbf3b1a426b042426affbf7785a
 ISIG=8dfe86bcad4293ebd9dca5eb1f217dadcb4f7ec3d7a277f80aa44682f729bdb8487601e25a0d11b1c4fba167a53ce110625065be9bce7a504f967949a98634ff
@@ -24,16 +16,12 @@ V=${MOSTRO_VECTORS:-tests/vectors}
 setup() {
 	unset MOSTRO_SECRET_KEY NOSTR_SECRET_KEY MOSTRO_MNEMONIC MOSTRO_PASSPHRASE
 	T=$BATS_TEST_TMPDIR
-	secret_file "$T/id" $SK0
-	secret_file "$T/trade" $SK1
-	secret_file "$T/other" $SK2
-	secret_file "$T/mostro" $SKM
+	key_files
 	secret_file "$T/mnemonic" "$NIP06_MNEMONIC"
 	export T PKM
 	export -f crafted
 }
 
-secret_file() { printf '%s\n' "$2" >"$1"; chmod 600 "$1"; }
 wrap() { mostro-wrap --key-file "$T/trade" --to $PKM "$@"; }
 # a v2 event from the trade key carrying a verbatim tuple
 crafted() { echo "{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"$1")}" | mostro-wrap --key-file "$T/trade"; }
