@@ -61,6 +61,7 @@ typedef struct sub {
 	bool        has_start_cursor;    /* loaded from the state file */
 	uint64_t    start_cursor;
 	uint64_t    forgot_before;       /* ids of events older than this were pruned */
+	uint64_t    prune_tried;         /* the last floor pruned at (scan once per floor) */
 	buf         out;
 } sub;
 
@@ -216,7 +217,9 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
  * still in its stored-events phase (no EOSE yet) asks for older ones (its
  * smallest since, 0 without one). Such a REQ and any REQ sent later carry a
  * since at or above the floor, so only live events can be older: those are
- * dropped as "stale" (on_sub_event), as a resumed REQ would not ask for them. */
+ * dropped as "stale" (on_sub_event, checked after this prune so that an
+ * event whose id was just forgotten cannot slip through), as a resumed REQ
+ * would not ask for them. */
 static void prune_seen(sub *S)
 {
 	if (S->cfg->mode != REQ_STREAM || !S->sum->has_cursor || !idset_full(&S->seen))
@@ -232,7 +235,10 @@ static void prune_seen(sub *S)
 				floor = since;
 		}
 	}
-	if (floor > S->forgot_before && idset_prune_before(&S->seen, floor) > 0)
+	if (floor <= S->prune_tried)
+		return;
+	S->prune_tried = floor;
+	if (idset_prune_before(&S->seen, floor) > 0 && floor > S->forgot_before)
 		S->forgot_before = floor;
 }
 
@@ -243,7 +249,6 @@ static void emit_event(sub *S, size_t r, const nostr_event *ev)
 		R->page_oldest = ev->created_at;
 		R->page_has_oldest = true;
 	}
-	prune_seen(S);
 	if (!idset_add_at(&S->seen, ev->id, ev->created_at)) {
 		S->sum->duplicates++;
 		return;
@@ -315,6 +320,7 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		S->sum->dropped++;
 		return;
 	}
+	prune_seen(S);
 	if (m->event.created_at < S->forgot_before) {
 		relay_error(&S->cfg->report, url, "stale", "event %s dropped: created_at %llu is before the"
 			    " de-duplication window (%llu)", idhex, (unsigned long long)m->event.created_at,
