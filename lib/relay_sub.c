@@ -60,7 +60,6 @@ typedef struct sub {
 	bool        stdout_gone;
 	bool        has_start_cursor;    /* loaded from the state file */
 	uint64_t    start_cursor;
-	uint64_t    forgot_before;       /* ids of events older than this were pruned */
 	uint64_t    prune_tried;         /* the last floor pruned at (scan once per floor) */
 	buf         out;
 } sub;
@@ -216,10 +215,11 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
  * ids of events older than relay_forget_floor() are dropped, unless a REQ
  * still in its stored-events phase (no EOSE yet) asks for older ones (its
  * smallest since, 0 without one). Such a REQ and any REQ sent later carry a
- * since at or above the floor, so only live events can be older: those are
- * dropped as "stale" (on_sub_event, checked after this prune so that an
- * event whose id was just forgotten cannot slip through), as a resumed REQ
- * would not ask for them. */
+ * since at or above the floor, so only a live event can be older. Such an
+ * event is written like any other: it is new, or (rarely) the repeat of one
+ * whose id was forgotten. A repeat is the lesser harm: consumers de-duplicate
+ * by id (mostro-order records every event id it processed), while dropping
+ * would lose a genuine event that merely carries an old created_at. */
 static void prune_seen(sub *S)
 {
 	if (S->cfg->mode != REQ_STREAM || !S->sum->has_cursor || !idset_full(&S->seen))
@@ -238,8 +238,7 @@ static void prune_seen(sub *S)
 	if (floor <= S->prune_tried)
 		return;
 	S->prune_tried = floor;
-	if (idset_prune_before(&S->seen, floor) > 0 && floor > S->forgot_before)
-		S->forgot_before = floor;
+	idset_prune_before(&S->seen, floor);
 }
 
 static void emit_event(sub *S, size_t r, const nostr_event *ev)
@@ -321,13 +320,6 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		return;
 	}
 	prune_seen(S);
-	if (m->event.created_at < S->forgot_before) {
-		relay_error(&S->cfg->report, url, "stale", "event %s dropped: created_at %llu is before the"
-			    " de-duplication window (%llu)", idhex, (unsigned long long)m->event.created_at,
-			    (unsigned long long)S->forgot_before);
-		S->sum->dropped++;
-		return;
-	}
 	if (is_expired(&m->event, (uint64_t)time(NULL))) {
 		relay_error(&S->cfg->report, url, "expired", "event %s dropped: expired (NIP-40)", idhex);
 		S->sum->dropped++;

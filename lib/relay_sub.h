@@ -6,7 +6,7 @@
  * the filters of the REQ it came on (including the since/until the client
  * added), and it must not have expired (NIP-40 "expiration" tag at or before
  * now). Failures are reported (relay_report.h, code "bad-frame", "bad-event",
- * "bad-sig", "no-match", "stale", "expired", "unknown-sub") and dropped; the stream
+ * "bad-sig", "no-match", "expired", "unknown-sub") and dropped; the stream
  * goes on. Events are deduplicated by id across relays and reconnections and
  * written bare, one per line.
  *
@@ -26,7 +26,8 @@
  * than relay_forget_floor() are forgotten, but never below the since of a REQ
  * still sending stored events (before its EOSE). Every REQ then in force or
  * sent later asks for since >= that floor, so only a live event (after EOSE)
- * can be older; it is dropped as "stale" (it may repeat a forgotten one).
+ * can be older; it is written (it is new, or rarely repeats a forgotten one:
+ * consumers de-duplicate by id, and dropping could lose a genuine event).
  *
  * NIP-42: with cfg.auth_key, AUTH challenges are answered; a subscription
  * CLOSED "auth-required:" is sent again once the relay accepted the AUTH.
