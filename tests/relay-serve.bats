@@ -4,6 +4,8 @@
 # restarts and signals. A scriptable WebSocket client (tests/lib/relay-client.mjs,
 # pinned ws + nostr-tools) plays the clients.
 
+bats_require_minimum_version 1.5.0
+
 load lib/relay-serve
 
 setup_file() {
@@ -259,18 +261,25 @@ teardown() {
 	other=$(sign "$SK2" '{"kind":10002,"created_at":500,"content":"other author"}')
 	run relay_session 3 "[\"EVENT\",$old]" "[\"EVENT\",$new]" "[\"EVENT\",$other]"
 	[ "$(jq -c '.[2]' <<<"${lines[1]}")" = true ]
-	run relay_session 2 "[\"EVENT\",$old]"
+	run relay_session 1 "[\"EVENT\",$old]"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[3]' <<<"${lines[0]}")" = "duplicate: a newer version of this replaceable event is stored" ]
-	[ "$(jq -c '.[2]' <<<"${lines[0]}")" = false ] || true
+	[ "$(jq -c '.[2]' <<<"${lines[0]}")" = false ]
 	[ "$(relay_session 3 '["REQ","r",{"kinds":[10002]}]' | jq -r 'select(.[0]=="EVENT") | .[2].content' | tr '\n' ,)" = "new,other author," ]
 	# ties on created_at: the lowest id stays, whatever the arrival order
-	t1=$(sign "$SK1" '{"kind":0,"created_at":5000,"content":"t1"}')
-	t2=$(sign "$SK1" '{"kind":0,"created_at":5000,"content":"t2"}')
-	low=$( (jq -r '.id + " " + .content' <<<"$t1"; jq -r '.id + " " + .content' <<<"$t2") | sort | head -1 | cut -d' ' -f2)
-	relay_session 2 "[\"EVENT\",$t1]" "[\"EVENT\",$t2]" >/dev/null
-	[ "$(relay_session 2 '["REQ","k",{"kinds":[0]}]' | jq -r 'select(.[0]=="EVENT") | .[2].content')" = "$low" ]
-	relay_session 1 "[\"EVENT\",$t2]" "[\"EVENT\",$t1]" >/dev/null || true
-	[ "$(relay_session 2 '["REQ","k",{"kinds":[0]}]' | jq -r 'select(.[0]=="EVENT") | .[2].content')" = "$low" ]
+	# (kind 0: lowest id first, so the second is refused; kind 3: highest id
+	# first, so the second replaces it)
+	for kind in 0 3; do
+		t1=$(sign "$SK1" '{"kind":'$kind',"created_at":5000,"content":"t1"}')
+		t2=$(sign "$SK1" '{"kind":'$kind',"created_at":5000,"content":"t2"}')
+		if [[ $(jq -r .id <<<"$t1") < $(jq -r .id <<<"$t2") ]]; then lo=$t1 hi=$t2; else lo=$t2 hi=$t1; fi
+		if [ "$kind" = 0 ]; then first=$lo second=$hi want=false; else first=$hi second=$lo want=true; fi
+		run relay_session 2 "[\"EVENT\",$first]" "[\"EVENT\",$second]"
+		[ "$status" -eq 0 ]
+		[ "$(jq -c '.[2]' <<<"${lines[0]}")" = true ]
+		[ "$(jq -c '.[2]' <<<"${lines[1]}")" = "$want" ]
+		[ "$(relay_session 2 "[\"REQ\",\"k\",{\"kinds\":[$kind]}]" | jq -r 'select(.[0]=="EVENT") | .[2].id')" = "$(jq -r .id <<<"$lo")" ]
+	done
 }
 
 @test "addressable kinds keep the newest per (pubkey, kind, d)" {
@@ -436,7 +445,7 @@ teardown() {
 	start_relay --auth-read-kinds 1059
 	cat >"$TMP/auth.mjs" <<'JS'
 import { createRequire } from 'node:module';
-const require = createRequire(process.env.MOSTRO_TOP + '/tests/interop/package.json');
+const require = createRequire(process.env.INTEROP_PACKAGE);
 const WebSocket = require('ws');
 const { finalizeEvent } = require('nostr-tools/pure');
 const [url, sk] = process.argv.slice(2);
@@ -462,7 +471,7 @@ ws.on('message', d => {
   if (++n === 7) ws.close();
 });
 JS
-	run node "$TMP/auth.mjs" "$RELAY_URL" "$SK1"
+	INTEROP_PACKAGE="$BATS_TEST_DIRNAME/interop/package.json" run node "$TMP/auth.mjs" "$RELAY_URL" "$SK1"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = '[false,"invalid: challenge tag does not match the challenge sent"]' ]
 	[ "${lines[1]}" = '[false,"invalid: relay tag does not name this relay"]' ]
@@ -492,6 +501,27 @@ JS
 	# and after a clean stop too
 	start_relay --db "$TMP/r.db"
 	[ "$(relay_session 1 '["COUNT","c",{}]')" = '["COUNT","c",{"count":200}]' ]
+}
+
+@test "SIGTERM mid-stream: exit 0, and every event acknowledged OK true is there after a restart" {
+	start_relay --db "$TMP/r.db"
+	for i in $(seq 1 2000); do echo "{\"kind\":1,\"content\":\"n$i\"}"; done | sign_many "$SK1" |
+		jq -c '["EVENT", .]' | awk '{ print } NR % 50 == 0 { print "sleep 50" }' >"$TMP/frames"
+	# a paced stream (50 events every 50 ms or so): the signal lands mid-stream
+	node "$CLIENT" "$RELAY_URL" --expect 2000 <"$TMP/frames" >"$TMP/oks" 2>/dev/null &
+	client=$!
+	wait_file "$TMP/oks" '^\["OK"'
+	stop_relay TERM
+	[ "$RELAY_STATUS" -eq 0 ]
+	wait "$client" || true
+	grep -q 'stopped: ' "$RELAY_LOG"
+	jq -r 'select(.[0]=="OK" and .[2]==true) | .[1]' "$TMP/oks" | sort >"$TMP/acked"
+	[ -s "$TMP/acked" ]
+	[ "$(wc -l <"$TMP/acked")" -lt 2000 ]
+	echo "# $(wc -l <"$TMP/acked") of 2000 acknowledged before the relay stopped" >&3
+	start_relay --db "$TMP/r.db"
+	mostro-relay req -q "$RELAY_URL" --filter '{"kinds":[1]}' | jq -r .id | sort >"$TMP/stored"
+	[ "$(comm -23 "$TMP/acked" "$TMP/stored" | wc -l)" -eq 0 ]
 }
 
 @test "restart: replaceable state and expiration survive a restart" {

@@ -116,7 +116,6 @@ three_notes() {
 	run mostro-relay req --filter '{"kinds":[1,1059],"authors":["'$PK'"]}'
 	[ "$status" -eq 0 ]
 	[ "$output" = '["REQ","mr1",{"authors":["'$PK'"],"kinds":[1,1059]}]' ]
-	echo '{"kinds":[4]}' | run mostro-relay sub
 	run bash -c 'echo "{\"kinds\":[4]}" | mostro-relay sub'
 	[ "$status" -eq 0 ]
 	[ "$output" = '["REQ","mr1",{"kinds":[4]}]' ]
@@ -283,7 +282,6 @@ three_notes() {
 	three_notes >"$T/ev"
 	fake r '{"store":'"$(jq -sc . "$T/ev")"'}'
 	id=$(head -1 "$T/ev" | jq -r .id)
-	printf '%s\n' "{\"ids\":[\"$id\"]}" '{"kinds":"x"}' | run --separate-stderr mostro-relay req "$(url r)"
 	run --separate-stderr bash -c "printf '%s\n' '{\"ids\":[\"$id\"]}' '{\"kinds\":\"x\"}' | mostro-relay req $(url r)"
 	[ "$status" -eq 123 ]
 	[ "$(echo "$output" | jq -r .content)" = one ]
@@ -526,6 +524,28 @@ stop_sub() {
 	recent=$(sed -n 190p "$T/hist" | jq -r .id)
 	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | grep -c "$recent")" -eq 1 ]
 	! grep -q "$recent" "$T/sub.err"
+}
+
+@test "sub --status: connected, notice, eose, closed and disconnected records on stdout, nothing on stderr" {
+	three_notes | head -1 >"$T/ev"
+	fake a '{"store":'"$(jq -sc . "$T/ev")"',"onReq":["[\"NOTICE\",\"slow down\"]"]}'
+	fake b '{"closeReq":"blocked: not here"}'
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --status
+	for _ in $(seq 400); do grep -q '"eose"' "$T/sub.out" && grep -q '"closed"' "$T/sub.out" && break; sleep 0.025; done
+	stop_fake a
+	for _ in $(seq 400); do grep -q '"disconnected"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	a=$(url a) b=$(url b)
+	st() { jq -c "select(.type==\"$1\")" "$T/sub.out" | head -1; }
+	[ "$(jq -c 'select(.type=="connected" and .relay=="'"$a"'")' "$T/sub.out" | head -1)" = '{"type":"connected","relay":"'"$a"'"}' ]
+	[ "$(jq -c 'select(.type=="connected" and .relay=="'"$b"'")' "$T/sub.out" | head -1)" = '{"type":"connected","relay":"'"$b"'"}' ]
+	[ "$(st notice)" = '{"type":"notice","relay":"'"$a"'","message":"slow down"}' ]
+	[ "$(st eose)" = '{"type":"eose","relay":"'"$a"'","sub":"mr1"}' ]
+	[ "$(st closed)" = '{"type":"closed","relay":"'"$b"'","sub":"mr1","message":"blocked: not here"}' ]
+	[ "$(st disconnected | jq -c '[.type,.relay,(.reason|type)]')" = '["disconnected","'"$a"'","string"]' ]
+	[ "$(jq -r 'select(.kind).id' "$T/sub.out")" = "$(jq -r .id "$T/ev")" ]
+	[ ! -s "$T/sub.err" ]
 }
 
 @test "sub: no relay reachable is 3; --wait-timeout ends it with 124" {
