@@ -110,4 +110,5 @@ clean:
 .PHONY: all tests test check-asan fuzz fuzz-smoke bench install clean
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \
+	$(BENCH_SRC:%.c=$(BUILD)/%.d)
