@@ -260,8 +260,12 @@ static void emit_event(sub *S, size_t r, const nostr_event *ev)
 		relay_pool_stop(S->pool);
 	}
 	S->sum->events++;
-	if (!S->sum->has_cursor || ev->created_at > S->sum->cursor) {
-		S->sum->cursor = ev->created_at;
+	/* the cursor never passes the time an event was seen: anyone can sign an
+	 * event dated next year, and a resume from there would skip the gap */
+	uint64_t now = (uint64_t)time(NULL);
+	uint64_t at = ev->created_at < now ? ev->created_at : now;
+	if (!S->sum->has_cursor || at > S->sum->cursor) {
+		S->sum->cursor = at;
 		S->sum->has_cursor = true;
 		S->state_dirty = true;
 	}

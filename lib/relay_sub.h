@@ -16,8 +16,9 @@
  * page brings nothing new; the filters' limit is then only the page size.
  *
  * REQ_STREAM (sub): never ends by itself. Lost connections are re-established
- * with backoff (relay_client.h). The cursor is the newest created_at seen; a
- * new REQ asks for since = max(filter since, cursor - cfg.lookback) so events
+ * with backoff (relay_client.h). The cursor is the newest created_at seen,
+ * capped at the time it was seen (an event dated in the future must not move
+ * the resume point past the gap); a new REQ asks for since = max(filter since, cursor - cfg.lookback) so events
  * published while the client was away are not lost (nak issue #24); the
  * look-back also covers NIP-59 gift wraps whose created_at is randomised up to
  * two days into the past. With cfg.state_path the cursor is loaded at start

@@ -460,6 +460,28 @@ stop_sub() {
 	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
 }
 
+@test "sub: an event dated in the future does not move the resume point past the gap" {
+	now=$(date +%s)
+	future=$(echo '{"kind":1,"content":"from next year","created_at":'$((now + 31536000))'}' | sign)
+	fake r '{"store":['"$future"'],"log":"'$T'/log1"}'
+	port=$(cat "$T/r.port")
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --lookback 60 --state "$T/cursor" --status
+	wait_lines 3   # connected, the event, eose
+	stop_fake r
+	wait_lines 4   # disconnected
+	# published while the client was away, with an honest timestamp
+	gap=$(echo '{"kind":1,"content":"in the gap","created_at":'$((now + 1))'}' | sign)
+	fake r '{"port":'$port',"store":['"$future"','"$gap"'],"log":"'$T'/log2"}'
+	for _ in $(seq 400); do grep -q '"in the gap"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	grep -q '"in the gap"' "$T/sub.out"
+	since=$(grep '^\["REQ"' "$T/log2" | head -1 | jq '.[2].since')
+	[ "$since" -le $((now + 5 - 60)) ]
+	[ "$since" -ge $((now - 60)) ]
+	[ "$(jq .created_at "$T/cursor")" -le "$(date +%s)" ]
+}
+
 @test "sub: --state keeps the cursor across restarts (since = cursor - lookback)" {
 	three_notes >"$T/ev"
 	fake r '{"store":'"$(jq -sc . "$T/ev")"',"log":"'$T'/log"}'
