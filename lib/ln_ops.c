@@ -524,6 +524,11 @@ static void watch_done(ln_call *c, jv result, const ln_error *err)
 		finish_err(r, err);
 		return;
 	}
+	if (!err && !r->reconnect) {
+		/* the node closed the stream cleanly before a terminal state */
+		finish_ok(r, end_result("closed", jv_null()));
+		return;
+	}
 	/* the stream closed or broke before a terminal state: subscribe again;
 	 * the node replays the current state first */
 	uint32_t d = next_backoff(r);

@@ -98,11 +98,11 @@ dcurl() {
 	jqt "$hodl" ".method==\"POST\" and .macaroon==\"$mac\" and .content_type==\"application/json\""
 	jqt "$hodl" '.body|fromjson|.value=="5000" and .cltv_expiry=="144" and .expiry=="86400" and .memo=="m"'
 	jqt "$hodl" '.body|fromjson|keys==["cltv_expiry","expiry","hash","memo","value"]'
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/invoices/subscribe/$b64url\" and .method==\"GET\")"
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v1/invoice/$hash\")"
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/router/track/$b64url?no_inflight_updates=false\")"
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/invoices/settle\" and .body==\"{\\\"preimage\\\":\\\"$pre64\\\"}\")"
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/invoices/cancel\" and .body==\"{\\\"payment_hash\\\":\\\"$b64\\\"}\")"
+	jqt "$log" "[.[] | select(.path==\"/v2/invoices/subscribe/$b64url\" and .method==\"GET\")] | length > 0"
+	jqt "$log" "[.[] | select(.path==\"/v1/invoice/$hash\")] | length > 0"
+	jqt "$log" "[.[] | select(.path==\"/v2/router/track/$b64url?no_inflight_updates=false\")] | length > 0"
+	jqt "$log" "[.[] | select(.path==\"/v2/invoices/settle\" and .body==\"{\\\"preimage\\\":\\\"$pre64\\\"}\")] | length > 0"
+	jqt "$log" "[.[] | select(.path==\"/v2/invoices/cancel\" and .body==\"{\\\"payment_hash\\\":\\\"$b64\\\"}\")] | length > 0"
 }
 
 @test "lnd: a stream cut mid-line reconnects and replays the current state" {
@@ -121,6 +121,23 @@ dcurl() {
 	jqt "$(ln_events w 3 | tail -1)" '.state=="ACCEPTED"'
 	ln_send "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$pre\"}"
 	jqt "$(ln_result w)" '.result.state=="SETTLED"'
+	ln_stop
+}
+
+@test "lnd: a stream the node closes cleanly before a terminal state: re-opened, or ends \"closed\"" {
+	pre=$(rand_hex32)
+	hash=$(sha256_hex "$pre")
+	ln_start
+	ln_send "{\"id\":\"c\",\"op\":\"create_hold_invoice\",\"amount_sat\":1000,\"preimage\":\"$pre\"}"
+	ln_result c >/dev/null
+	ln_send "{\"id\":\"w\",\"op\":\"watch_invoice\",\"hash\":\"$hash\",\"reconnect\":false}"
+	ln_send "{\"id\":\"v\",\"op\":\"watch_invoice\",\"hash\":\"$hash\"}"
+	ln_events w 1 >/dev/null
+	ln_events v 1 >/dev/null
+	ctl POST /close_streams '{}' >/dev/null
+	jqt "$(ln_result w)" '.ok and .result.end=="closed"'
+	jqt "$(ln_events v 2 | tail -1)" '.state=="OPEN"'    # v subscribed again: the state again
+	ln_no_result v
 	ln_stop
 }
 
@@ -163,7 +180,9 @@ dcurl() {
 	[[ $output == *'"code":3'*'unknown field \"valu\"'*' 400' ]]
 	# '/' inside a path segment splits the route; unpadded base64 fails
 	run dcurl -w ' %{http_code}' "$u/v2/invoices/subscribe/Yw3NKWbEM2aRElRIu7JbT/QSpJxzLbLIq8G4WBvXEN0="
-	[[ $output == *' 404' ]]
+	[ "$output" = '{"code":5,"message":"Not Found","details":[]} 404' ]
+	run dcurl -w ' %{http_code}' "$u/v2/invoices/subscribe/Yw3NKWbEM2aRElRIu7JbT%2FQSpJxzLbLIq8G4WBvXEN0="
+	[ "$output" = '{"code":5,"message":"Not Found","details":[]} 404' ]
 	run dcurl -w ' %{http_code}' "$u/v2/router/track/Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"
 	[[ $output == *'"code":3'*' 400' ]]
 	# unknown payment: 404 with the stream error wrapper
@@ -203,7 +222,7 @@ dcurl() {
 	# the duplicate guard asked TrackPaymentV2 first
 	h=$(jq -r .hash <<<"$a")
 	b64url=$(printf '%s' "$h" | xxd -r -p | base64 -w0 | tr '/+' '_-')
-	printf '%s' "$log" | jq -e ".[] | select(.path==\"/v2/router/track/$b64url?no_inflight_updates=false\")"
+	jqt "$log" "[.[] | select(.path==\"/v2/router/track/$b64url?no_inflight_updates=false\")] | length > 0"
 }
 
 @test "lnd: a payment stream cut mid-way is followed with TrackPaymentV2 to its end" {

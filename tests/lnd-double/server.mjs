@@ -28,6 +28,7 @@
 //                 cut_then_succeed | error:CODE:MESSAGE
 //   POST /resolve {hash, outcome}           finish a hanging payment
 //   POST /cut_streams {}                    half a line, then drop every open stream
+//   POST /close_streams {}                  end every open stream cleanly (last chunk, no error)
 //   POST /stream_error {hash, code, message} a trailing {"error"} on that hash's streams
 //   POST /hang {path, times}                the next matching requests never get an answer
 //   POST /set {height?, macaroon_hex?}
@@ -456,8 +457,10 @@ function streamError(res, code, message) {
   res.writeHead(GRPC_HTTP[code] || 500, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ error: { code, message, details: [] } }) + '\n');
 }
-// grpc-gateway unescapes path parameters except an encoded '/'.
-const unescapePath = (p) => p.split(/(%2[fF])/).map((x) => (/^%2[fF]$/.test(x) ? x : decodeURIComponent(x))).join('');
+// LND's REST proxy keeps grpc-gateway v2's default (legacy) unescaping: it
+// routes on Go's decoded URL.Path, so an encoded '/' (%2F) splits the path
+// segment like a raw one and the route no longer matches (LIGHTNING.md §a.3).
+const unescapePath = (p) => { try { return decodeURIComponent(p); } catch { return p; } };
 
 function handle(req, res, body) {
   const url = new URL(req.url, 'https://x');
@@ -529,6 +532,7 @@ const CONTROL = {
   'POST /script': (q) => { S.scripts.set(q.match ?? 'default', { outcome: q.outcome, times: q.times, delay_ms: q.delay_ms, fee_msat: q.fee_msat }); return {}; },
   'POST /resolve': (q) => { const p = S.payments.get(q.hash); if (!p) throw new Error('no such payment'); finishPayment(p, q.outcome ?? 'succeed'); return { status: p.status }; },
   'POST /cut_streams': () => { const n = S.streams.size; for (const s of [...S.streams]) s.cut(); return { cut: n }; },
+  'POST /close_streams': () => { const n = S.streams.size; for (const s of [...S.streams]) { s.head(); s.close(); } return { closed: n }; },
   'POST /stream_error': (q) => {
     let n = 0;
     for (const s of [...S.streams]) if (s.hash === q.hash) { s.fail(q.code ?? 2, q.message ?? 'error'); n++; }
