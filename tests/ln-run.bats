@@ -52,7 +52,7 @@ scenario_hold_settle() {
 	jqt "$r" ".ok and .result.hash==\"$hash\""
 	r=$(ln_result w)
 	jqt "$r" '.ok and .result.end=="terminal" and .result.state=="SETTLED"'
-	ln_events w 3 | tail -1 | jq -e '.state=="SETTLED"'
+	jqt "$(ln_events w 3 | tail -1)" '.state=="SETTLED"'
 	# settling again is fine (LND answers success); cancelling now is refused
 	ln_send "{\"id\":\"s2\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$pre\"}"
 	jqt "$(ln_result s2)" '.ok'
@@ -128,7 +128,7 @@ scenario_watch_before_create() {
 	ln_send '{"id":"i","op":"get_info"}'
 	ln_result i >/dev/null
 	sleep 0.2
-	! jq -e 'select(.id=="w")' "$LN_OUT"
+	[ -z "$(jq -c 'select(.id=="w")' "$LN_OUT")" ]
 	ln_send "{\"id\":\"c\",\"op\":\"create_hold_invoice\",\"amount_sat\":2000,\"preimage\":\"$pre\"}"
 	ln_result c >/dev/null
 	jqt "$(ln_events w 1)" '.state=="OPEN"'
@@ -198,8 +198,8 @@ scenario_pay_success() {
 	r=$(ln_result p)
 	jqt "$r" ".ok and .result.end==\"terminal\" and .result.status==\"SUCCEEDED\" and .result.preimage==\"$pre\""
 	jqt "$r" ".result.payment_hash==\"$hash\" and .result.value_msat==1000000"
-	ln_events p 1 | head -1 | jq -e '.status=="IN_FLIGHT"'
-	ln_events p 1 | tail -1 | jq -e '.status=="SUCCEEDED"'
+	jqt "$(ln_events p 1 | head -1)" '.status=="IN_FLIGHT"'
+	jqt "$(ln_events p 1 | tail -1)" '.status=="SUCCEEDED"'
 	ln_send "{\"id\":\"s\",\"op\":\"payment_status\",\"hash\":\"$hash\"}"
 	jqt "$(ln_result s)" ".ok and .result.status==\"SUCCEEDED\" and .result.preimage==\"$pre\""
 	# the duplicate guard stops a second payment before the node sees it

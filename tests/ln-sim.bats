@@ -81,13 +81,13 @@ one_op() { printf '%s\n' "$1" | mostro-ln run --sim-db "$MOSTRO_LN_SIM_DB"; }
 	run $S pay-hold "$hash"
 	[ "$status" -eq 4 ]
 	# settle: the node gets it
-	one_op "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$(jq -r .preimage <<<"$h")\"}" | jq -e .ok
+	jqt "$(one_op "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$(jq -r .preimage <<<"$h")\"}")" .ok
 	jqt "$($S state)" '.balance_msat==1000005000000'
 	# another one, canceled: the seller gets it back
 	h2=$(hold_invoice 7000)
 	$S pay-hold "$(jq -r .hash <<<"$h2")" >/dev/null
 	jqt "$($S state)" '.wallets[] | select(.name=="seller") | .balance_msat==88000000'
-	one_op "{\"id\":\"x\",\"op\":\"cancel_hold_invoice\",\"hash\":\"$(jq -r .hash <<<"$h2")\"}" | jq -e .ok
+	jqt "$(one_op "{\"id\":\"x\",\"op\":\"cancel_hold_invoice\",\"hash\":\"$(jq -r .hash <<<"$h2")\"}")" .ok
 	jqt "$($S state)" '.wallets[] | select(.name=="seller") | .balance_msat==95000000'
 	# a wallet that cannot afford it
 	$S wallet poor --balance 1 >/dev/null

@@ -140,8 +140,14 @@ ln_events() {
 # no ln_result for ID has appeared (yet)
 ln_no_result() { ! jq -e "select(.type==\"ln_result\" and .id==\"$1\")" "$LN_OUT" >/dev/null; }
 
-# jq assertion on a JSON text: jqt 'JSON' 'FILTER'
+# jq assertion on a JSON text: jqt 'JSON' 'FILTER'. An empty text fails: jq
+# 1.6 -e exits 0 on empty input, and "$(ln_result X)" is empty when X never
+# came (the substitution's status is lost), so the assertion must not pass then.
 jqt() {
+	if [ -z "$1" ]; then
+		echo "assertion on empty input (nothing came): $2" >&2
+		return 1
+	fi
 	if ! printf '%s' "$1" | jq -e "$2" >/dev/null; then
 		echo "assertion failed: $2" >&2
 		echo "on: $1" >&2
