@@ -1,5 +1,6 @@
 /* bench/relay — `mostro-relay serve` under load, next to the load
- * generator's own ceiling measured in the same run.
+ * generator's own ceiling and, when installed, a peer relay (bench/peer:
+ * nostr-relay on node), all measured in the same run with the same client.
  *
  *   ingest        events/s acknowledged OK true (after commit), 1 and 4
  *                 connections, a fresh SQLite file each
@@ -13,7 +14,8 @@
  * The corpus is signed before anything is timed. The client is a small
  * raw-socket WebSocket client (masking key 0), so the generator costs little.
  * Environment: BUILD (default build), BENCH_EVENTS (default 20000),
- * BENCH_VERIFY_THREADS (the relay's --verify-threads; default its own).
+ * BENCH_VERIFY_THREADS (the relay's --verify-threads; default its own),
+ * BENCH_PEER=0 (leave the peer out), BENCH_PEER_DIR (default bench/peer).
  */
 #define _GNU_SOURCE 1   /* memmem */
 #include <arpa/inet.h>
@@ -277,7 +279,7 @@ static bool is_ok_true(const char *f, size_t n)
 	return n > 75 && memcmp(f, "[\"OK\",\"", 7) == 0 && memcmp(f + 71, "\",true", 6) == 0;
 }
 
-/* --------------------------------------------------------- the relay */
+/* --------------------------------------------------------- the relays */
 
 typedef struct server {
 	pid_t pid;
@@ -292,7 +294,10 @@ static const char *relay_bin(void)
 	return path;
 }
 
-static server start_relay(const char *db)
+/* Runs argv (execvp) and waits for "ws://127.0.0.1:PORT" on its stderr; the
+ * rest of its stderr is drained by a child so it never blocks. Port 0 when it
+ * did not start. */
+static server start_server(char *const argv[])
 {
 	int p[2];
 	if (pipe(p) < 0)
@@ -302,13 +307,8 @@ static server start_relay(const char *db)
 	if (s.pid == 0) {
 		dup2(p[1], 2);
 		close(p[0]);
-		const char *vt = getenv("BENCH_VERIFY_THREADS");
-		if (vt && *vt)
-			execl(relay_bin(), "mostro-relay", "serve", "--listen", "127.0.0.1:0", "--db", db,
-			      "--max-limit", "100000", "--verify-threads", vt, (char *)NULL);
-		else
-			execl(relay_bin(), "mostro-relay", "serve", "--listen", "127.0.0.1:0", "--db", db,
-			      "--max-limit", "100000", (char *)NULL);
+		close(p[1]);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(p[1]);
@@ -329,10 +329,11 @@ static server start_relay(const char *db)
 		}
 	}
 	if (!s.port) {
-		fprintf(stderr, "bench/relay: %s did not start\n", relay_bin());
-		exit(1);
+		kill(s.pid, SIGKILL);
+		waitpid(s.pid, NULL, 0);
+		close(p[0]);
+		return s;
 	}
-	/* keep its stderr drained by a child so it never blocks */
 	if (fork() == 0) {
 		char junk[4096];
 		while (read(p[0], junk, sizeof junk) > 0)
@@ -341,6 +342,56 @@ static server start_relay(const char *db)
 	}
 	close(p[0]);
 	return s;
+}
+
+static server start_ours(const char *db)
+{
+	const char *vt = getenv("BENCH_VERIFY_THREADS");
+	char *argv[] = {(char *)relay_bin(), "serve", "--listen", "127.0.0.1:0", "--db", (char *)db,
+			"--max-limit", "100000", vt && *vt ? "--verify-threads" : NULL, (char *)vt, NULL};
+	server s = start_server(argv);
+	if (!s.port) {
+		fprintf(stderr, "bench/relay: %s did not start\n", relay_bin());
+		exit(1);
+	}
+	return s;
+}
+
+/* The peer relay (bench/peer, installed by bench/peer/install): optional. */
+static const char *peer_dir(void)
+{
+	const char *d = getenv("BENCH_PEER_DIR");
+	return d && *d ? d : "bench/peer";
+}
+
+/* The installed @nostr-relay/core version, or NULL when the peer is absent. */
+static const char *peer_version(void)
+{
+	static char v[32];
+	const char *off = getenv("BENCH_PEER");
+	if (off && strcmp(off, "0") == 0)
+		return NULL;
+	char path[600];
+	snprintf(path, sizeof path, "%s/node_modules/@nostr-relay/core/package.json", peer_dir());
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = 0;
+	const char *at = strstr(text, "\"version\": \"");
+	if (!at || sscanf(at + 12, "%31[^\"]", v) != 1)
+		return NULL;
+	return v;
+}
+
+static server start_peer(const char *db)
+{
+	char script[600];
+	snprintf(script, sizeof script, "%s/nostr-relay.mjs", peer_dir());
+	char *argv[] = {"node", script, "--db", (char *)db, NULL};
+	return start_server(argv);
 }
 
 static void stop_relay(server *s)
@@ -694,6 +745,46 @@ static double req500(int port, double *per_s)
 	return t[10];
 }
 
+/* Every figure of one relay, each on a fresh database file. */
+typedef struct figures {
+	double in1, in4, p50, p99, burst, req_ms, req_per_s;
+	size_t oks1, oks4;
+} figures;
+
+static void measure(server (*start)(const char *db), const char *dir, const char *tag,
+		    const corpus *c, const corpus *fan, figures *f)
+{
+	char db[300];
+	snprintf(db, sizeof db, "%s/%s-one.db", dir, tag);
+	server r = start(db);
+	f->in1 = ingest(r.port, c, 1, &f->oks1);
+	f->req_ms = req500(r.port, &f->req_per_s);
+	stop_relay(&r);
+
+	snprintf(db, sizeof db, "%s/%s-four.db", dir, tag);
+	r = start(db);
+	f->in4 = ingest(r.port, c, 4, &f->oks4);
+	stop_relay(&r);
+
+	snprintf(db, sizeof db, "%s/%s-fan.db", dir, tag);
+	r = start(db);
+	fanout(r.port, fan, 200, 1000, &f->p50, &f->p99, &f->burst);
+	stop_relay(&r);
+}
+
+/* One row: ours, the peer's (when measured) and how many times better ours
+ * is (a rate: ours/peer; a time: peer/ours). */
+static void row(const char *what, const char *unit, const char *fmt, double ours, const double *peer, bool is_time)
+{
+	char a[32], b[32] = "", r[32] = "";
+	snprintf(a, sizeof a, fmt, ours);
+	if (peer) {
+		snprintf(b, sizeof b, fmt, *peer);
+		snprintf(r, sizeof r, "%.2fx", is_time ? *peer / ours : ours / *peer);
+	}
+	printf("%-44s %-12s %12s %12s %8s\n", what, unit, a, b, r);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -702,8 +793,10 @@ int main(void)
 	if (n < 1000)
 		n = 1000;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	printf("bench/relay: %zu kind-1 events (~%zu bytes each), %ld CPUs; signing the corpus (untimed)...\n",
-	       n, (size_t)0 + 330, cpus);
+	const char *peer_v = peer_version();
+	printf("bench/relay: %zu kind-1 events (~%zu bytes each), %ld CPUs; peer: %s\n", n, (size_t)330, cpus,
+	       peer_v ? "nostr-relay (bench/peer)" : "absent (bench/peer/install adds it; BENCH_PEER=0 skips it)");
+	printf("signing the corpus (untimed)...\n");
 	fflush(stdout);
 	corpus c, fan;
 	make_corpus(&c, n, 1);
@@ -714,10 +807,6 @@ int main(void)
 	char dir[] = "/tmp/bench-relay-XXXXXX";
 	if (!mkdtemp(dir))
 		fatal("mkdtemp");
-	char db1[300], db4[300], db5[300];
-	snprintf(db1, sizeof db1, "%s/one.db", dir);
-	snprintf(db4, sizeof db4, "%s/four.db", dir);
-	snprintf(db5, sizeof db5, "%s/fan.db", dir);
 
 	size_t oks;
 	server sink = start_null_sink();
@@ -726,38 +815,52 @@ int main(void)
 	kill(sink.pid, SIGKILL);
 	waitpid(sink.pid, NULL, 0);
 
-	server r1 = start_relay(db1);
-	double in1 = ingest(r1.port, &c, 1, &oks);
-	size_t oks1 = oks;
-	double req_per_s, req_ms = req500(r1.port, &req_per_s);
-	stop_relay(&r1);
+	figures ours, peer;
+	measure(start_ours, dir, "ours", &c, &fan, &ours);
+	bool have_peer = false;
+	if (peer_v) {
+		char db[300];
+		snprintf(db, sizeof db, "%s/probe.db", dir);
+		server probe = start_peer(db);
+		if (probe.port) {
+			stop_relay(&probe);
+			printf("measuring the peer (nostr-relay %s on node)...\n", peer_v);
+			fflush(stdout);
+			measure(start_peer, dir, "peer", &c, &fan, &peer);
+			have_peer = true;
+		} else {
+			fprintf(stderr, "bench/relay: the peer in %s did not start; left out\n", peer_dir());
+		}
+	}
+	const figures *pp = have_peer ? &peer : NULL;
 
-	server r4 = start_relay(db4);
-	double in4 = ingest(r4.port, &c, 4, &oks);
-	size_t oks4 = oks;
-	stop_relay(&r4);
-
-	server r5 = start_relay(db5);
-	double p50, p99, burst;
-	fanout(r5.port, &fan, 200, 1000, &p50, &p99, &burst);
-	stop_relay(&r5);
-
-	printf("\n%-52s %10.0f events/s  (%zu OK true)\n", "relay ingest, 1 connection (OK after commit)", in1, oks1);
-	printf("%-52s %10.0f events/s  (%zu OK true)\n", "relay ingest, 4 connections", in4, oks4);
-	printf("%-52s %10.0f events/s\n", "generator ceiling: null sink, 1 connection", ceil1);
-	printf("%-52s %10.0f events/s\n", "generator ceiling: null sink, 4 connections", ceil4);
-	printf("%-52s %10.0f events/s\n", "verify ceiling: id + BIP-340 signature, 1 core", verify);
-	printf("%-52s %10.2f / %.2f ms\n", "fan-out to 100 subscribers, latency p50 / p99", p50, p99);
-	printf("%-52s %10.0f deliveries/s\n", "fan-out burst (1000 events x 100 subscribers)", burst);
-	printf("%-52s %10.2f ms  (%.0f events/s)\n", "REQ of 500 stored events, to EOSE (median of 20)", req_ms, req_per_s);
-	printf("\nratios: ingest(1 conn) / null sink = %.2f; ingest(4 conn) / null sink = %.2f\n", in1 / ceil1, in4 / ceil4);
+	char peer_col[48];
+	snprintf(peer_col, sizeof peer_col, "nostr-relay %s", peer_v ? peer_v : "");
+	printf("\n%-44s %-12s %12s %12s %8s\n", "", "", "mostro-relay", have_peer ? peer_col : "(no peer)",
+	       have_peer ? "ours/peer" : "");
+	row("ingest, 1 connection (OK after commit)", "events/s", "%.0f", ours.in1, pp ? &pp->in1 : NULL, false);
+	row("ingest, 4 connections", "events/s", "%.0f", ours.in4, pp ? &pp->in4 : NULL, false);
+	row("fan-out to 100 subscribers, latency p50", "ms", "%.2f", ours.p50, pp ? &pp->p50 : NULL, true);
+	row("fan-out to 100 subscribers, latency p99", "ms", "%.2f", ours.p99, pp ? &pp->p99 : NULL, true);
+	row("fan-out burst (1000 events x 100 subs)", "deliveries/s", "%.0f", ours.burst, pp ? &pp->burst : NULL, false);
+	row("REQ of 500 stored events to EOSE (median/20)", "ms", "%.2f", ours.req_ms, pp ? &pp->req_ms : NULL, true);
+	printf("\n%-44s %-12s %12.0f\n", "generator ceiling: null sink, 1 connection", "events/s", ceil1);
+	printf("%-44s %-12s %12.0f\n", "generator ceiling: null sink, 4 connections", "events/s", ceil4);
+	printf("%-44s %-12s %12.0f\n", "verify ceiling: id + BIP-340, 1 core", "events/s", verify);
+	printf("\nOK true: ours %zu + %zu of %zu", ours.oks1, ours.oks4, n);
+	if (have_peer)
+		printf("; peer %zu + %zu", peer.oks1, peer.oks4);
+	printf("\nratios: ingest(1 conn) / null sink = %.3f; ingest(4 conn) / null sink = %.3f\n", ours.in1 / ceil1,
+	       ours.in4 / ceil4);
 	printf("        ingest(1 conn) / verify on 1 core = %.2f; / verify on %ld cores = %.2f\n",
-	       in1 / verify, cpus, in1 / (verify * (double)cpus));
+	       ours.in1 / verify, cpus, ours.in1 / (verify * (double)cpus));
 	printf("        ingest(4 conn) / verify on 1 core = %.2f; / verify on %ld cores = %.2f\n",
-	       in4 / verify, cpus, in4 / (verify * (double)cpus));
+	       ours.in4 / verify, cpus, ours.in4 / (verify * (double)cpus));
+	printf("        REQ of 500: %.0f events/s\n", ours.req_per_s);
 	char cmd[400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench/relay: could not remove %s\n", dir);
-	return oks1 == n && oks4 == n ? 0 : 1;
+	bool all_ok = ours.oks1 == n && ours.oks4 == n && (!have_peer || (peer.oks1 == n && peer.oks4 == n));
+	return all_ok ? 0 : 1;
 }
