@@ -8,7 +8,7 @@
  *          {"type":"ln_result","id":ID,"op":NAME,"ok":false,"error":{"kind",...}}
  *          {"type":"ln_event","id":ID,"op":NAME,"event":{...}}   (streams)
  * Every request gets exactly one ln_result; streams end with a result whose
- * "end" says why ("terminal", "cancelled", "shutdown").
+ * "end" says why ("terminal", "cancelled", "closed", "shutdown").
  *
  * Ownership: records are handed to the emit callback, which consumes them.
  * ln_ops borrows the backend and the loop (the caller frees them after
