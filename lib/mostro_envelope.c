@@ -73,8 +73,8 @@ static void build_tuple(buf *t, const char *msg, size_t n, const mu_key *trade,
 }
 
 static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *trade,
-			    const mu_key *seal_key, const uint8_t rx[32], const mostro_wrap_opts *o,
-			    uint64_t now, uint64_t t)
+			    const mu_key *seal_key, const uint8_t rx[32], const nip44_peer *rxp,
+			    const mostro_wrap_opts *o, uint64_t now, uint64_t t)
 {
 	nostr_event rumor, seal;
 	buf rj = BUF_INIT, sj = BUF_INIT;
@@ -82,7 +82,7 @@ static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *tr
 	nip59_rumor(&rumor, trade->pk, 1, t, jv_array(), tuple->p, tuple->len);
 	event_write(&rj, &rumor);
 	event_free(&rumor);
-	nip44_err e = nip59_seal(&seal, seal_key, rx, rj.p, rj.len, nip59_tweaked(now));
+	nip44_err e = nip59_seal_to(&seal, seal_key, rxp, rj.p, rj.len, nip59_tweaked(now));
 	buf_wipe(&rj);
 	if (e != NIP44_OK) {
 		event_free(&seal);
@@ -99,18 +99,18 @@ static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *tr
 	hex_encode(hx, rx, 32);
 	tags = jv_array_append(tags, tag2("p", hx));
 	nip13_opts po = pow_opts(o);
-	nip59_err we = nip59_gift_wrap(out, rx, sj.p, sj.len, nip59_tweaked(now), tags, &po, &e);
+	nip59_err we = nip59_gift_wrap_to(out, rxp, sj.p, sj.len, nip59_tweaked(now), tags, &po, &e);
 	buf_free(&sj);
 	return we == NIP59_ERR_POW ? ENV_WRAP_POW : from_nip44(e);
 }
 
 static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *trade,
-			    const uint8_t rx[32], const mostro_wrap_opts *o, uint64_t t)
+			    const uint8_t rx[32], const nip44_peer *rxp, const mostro_wrap_opts *o, uint64_t t)
 {
 	buf ct = BUF_INIT;
 	char hx[65], ts[24];
 	event_init(out);
-	nip44_err e = nip44_encrypt_to(&ct, trade->sk, rx, tuple->p, tuple->len);
+	nip44_err e = nip44_encrypt_to_peer(&ct, trade->sk, rxp, tuple->p, tuple->len);
 	if (e != NIP44_OK) {
 		buf_free(&ct);
 		return from_nip44(e);
@@ -143,18 +143,46 @@ static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *tr
 	return ENV_WRAP_OK;
 }
 
+/* The envelope around a tuple, the receiver parsed (once for the seal and
+ * the wrap, or the kind 14). */
+static env_wrap_err wrap_parsed(nostr_event *out, const char *tuple, size_t n, const mu_key *trade,
+				const mu_key *identity, const uint8_t receiver[32], const nip44_peer *rxp,
+				const mostro_wrap_opts *o)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	uint64_t t = o->created_at ? o->created_at : now;
+	buf b = BUF_INIT;
+	buf_put(&b, tuple, n);
+	env_wrap_err e = o->transport == MOSTRO_V1
+		? wrap_v1(out, &b, trade, identity ? identity : trade, receiver, rxp, o, now, t)
+		: wrap_v2(out, &b, trade, receiver, rxp, o, t);
+	buf_wipe(&b);
+	return e;
+}
+
+/* The checks both entry points make before anything is signed. */
+static env_wrap_err wrap_check(nostr_event *out, const uint8_t receiver[32], nip44_peer *rxp,
+			       const mostro_wrap_opts *o)
+{
+	env_wrap_err e = !nip44_peer_parse(rxp, receiver) ? ENV_WRAP_RECEIVER
+		       : o->pow > MOSTRO_POW_MAX ? ENV_WRAP_POW_TARGET : ENV_WRAP_OK;
+	if (e != ENV_WRAP_OK)
+		event_init(out);
+	return e;
+}
+
 env_wrap_err mostro_wrap(nostr_event *out, const char *msg, size_t n, const mu_key *trade,
 			 const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o)
 {
-	if (!key_pubkey_valid(receiver)) {
-		event_init(out);
-		return ENV_WRAP_RECEIVER;
-	}
+	nip44_peer rxp;
+	env_wrap_err e = wrap_check(out, receiver, &rxp, o);
+	if (e != ENV_WRAP_OK)
+		return e;
 	if (identity && memcmp(identity->pk, trade->pk, 32) == 0)
 		identity = NULL;
 	buf tuple = BUF_INIT;
 	build_tuple(&tuple, msg, n, trade, identity, o);
-	env_wrap_err e = mostro_wrap_tuple(out, tuple.p, tuple.len, trade, identity, receiver, o);
+	e = wrap_parsed(out, tuple.p, tuple.len, trade, identity, receiver, &rxp, o);
 	buf_wipe(&tuple);
 	return e;
 }
@@ -162,23 +190,9 @@ env_wrap_err mostro_wrap(nostr_event *out, const char *msg, size_t n, const mu_k
 env_wrap_err mostro_wrap_tuple(nostr_event *out, const char *tuple, size_t n, const mu_key *trade,
 			       const mu_key *identity, const uint8_t receiver[32], const mostro_wrap_opts *o)
 {
-	if (!key_pubkey_valid(receiver)) {
-		event_init(out);
-		return ENV_WRAP_RECEIVER;
-	}
-	if (o->pow > MOSTRO_POW_MAX) {
-		event_init(out);
-		return ENV_WRAP_POW_TARGET;
-	}
-	uint64_t now = (uint64_t)time(NULL);
-	uint64_t t = o->created_at ? o->created_at : now;
-	buf b = BUF_INIT;
-	buf_put(&b, tuple, n);
-	env_wrap_err e = o->transport == MOSTRO_V1
-		? wrap_v1(out, &b, trade, identity ? identity : trade, receiver, o, now, t)
-		: wrap_v2(out, &b, trade, receiver, o, t);
-	buf_wipe(&b);
-	return e;
+	nip44_peer rxp;
+	env_wrap_err e = wrap_check(out, receiver, &rxp, o);
+	return e != ENV_WRAP_OK ? e : wrap_parsed(out, tuple, n, trade, identity, receiver, &rxp, o);
 }
 
 /* ------------------------------------------------------------- keyring */
@@ -308,9 +322,10 @@ static void scrub(buf *b)
 	b->len = 0;
 }
 
-/* The conversation key of (our, peer), from the cache or derived and cached. */
+/* The conversation key of (our, peer), from the cache or derived and cached
+ * (with pp, the peer already parsed, when the caller has it). */
 static nip44_err conv_for(env_unwrapper *u, const mu_key *our, const uint8_t peer[32],
-			  const nip44_conv **out)
+			  const nip44_peer *pp, const nip44_conv **out)
 {
 	if (!u->conv)
 		u->conv = calloc(ENV_CONV_CACHE, sizeof *u->conv);
@@ -329,7 +344,8 @@ static nip44_err conv_for(env_unwrapper *u, const mu_key *our, const uint8_t pee
 			victim = sl;
 	}
 	u->conv_misses++;
-	nip44_err e = nip44_conversation_key(&victim->conv, our->sk, peer);
+	nip44_err e = pp ? nip44_conversation_key_peer(&victim->conv, our->sk, pp)
+			 : nip44_conversation_key(&victim->conv, our->sk, peer);
 	if (e != NIP44_OK) {
 		sodium_memzero(victim, sizeof *victim);
 		return e;
@@ -343,10 +359,10 @@ static nip44_err conv_for(env_unwrapper *u, const mu_key *our, const uint8_t pee
 
 /* Decrypts ev's content sent by peer to our key, through the cache. */
 static nip44_err open_cached(env_unwrapper *u, buf *out, const mu_key *our, const uint8_t peer[32],
-			     const nostr_event *ev)
+			     const nip44_peer *pp, const nostr_event *ev)
 {
 	const nip44_conv *c;
-	nip44_err e = conv_for(u, our, peer, &c);
+	nip44_err e = conv_for(u, our, peer, pp, &c);
 	if (e != NIP44_OK)
 		return e;
 	size_t n;
@@ -354,8 +370,10 @@ static nip44_err open_cached(env_unwrapper *u, buf *out, const mu_key *our, cons
 	return nip44_decrypt(out, c, content, n);
 }
 
-/* NIP-01 verification with one x-only parse, kept for the caller. */
-static event_err verify_event(const nostr_event *ev, secp256k1_xonly_pubkey *x)
+/* NIP-01 verification with the author's key parsed once and kept for the
+ * caller: the same square root serves the decryption with that author (the
+ * ECDH point) and, on v2, the trade signature (the x-only key). */
+static event_err verify_event(const nostr_event *ev, nip44_peer *author)
 {
 	uint8_t id[32];
 	if (!ev->has_id)
@@ -363,11 +381,26 @@ static event_err verify_event(const nostr_event *ev, secp256k1_xonly_pubkey *x)
 	event_compute_id(ev, id);
 	if (memcmp(id, ev->id, 32) != 0)
 		return EVENT_ERR_BAD_ID;
-	if (!secp256k1_xonly_pubkey_parse(secp(), x, ev->pubkey))
+	if (!nip44_peer_parse(author, ev->pubkey))
 		return EVENT_ERR_BAD_PUBKEY;
-	if (!ev->has_sig || secp256k1_schnorrsig_verify(secp(), ev->sig, ev->id, 32, x) != 1)
+	if (!ev->has_sig || secp256k1_schnorrsig_verify(secp(), ev->sig, ev->id, 32, &author->xonly) != 1)
 		return EVENT_ERR_BAD_SIG;
 	return EVENT_OK;
+}
+
+/* Decrypts a gift wrap's content with our secret and the wrap's (parsed)
+ * author. Ephemeral authors: the conversation key is not cached. */
+static nip44_err open_wrap(buf *out, const uint8_t sk[32], const nip44_peer *author, const nostr_event *ev)
+{
+	nip44_conv c;
+	nip44_err e = nip44_conversation_key_peer(&c, sk, author);
+	if (e == NIP44_OK) {
+		size_t n;
+		const char *content = event_content(ev, &n);
+		e = nip44_decrypt(out, &c, content, n);
+	}
+	nip44_conv_wipe(&c);
+	return e;
 }
 
 static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -481,13 +514,13 @@ static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key
 		r = why(ENV_BAD_SEAL, d, dn, "inner event is kind %u, not a seal (13)", seal.kind);
 		goto out;
 	}
-	secp256k1_xonly_pubkey sx;
-	event_err ve = verify_event(&seal, &sx);
+	nip44_peer sp;
+	event_err ve = verify_event(&seal, &sp);
 	if (ve != EVENT_OK) {
 		r = why(ENV_BAD_SEAL, d, dn, "seal: %s", event_strerror(ve));
 		goto out;
 	}
-	nip44_err ne = open_cached(u, &u->pt2, &k->key, seal.pubkey, &seal);
+	nip44_err ne = open_cached(u, &u->pt2, &k->key, seal.pubkey, &sp, &seal);
 	if (ne != NIP44_OK) {
 		r = why(ENV_BAD_SEAL, d, dn, "seal content does not decrypt: %s", nip44_strerror(ne));
 		goto out;
@@ -619,22 +652,22 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	}
 	if (np != 1 || !p_ok)
 		return why(ENV_BAD_CHAT, d, dn, "a chat event needs exactly one p tag, pub(K_conv) %s", conv);
-	nip44_err ne = open_cached(u, &u->pt1, &k->key, k->key.pk, ev);
+	nip44_err ne = open_cached(u, &u->pt1, &k->key, k->key.pk, NULL, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "chat content does not decrypt with K_conv: %s", nip44_strerror(ne));
 	return open_chat_inner(u, ev, k, CHAT_CURRENT, MOSTRO_V2, out, d, dn);
 }
 
-static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const secp256k1_xonly_pubkey *author,
+static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const nip44_peer *author,
 			  env_opened *out, char *d, size_t dn)
 {
 	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
 	if (!k)
 		return why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
-	nip44_err ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, ev);
+	nip44_err ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, author, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
-	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, author, d, dn);
+	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, &author->xonly, d, dn);
 	if (r != ENV_OK)
 		return r;
 	out->type = ENV_MESSAGE;
@@ -663,7 +696,7 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		if (bits < u->opts.min_pow)
 			return why(ENV_POW, d, dn, "%u leading zero bits, %u required", bits, u->opts.min_pow);
 	}
-	secp256k1_xonly_pubkey author;
+	nip44_peer author;
 	event_err ve = verify_event(ev, &author);
 	if (ve != EVENT_OK)
 		return why(ENV_BAD_SIGNATURE, d, dn, "%s", event_strerror(ve));
@@ -684,12 +717,12 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		if (!k && !chat) {
 			r = why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
 		} else if (chat) {
-			nip44_err ne = nip59_open(&u->pt1, chat->legacy.sk, ev);
+			nip44_err ne = open_wrap(&u->pt1, chat->legacy.sk, &author, ev);
 			r = ne != NIP44_OK
 				? why(ENV_BAD_MAC, d, dn, "chat wrap does not decrypt with the shared key: %s", nip44_strerror(ne))
 				: open_legacy_chat(u, ev, chat, out, d, dn);
 		} else {
-			nip44_err ne = nip59_open(&u->pt1, k->key.sk, ev);
+			nip44_err ne = open_wrap(&u->pt1, k->key.sk, &author, ev);
 			r = ne != NIP44_OK
 				? why(ENV_BAD_MAC, d, dn, "wrap does not decrypt: %s", nip44_strerror(ne))
 				: open_v1(u, ev, k, out, d, dn);

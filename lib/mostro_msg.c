@@ -323,13 +323,24 @@ typedef struct walk {
 	size_t            plen;
 } walk;
 
+/* Appends n bytes to the path, truncating at its end (no formatting: the
+ * walker pushes a key for every field it visits). */
+static void path_put(walk *w, const char *s, size_t n)
+{
+	size_t room = sizeof w->path - 1 - w->plen;
+	if (n > room)
+		n = room;
+	memcpy(w->path + w->plen, s, n);
+	w->plen += n;
+	w->path[w->plen] = 0;
+}
+
 static size_t push_key(walk *w, const char *key)
 {
 	size_t old = w->plen;
-	int n = snprintf(w->path + w->plen, sizeof w->path - w->plen, "%s%s",
-			 w->plen ? "." : "", key);
-	if (n > 0)
-		w->plen = w->plen + (size_t)n < sizeof w->path ? w->plen + (size_t)n : sizeof w->path - 1;
+	if (w->plen)
+		path_put(w, ".", 1);
+	path_put(w, key, strlen(key));
 	return old;
 }
 

@@ -67,6 +67,15 @@ bool mostro_identity_verify(const uint8_t identity_pk[32], const uint8_t trade_p
 	return schnorr_verify32(identity_pk, d, sig);
 }
 
+/* The same with the identity key parsed when the tuple was read. */
+static bool identity_verify_parsed(const secp256k1_xonly_pubkey *identity, const uint8_t trade_pk[32],
+				   const char *msg, size_t n, const uint8_t sig[64])
+{
+	uint8_t d[32];
+	identity_digest(d, trade_pk, msg, n);
+	return secp256k1_schnorrsig_verify(secp(), sig, d, 32, identity) == 1;
+}
+
 /* ------------------------------------------------------------------ tuple */
 
 const char *mostro_tuple_strerror(mostro_tuple_err e)
@@ -98,23 +107,25 @@ void mostro_tuple_free(mostro_tuple *t)
 	mostro_tuple_init(t);
 }
 
+/* The 32 bytes of a key written as hex, npub1... or nostr:npub1... (not
+ * checked to be on the curve). */
+static bool pubkey_text(const char *s, size_t n, uint8_t pk[32])
+{
+	if (n == 64)
+		return hex_decode(pk, 32, s, n, false);
+	if (n > 6 && memcmp(s, "nostr:", 6) == 0) {
+		s += 6;
+		n -= 6;
+	}
+	char hrp[8];
+	size_t len = 0;
+	return bech32_decode_bytes(s, n, 0, hrp, sizeof hrp, pk, &len, 32) == BECH32_OK &&
+	       strcmp(hrp, "npub") == 0 && len == 32;
+}
+
 bool mostro_parse_pubkey(const char *s, size_t n, uint8_t pk[32])
 {
-	if (n == 64) {
-		if (!hex_decode(pk, 32, s, n, false))
-			return false;
-	} else {
-		if (n > 6 && memcmp(s, "nostr:", 6) == 0) {
-			s += 6;
-			n -= 6;
-		}
-		char hrp[8];
-		size_t len = 0;
-		if (bech32_decode_bytes(s, n, 0, hrp, sizeof hrp, pk, &len, 32) != BECH32_OK ||
-		    strcmp(hrp, "npub") != 0 || len != 32)
-			return false;
-	}
-	return key_pubkey_valid(pk);
+	return pubkey_text(s, n, pk) && key_pubkey_valid(pk);
 }
 
 static void set_detail(char *detail, size_t n, const char *fmt, const char *arg)
@@ -186,7 +197,8 @@ mostro_tuple_err mostro_tuple_parse(mostro_tuple *t, const char *text, size_t le
 			if (!pks || !json_str(ps, NULL)) {
 				set_detail(detail, detail_len, "%s", "tuple element 3 (identity proof) must be null or [\"<pubkey>\",\"<signature>\"]");
 				rc = MOSTRO_TUPLE_ERR_PROOF_FORMAT;
-			} else if (!mostro_parse_pubkey(pks, pn, t->identity_pk)) {
+			} else if (!pubkey_text(pks, pn, t->identity_pk) ||
+				   !secp256k1_xonly_pubkey_parse(secp(), &t->identity_x, t->identity_pk)) {
 				set_detail(detail, detail_len, "%s", "identity proof: malformed identity pubkey");
 				rc = MOSTRO_TUPLE_ERR_PROOF_FORMAT;
 			} else if (!sig_from_jv(ps, t->identity_sig)) {
@@ -223,7 +235,7 @@ mostro_tuple_err mostro_tuple_verify_parsed(const mostro_tuple *t, const uint8_t
 			return MOSTRO_TUPLE_ERR_TRADE_SIG;
 	}
 	if (t->has_proof) {
-		if (!mostro_identity_verify(t->identity_pk, trade_pk, t->canonical.p, t->canonical.len,
+		if (!identity_verify_parsed(&t->identity_x, trade_pk, t->canonical.p, t->canonical.len,
 					    t->identity_sig))
 			return MOSTRO_TUPLE_ERR_IDENTITY;
 		if (!t->has_trade_sig && memcmp(t->identity_pk, trade_pk, 32) != 0)

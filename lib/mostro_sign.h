@@ -65,6 +65,7 @@ typedef struct mostro_tuple {
 	uint8_t    trade_sig[64];
 	bool       has_proof;
 	uint8_t    identity_pk[32];
+	secp256k1_xonly_pubkey identity_x;   /* identity_pk parsed (once) when has_proof */
 	uint8_t    identity_sig[64];
 } mostro_tuple;
 

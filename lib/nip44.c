@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <secp256k1_ecdh.h>
 
 #include "keys.h"
 
@@ -83,23 +84,60 @@ void nip44_conv_wipe(nip44_conv *c)
 	sodium_memzero(c, sizeof *c);
 }
 
-nip44_err nip44_conversation_key(nip44_conv *c, const uint8_t sk[32], const uint8_t pk[32])
+/* HKDF-Extract(salt "nip44-v2", shared x); wipes shared. */
+static void conv_from_shared(nip44_conv *c, uint8_t shared[32])
 {
 	static const uint8_t salt[8] = {'n', 'i', 'p', '4', '4', '-', 'v', '2'};
-	uint8_t shared[32], prk[32];
+	uint8_t prk[32];
 	sha256_ctx in, out;
+	hmac_key_states(&in, &out, salt, sizeof salt);
+	sha256_update(&in, shared, 32);
+	hmac_finish(&in, &out, prk);
+	nip44_conv_from_key(c, prk);
+	sodium_memzero(shared, 32);
+	sodium_memzero(prk, sizeof prk);
+}
 
+nip44_err nip44_conversation_key(nip44_conv *c, const uint8_t sk[32], const uint8_t pk[32])
+{
+	uint8_t shared[32];
 	memset(c, 0, sizeof *c);
 	if (!secp256k1_ec_seckey_verify(secp(), sk))
 		return NIP44_ERR_SECRET_KEY;
 	if (!ecdh_x(shared, sk, pk))
 		return NIP44_ERR_PUBLIC_KEY;
-	hmac_key_states(&in, &out, salt, sizeof salt);
-	sha256_update(&in, shared, 32);
-	hmac_finish(&in, &out, prk);
-	nip44_conv_from_key(c, prk);
-	sodium_memzero(shared, sizeof shared);
-	sodium_memzero(prk, sizeof prk);
+	conv_from_shared(c, shared);
+	return NIP44_OK;
+}
+
+bool nip44_peer_parse(nip44_peer *p, const uint8_t pk[32])
+{
+	uint8_t comp[33];
+	comp[0] = 0x02;                 /* lift_x: the even-Y point */
+	memcpy(comp + 1, pk, 32);
+	if (!secp256k1_ec_pubkey_parse(secp(), &p->point, comp, sizeof comp))
+		return false;
+	/* even Y already: no negation, no second square root */
+	return secp256k1_xonly_pubkey_from_pubkey(secp(), &p->xonly, NULL, &p->point) == 1;
+}
+
+static int copy_x(unsigned char *out, const unsigned char *x, const unsigned char *y, void *data)
+{
+	(void)y;
+	(void)data;
+	memcpy(out, x, 32);
+	return 1;
+}
+
+nip44_err nip44_conversation_key_peer(nip44_conv *c, const uint8_t sk[32], const nip44_peer *p)
+{
+	uint8_t shared[32];
+	memset(c, 0, sizeof *c);
+	if (!secp256k1_ec_seckey_verify(secp(), sk))
+		return NIP44_ERR_SECRET_KEY;
+	if (secp256k1_ecdh(secp(), shared, &p->point, sk, copy_x, NULL) != 1)
+		return NIP44_ERR_PUBLIC_KEY;
+	conv_from_shared(c, shared);
 	return NIP44_OK;
 }
 
@@ -255,6 +293,17 @@ nip44_err nip44_encrypt_to(buf *out, const uint8_t sk[32], const uint8_t pk[32],
 {
 	nip44_conv c;
 	nip44_err e = nip44_conversation_key(&c, sk, pk);
+	if (e == NIP44_OK)
+		e = nip44_encrypt(out, &c, plaintext, n, NULL);
+	nip44_conv_wipe(&c);
+	return e;
+}
+
+nip44_err nip44_encrypt_to_peer(buf *out, const uint8_t sk[32], const nip44_peer *p,
+				const void *plaintext, size_t n)
+{
+	nip44_conv c;
+	nip44_err e = nip44_conversation_key_peer(&c, sk, p);
 	if (e == NIP44_OK)
 		e = nip44_encrypt(out, &c, plaintext, n, NULL);
 	nip44_conv_wipe(&c);

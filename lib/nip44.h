@@ -31,6 +31,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <secp256k1.h>
+#include <secp256k1_extrakeys.h>
+
 #include "buf.h"
 #include "sha256.h"
 
@@ -67,6 +70,20 @@ typedef struct nip44_conv {
 
 /* conv(sk, pk) == conv(pk's secret, sk's public key). Self-encryption is valid. */
 nip44_err nip44_conversation_key(nip44_conv *c, const uint8_t sk[32], const uint8_t pk[32]);
+
+/* A peer's x-only key lifted to even Y once (one square root) and kept in
+ * both forms: the point for ECDH and the x-only key that verifies what the
+ * peer signed. A receiver that verifies an event and then decrypts it with
+ * the event's author (NIP-59 wrap and seal, Mostro v2) parses the key once. */
+typedef struct nip44_peer {
+	secp256k1_pubkey       point;
+	secp256k1_xonly_pubkey xonly;
+} nip44_peer;
+
+/* False when pk is not the x coordinate of a curve point. */
+bool nip44_peer_parse(nip44_peer *p, const uint8_t pk[32]);
+/* nip44_conversation_key with the peer already parsed. */
+nip44_err nip44_conversation_key_peer(nip44_conv *c, const uint8_t sk[32], const nip44_peer *p);
 /* Loads a conversation key given as 32 bytes (test vectors). */
 void nip44_conv_from_key(nip44_conv *c, const uint8_t key[32]);
 void nip44_conv_wipe(nip44_conv *c);
@@ -89,6 +106,8 @@ nip44_err nip44_decrypt(buf *out, const nip44_conv *c, const char *payload, size
 /* One-shot forms that derive (and wipe) the conversation key. */
 nip44_err nip44_encrypt_to(buf *out, const uint8_t sk[32], const uint8_t pk[32],
 			   const void *plaintext, size_t n);
+nip44_err nip44_encrypt_to_peer(buf *out, const uint8_t sk[32], const nip44_peer *p,
+				const void *plaintext, size_t n);
 nip44_err nip44_decrypt_from(buf *out, const uint8_t sk[32], const uint8_t pk[32],
 			     const char *payload, size_t len);
 

@@ -36,9 +36,20 @@ void nip59_rumor(nostr_event *r, const uint8_t pk[32], uint32_t kind, uint64_t c
 nip44_err nip59_seal(nostr_event *seal, const mu_key *author, const uint8_t receiver[32],
 		     const char *inner, size_t n, uint64_t created_at)
 {
+	nip44_peer rx;
+	if (!nip44_peer_parse(&rx, receiver)) {
+		event_init(seal);
+		return NIP44_ERR_PUBLIC_KEY;
+	}
+	return nip59_seal_to(seal, author, &rx, inner, n, created_at);
+}
+
+nip44_err nip59_seal_to(nostr_event *seal, const mu_key *author, const nip44_peer *receiver,
+			const char *inner, size_t n, uint64_t created_at)
+{
 	buf ct = BUF_INIT;
 	event_init(seal);
-	nip44_err e = nip44_encrypt_to(&ct, author->sk, receiver, inner, n);
+	nip44_err e = nip44_encrypt_to_peer(&ct, author->sk, receiver, inner, n);
 	if (e != NIP44_OK) {
 		buf_free(&ct);
 		return e;
@@ -54,11 +65,25 @@ nip44_err nip59_seal(nostr_event *seal, const mu_key *author, const uint8_t rece
 nip59_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
 			  size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne)
 {
+	nip44_peer rx;
+	if (!nip44_peer_parse(&rx, receiver)) {
+		event_init(wrap);
+		jv_free(tags);
+		if (ne)
+			*ne = NIP44_ERR_PUBLIC_KEY;
+		return NIP59_ERR_ENCRYPT;
+	}
+	return nip59_gift_wrap_to(wrap, &rx, inner, n, created_at, tags, pow, ne);
+}
+
+nip59_err nip59_gift_wrap_to(nostr_event *wrap, const nip44_peer *receiver, const char *inner,
+			     size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne)
+{
 	mu_key eph;
 	buf ct = BUF_INIT;
 	event_init(wrap);
 	key_generate(&eph);
-	nip44_err e = nip44_encrypt_to(&ct, eph.sk, receiver, inner, n);
+	nip44_err e = nip44_encrypt_to_peer(&ct, eph.sk, receiver, inner, n);
 	if (ne)
 		*ne = e;
 	if (e != NIP44_OK) {

@@ -40,6 +40,10 @@ void nip59_rumor(nostr_event *r, const uint8_t pk[32], uint32_t kind, uint64_t c
 /* Seal the JSON text of an inner event for receiver, signed by author. */
 nip44_err nip59_seal(nostr_event *seal, const mu_key *author, const uint8_t receiver[32],
 		     const char *inner, size_t n, uint64_t created_at);
+/* The same with the receiver already parsed (a seal and its wrap go to the
+ * same key: one square root for both). */
+nip44_err nip59_seal_to(nostr_event *seal, const mu_key *author, const nip44_peer *receiver,
+			const char *inner, size_t n, uint64_t created_at);
 
 typedef enum nip59_err {
 	NIP59_OK = 0,
@@ -55,6 +59,8 @@ typedef enum nip59_err {
  * nothing is signed. */
 nip59_err nip59_gift_wrap(nostr_event *wrap, const uint8_t receiver[32], const char *inner,
 			  size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne);
+nip59_err nip59_gift_wrap_to(nostr_event *wrap, const nip44_peer *receiver, const char *inner,
+			     size_t n, uint64_t created_at, jv tags, const nip13_opts *pow, nip44_err *ne);
 
 /* Decrypts ev->content with (sk, ev->pubkey); plaintext appended to out. */
 nip44_err nip59_open(buf *out, const uint8_t sk[32], const nostr_event *ev);

@@ -46,6 +46,16 @@ static void valid_conversation_keys(jv root)
 		t_ok(e == NIP44_OK, "get_conversation_key %d: derived (%s)", i, nip44_strerror(e));
 		t_eq_hex(conv.key, 32, json_get_str(c, "conversation_key", NULL), "get_conversation_key %d: key", i);
 		nip44_conv_wipe(&conv);
+		/* the peer parsed once: the same key, and its x-only form is pub2 */
+		nip44_peer p;
+		uint8_t x[32] = {0};
+		t_ok(nip44_peer_parse(&p, pk), "get_conversation_key %d: peer parses", i);
+		secp256k1_xonly_pubkey_serialize(secp(), x, &p.xonly);
+		t_ok(memcmp(x, pk, 32) == 0, "get_conversation_key %d: peer's x-only key is pub2", i);
+		e = nip44_conversation_key_peer(&conv, sk, &p);
+		t_ok(e == NIP44_OK, "get_conversation_key %d: derived from the parsed peer", i);
+		t_eq_hex(conv.key, 32, json_get_str(c, "conversation_key", NULL), "get_conversation_key %d: key (parsed peer)", i);
+		nip44_conv_wipe(&conv);
 		jv_free(c);
 	}
 	t_eq_int(n, 35, "35 valid get_conversation_key cases");
@@ -221,6 +231,16 @@ static void invalid_conversation_keys(jv root)
 		nip44_conv conv;
 		nip44_err e = nip44_conversation_key(&conv, sk, pk);
 		t_ok(e == want, "invalid get_conversation_key %d (%s): %s", i, note, nip44_strerror(e));
+		nip44_conv_wipe(&conv);
+		/* the parsed-peer path refuses the same inputs: the peer does not
+		 * parse exactly when it is not on the curve, else the secret is refused */
+		nip44_peer p;
+		bool parsed = nip44_peer_parse(&p, pk);
+		t_ok(parsed == key_pubkey_valid(pk), "invalid get_conversation_key %d: peer parses iff on the curve", i);
+		t_ok(!parsed || want != NIP44_ERR_PUBLIC_KEY, "invalid get_conversation_key %d: a bad pub2 does not parse", i);
+		if (parsed)
+			t_ok(nip44_conversation_key_peer(&conv, sk, &p) == want,
+			     "invalid get_conversation_key %d: refused with the parsed peer", i);
 		nip44_conv_wipe(&conv);
 		jv_free(c);
 	}
