@@ -92,7 +92,8 @@ struct req {
 	enum pay_phase phase;
 	ln_call      *send;          /* prepared SendPaymentV2 call, started after the guard */
 	ln_error      first_err;     /* the send's transport error while following */
-	bool          had_send_err;
+	bool          refused;       /* step 4 refused the amount: reported after the guard */
+	ln_error      refusal;
 	job          *job;           /* blocking work in a thread */
 };
 
@@ -748,6 +749,11 @@ static void pay_send_done(ln_call *c, jv result, const ln_error *err)
 
 static void pay_send(req *r)
 {
+	if (r->refused) {              /* step 4, after the guard as in mostrod */
+		ln_error e = r->refusal;
+		finish_err(r, &e);         /* frees the unstarted send call */
+		return;
+	}
 	ln_call *c = r->send;
 	r->send = NULL;
 	r->phase = PAY_SEND;
@@ -820,18 +826,16 @@ static bool start_pay(req *r, jv q, ln_error *err)
 	ln_call *send = new_call(r, LN_PRIM_SEND, pay_event, pay_send_done);
 	send->payment_request = mu_xstrndup(pr, prlen);
 	memcpy(send->hash, r->hash, 32);
-	/* step 4: an amount in the invoice must be exactly amount_sat (in msat);
-	 * only an amountless invoice gets "amt". An explicit zero amount (lnbc0)
-	 * is amountless for LND: we send amt (mostrod would abort with "Wrong
+	/* step 4 (checked now, reported after the guard, mostrod's order): an
+	 * amount in the invoice must be exactly amount_sat (in msat); only an
+	 * amountless invoice gets "amt". An explicit zero amount (lnbc0) is
+	 * amountless for LND: we send amt (mostrod would abort with "Wrong
 	 * amount" on every attempt). */
 	if (inv.has_amount && inv.amount_msat != 0) {
 		if (inv.amount_msat != amount * 1000) {
-			ln_error_set(&e, LN_ERR_WRONG_AMOUNT, "the invoice is for %llu msat, expected %llu msat",
+			r->refused = true;
+			ln_error_set(&r->refusal, LN_ERR_WRONG_AMOUNT, "the invoice is for %llu msat, expected %llu msat",
 				     (unsigned long long)inv.amount_msat, (unsigned long long)(amount * 1000));
-			bolt11_free(&inv);
-			ln_call_abort(r->o->b, send);   /* never started */
-			finish_err(r, &e);
-			return true;
 		}
 	} else {
 		send->amt_sat = amount;

@@ -205,6 +205,9 @@ scenario_pay_success() {
 	# the duplicate guard stops a second payment before the node sees it
 	ln_send "{\"id\":\"p2\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1000}"
 	jqt "$(ln_result p2)" '.ok==false and .error.kind=="already_exists" and (.error.message|test("already dispatched"))'
+	# mostrod's order: the guard (step 2) comes before the amount rule (step 4)
+	ln_send "{\"id\":\"p4\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":999}"
+	jqt "$(ln_result p4)" '.ok==false and .error.kind=="already_exists"'
 	# without the guard the node itself refuses it
 	ln_send "{\"id\":\"p3\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1000,\"duplicate_guard\":false}"
 	jqt "$(ln_result p3)" '.ok==false and .error.kind=="already_exists"'
@@ -220,6 +223,8 @@ scenario_pay_refusals() {
 	ln_start
 	ln_send "{\"id\":\"a\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":999}"
 	jqt "$(ln_result a)" '.ok==false and .error.kind=="wrong_amount"'
+	ln_send "{\"id\":\"a2\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\",\"amount_sat\":1001,\"duplicate_guard\":false}"
+	jqt "$(ln_result a2)" '.ok==false and .error.kind=="wrong_amount"'
 	ln_send "{\"id\":\"b\",\"op\":\"pay_invoice\",\"payment_request\":\"${pr}b\",\"amount_sat\":1000}"
 	jqt "$(ln_result b)" '.ok==false and .error.kind=="invalid_invoice" and .error.reason=="bech32_bad_char"'
 	ln_send "{\"id\":\"c\",\"op\":\"pay_invoice\",\"payment_request\":\"$opr\",\"amount_sat\":1000}"
