@@ -129,6 +129,23 @@ static bool rec_u64(line_ctx *c, jv rec, const char *key, uint64_t max, bool *pr
 	return ok ? true : fail(c, "%s: expected an integer 0..%llu%s", key, (unsigned long long)max, is_null ? " or null" : "");
 }
 
+/* A record names only the fields it may have: a misspelt "created_at" must
+ * not silently give a fresh envelope. */
+static bool known_fields(line_ctx *c, jv rec, const char *const *names)
+{
+	bool ok = true;
+	jv_object_foreach(rec, k, v) {
+		bool known = false;
+		for (size_t i = 0; names[i] && !known; i++)
+			known = strcmp(jv_string_value(k), names[i]) == 0;
+		if (!known && ok)
+			ok = fail(c, "unknown record field \"%.40s\"", jv_string_value(k));
+		jv_free(k);
+		jv_free(v);
+	}
+	return ok;
+}
+
 static bool emit_event(line_ctx *c, const nostr_event *ev)
 {
 	(void)c;
@@ -166,6 +183,12 @@ static bool wrap_message(line_ctx *c, jv line)
 	uint64_t v;
 	if (jv_get_kind(line) != JV_KIND_OBJECT)
 		return fail(c, "expected a message object {\"order\":{...}} or a record {\"to\":...,\"message\":{...}}");
+	static const char *const record_fields[] = { "to", "message", "tuple", "transport", "pow",
+						     "expiration", "created_at", NULL };
+	if (is_record && !known_fields(c, line, record_fields))
+		return false;
+	if (is_record && json_has(line, "message") && json_has(line, "tuple"))
+		return fail(c, "a record has \"message\" or \"tuple\", not both");
 	if (!recipient(c, is_record ? line : jv_null(), to))
 		return false;
 	if (is_record) {
@@ -254,6 +277,9 @@ static bool wrap_chat(line_ctx *c, jv line)
 	if (jv_get_kind(line) == JV_KIND_STRING) {
 		text = jv_copy(line);
 	} else if (jv_get_kind(line) == JV_KIND_OBJECT) {
+		static const char *const chat_fields[] = { "to", "text", "format", "created_at", NULL };
+		if (!known_fields(c, line, chat_fields))
+			return false;
 		text = json_get(line, "text");
 		jv fm = json_get(line, "format");
 		if (jv_is_valid(fm)) {

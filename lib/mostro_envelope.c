@@ -450,8 +450,9 @@ static void hex64(char out[65], const uint8_t b[32])
 	hex_encode(out, b, 32);
 }
 
-/* Is the rumor a Mostro content tuple? kind 1 and content a JSON array whose
- * first element is an object. Anything else in a gift wrap is plain NIP-59. */
+/* Is the rumor a Mostro content tuple? kind 1 (mostro-core's TextNote) and
+ * content a JSON array whose first element is an object. Anything else in a
+ * gift wrap is plain NIP-59 (a kind 14 NIP-17 message, a note...). */
 static bool looks_like_tuple(const nostr_event *r)
 {
 	size_t n;
@@ -552,10 +553,6 @@ static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key
 		event_free(&out->rumor);
 		out->rumor = rumor;
 		event_init(&rumor);
-		goto out;
-	}
-	if (rumor.kind != 1) {
-		r = why(ENV_BAD_RUMOR, d, dn, "rumor is kind %u, Mostro v1 uses kind 1", rumor.kind);
 		goto out;
 	}
 	size_t cn;

@@ -108,7 +108,7 @@ typedef enum env_reason {
 	ENV_NOT_FOR_US,          /* "not-for-us": no p tag names one of our keys */
 	ENV_BAD_MAC,             /* "bad-mac": addressed to us but does not decrypt */
 	ENV_BAD_SEAL,            /* "bad-seal": seal layer (shape, kind, signature, decryption, author binding) */
-	ENV_BAD_RUMOR,           /* "bad-rumor": rumor layer (shape, kind) */
+	ENV_BAD_RUMOR,           /* "bad-rumor": the seal holds no event (an unsigned rumor) */
 	ENV_BAD_MESSAGE,         /* "bad-message": tuple or message refused by mostro-core's parser */
 	ENV_BAD_TRADE_SIGNATURE, /* "bad-trade-signature": does not verify, or missing where mostrod needs it */
 	ENV_BAD_IDENTITY_PROOF,  /* "bad-identity-proof": does not verify, or comes without a trade signature */

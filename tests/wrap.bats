@@ -255,6 +255,20 @@ now() { date +%s; }
 	[ "$(jq -r 'select(.type=="error" and .line==1) | .error' <<<"$output")" = invalid-input ]
 }
 
+@test "records: an unknown field or both message and tuple fail the line, naming it" {
+	printf '%s\n' "{\"to\":\"$PKM\",\"message\":$TAKE,\"createdAt\":1700000000}" \
+		"{\"to\":\"$PKM\",\"message\":$TAKE,\"tuple\":\"[]\"}" "{\"to\":\"$PKM\",\"message\":$TAKE}" >"$T/in"
+	run --separate-stderr mostro-wrap --key-file "$T/trade" <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $stderr == *'line 1: unknown record field "createdAt"'* ]]
+	[[ $stderr == *'line 2: a record has "message" or "tuple", not both'* ]]
+	echo '{"to":"'$PK2'","txt":"hi"}' >"$T/in"
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --chat <"$T/in"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *'line 1: unknown record field "txt"'* ]]
+}
+
 # ------------------------------------------------------------------- chat
 
 @test "--chat (current): kind 14 by K_sign, p = K_conv; the peer opens it with --peer" {

@@ -451,6 +451,110 @@ await test('tampering', async () => {
   check('tamper', 'nostr-tools+rule', 'v2', 'signed-docs-order', !mostroAccepts(JSON.parse(docsTuple), K.trade.pk).ok && canonical(m) !== docs, 'mostro rule refuses');
 });
 
+// Every layer of a v1 envelope built by hand from nostr-tools primitives, so that one
+// layer at a time can be tampered with and the others re-signed (only the tampered
+// check can catch it). A control of each construction opens first.
+function layered({ content, rumorAuthor, rumorId, sealSigner, receiver = 'mostro', sealCt, sealSig, wrapCt }) {
+  const rumor = { kind: 1, created_at: now(), tags: [], content, pubkey: K[rumorAuthor].pk };
+  rumor.id = rumorId ?? nt.getEventHash(rumor);
+  const flip = (c, i) => c.slice(0, i) + (c[i] === 'A' ? 'B' : 'A') + c.slice(i + 1);
+  let sc = nip44.v2.encrypt(JSON.stringify(rumor), nip44.v2.utils.getConversationKey(K[sealSigner].sk, K[receiver].pk));
+  if (sealCt) sc = flip(sc, 60);
+  let seal = nt.finalizeEvent({ kind: 13, created_at: now() - 3600, tags: [], content: sc }, K[sealSigner].sk);
+  if (sealSig) seal = { ...seal, sig: (seal.sig[0] === '0' ? '1' : '0') + seal.sig.slice(1) };
+  const eph = nt.generateSecretKey();
+  let wc = nip44.v2.encrypt(JSON.stringify(seal), nip44.v2.utils.getConversationKey(eph, K[receiver].pk));
+  if (wrapCt) wc = flip(wc, 80);
+  return nt.finalizeEvent({ kind: 1059, created_at: now() - 7200, tags: [['p', K[receiver].pk]], content: wc }, eph);
+}
+async function rustOpens(ev, receiver) {
+  try {
+    const ug = await rn.UnwrappedGift.fromGiftWrap(rn.NostrSigner.keys(rk(receiver)), rn.Event.fromJson(JSON.stringify(ev)));
+    return { ok: true, sender: ug.sender.toHex(), rumor: JSON.parse(ug.rumor.asJson()) };
+  } catch (e) { return { ok: false, error: String(e) }; }
+}
+function toolsOpens(ev, receiver) {
+  try { return { ok: true, rumor: nip59.unwrapEvent(ev, K[receiver].sk) }; } catch (e) { return { ok: false, error: String(e) }; }
+}
+
+await test('tampering, layer by layer (v1 wrap, seal, rumor; v2 proof; chat)', async () => {
+  const signed = tupleText(tuple1(corpus[0], K.trade));
+  const M = canonical(corpus[0]);
+  const rep = { content: signed, rumorAuthor: 'trade', sealSigner: 'identity' };
+  const mu = ev => unwrap([ev], ['--key-file', K.mostro.file]);
+  // control: the hand-built reputation envelope opens everywhere
+  let ev = layered(rep), r = mu(ev), rr = await rustOpens(ev, 'mostro');
+  check('nostr-tools(layers)', 'mostro-unwrap', 'v1', 'reputation', r.status === 0 && r.lines[0]?.identity === K.identity.pk &&
+    r.lines[0]?.sender === K.trade.pk && JSON.stringify(r.lines[0]?.message) === M, 'control: hand-built layers open', r.lines);
+  check('nostr-tools(layers)', 'rust-nostr', 'v1', 'reputation', rr.ok && rr.sender === K.identity.pk &&
+    mostroAccepts(JSON.parse(rr.rumor.content), rr.rumor.pubkey, rr.sender).ok, 'control: UnwrappedGift + mostro rule', rr);
+
+  // a rumor whose own id is wrong is opened by all (mostro-core does not check it)
+  ev = layered({ ...rep, rumorId: '00'.repeat(32) });
+  r = mu(ev); rr = await rustOpens(ev, 'mostro');
+  check('nostr-tools(layers)', 'mostro-unwrap', 'v1', 'rumor-id-not-checked', r.status === 0 && JSON.stringify(r.lines[0]?.message) === M,
+    'a rumor with a wrong id opens', r.lines);
+  check('nostr-tools(layers)', 'rust-nostr', 'v1', 'rumor-id-not-checked', rr.ok && rr.rumor.id === '00'.repeat(32), 'UnwrappedGift opens it too', rr);
+
+  // one byte of the wrap's ciphertext, the wrap re-signed by its key: only the MAC can tell
+  ev = layered({ ...rep, wrapCt: true });
+  r = mu(ev);
+  check('tamper', 'mostro-unwrap', 'v1', 'wrap-ciphertext-byte', r.status === 123 && r.lines[0]?.error === 'bad-mac', 'bad-mac', r.lines);
+  check('tamper', 'rust-nostr', 'v1', 'wrap-ciphertext-byte', !(await rustOpens(ev, 'mostro')).ok, 'UnwrappedGift throws');
+  check('tamper', 'nostr-tools', 'v1', 'wrap-ciphertext-byte', !toolsOpens(ev, 'mostro').ok, 'nip59.unwrapEvent throws');
+
+  // one byte of the seal's ciphertext, the seal re-signed by the identity
+  ev = layered({ ...rep, sealCt: true });
+  r = mu(ev);
+  check('tamper', 'mostro-unwrap', 'v1', 'seal-ciphertext-byte', r.status === 123 && r.lines[0]?.error === 'bad-seal', 'bad-seal', r.lines);
+  check('tamper', 'rust-nostr', 'v1', 'seal-ciphertext-byte', !(await rustOpens(ev, 'mostro')).ok, 'UnwrappedGift throws');
+  check('tamper', 'nostr-tools', 'v1', 'seal-ciphertext-byte', !toolsOpens(ev, 'mostro').ok, 'nip59.unwrapEvent throws');
+
+  // the seal's signature broken (content intact)
+  ev = layered({ ...rep, sealSig: true });
+  r = mu(ev);
+  check('tamper', 'mostro-unwrap', 'v1', 'seal-signature', r.status === 123 && r.lines[0]?.error === 'bad-seal', 'bad-seal', r.lines);
+  check('tamper', 'rust-nostr', 'v1', 'seal-signature', !(await rustOpens(ev, 'mostro')).ok, 'UnwrappedGift throws');
+  check('tamper', 'nostr-tools', 'v1', 'seal-signature', !toolsOpens(ev, 'mostro').ok, 'nip59.unwrapEvent throws');
+
+  // a re-signed message on v1: another trade key authors a rumor carrying the trade key's signed tuple
+  ev = layered({ ...rep, rumorAuthor: 'other' });
+  r = mu(ev); rr = await rustOpens(ev, 'mostro');
+  check('tamper', 'mostro-unwrap', 'v1', 're-signed-message', r.status === 123 && r.lines[0]?.error === 'bad-trade-signature', 'bad-trade-signature', r.lines);
+  check('tamper', 'rust-nostr+rule', 'v1', 're-signed-message', rr.ok && !mostroAccepts(JSON.parse(rr.rumor.content), rr.rumor.pubkey, rr.sender).ok,
+    'UnwrappedGift opens, mostro rule refuses', rr);
+
+  // v2: an identity proof made for the trade key grafted onto another trade key's (validly signed) message
+  const graft = tuple2(corpus[0], K.other, K.identity, K.trade.pk);
+  const gev = nt.finalizeEvent({ kind: 14, created_at: now(), tags: [['p', K.mostro.pk]],
+    content: nip44.v2.encrypt(tupleText(graft), nip44.v2.utils.getConversationKey(K.other.sk, K.mostro.pk)) }, K.other.sk);
+  r = mu(gev);
+  check('tamper', 'mostro-unwrap', 'v2', 'grafted-identity-proof', r.status === 123 && r.lines[0]?.error === 'bad-identity-proof', 'bad-identity-proof', r.lines);
+  check('tamper', 'nostr-tools+rule', 'v2', 'grafted-identity-proof', !mostroAccepts(graft, K.other.pk).ok, 'mostro rule refuses');
+
+  // plain NIP-59 chat whose rumor is not the seal signer's (nak#110): refused; nostr-tools refuses it too
+  ev = layered({ content: 'hola', rumorAuthor: 'alice', sealSigner: 'other', receiver: 'bob' });
+  r = unwrap([ev], ['--key-file', K.bob.file]);
+  check('tamper', 'mostro-unwrap', 'v1', 'chat-rumor-not-seal-author', r.status === 123 && r.lines[0]?.error === 'bad-seal', 'bad-seal', r.lines);
+  check('tamper', 'nostr-tools', 'v1', 'chat-rumor-not-seal-author', !toolsOpens(ev, 'bob').ok, 'nip59.unwrapEvent throws');
+  ev = layered({ content: 'hola', rumorAuthor: 'alice', sealSigner: 'alice', receiver: 'bob' });
+  r = unwrap([ev], ['--key-file', K.bob.file]);
+  check('nostr-tools(layers)', 'mostro-unwrap', 'v1', 'chat-nip59', r.status === 0 && r.lines[0]?.type === 'chat' && r.lines[0]?.sender === K.alice.pk,
+    'control: the same chat with rumor author = seal author opens', r.lines);
+
+  // current-format chat whose inner event was altered after signing (outer re-signed with K_sign)
+  const ck = chatKeys(K.alice.sk, K.bob.pk), convPk = nt.getPublicKey(ck.conv);
+  // (through JSON: nostr-tools caches a successful verifyEvent on the object itself)
+  const inner = { ...JSON.parse(JSON.stringify(nt.finalizeEvent({ kind: 1, created_at: now(), tags: [], content: 'pay 100' }, K.alice.sk))),
+    content: 'pay 999' };
+  const cev = nt.finalizeEvent({ kind: 14, created_at: inner.created_at, tags: [['p', convPk]],
+    content: nip44.v2.encrypt(JSON.stringify(inner), nip44.v2.utils.getConversationKey(ck.conv, convPk)) }, ck.sign);
+  r = unwrap([cev], ['--key-file', K.bob.file, '--peer', K.alice.pk]);
+  check('tamper', 'mostro-unwrap', 'v2', 'chat-inner-event', r.status === 123 && r.lines[0]?.error === 'bad-chat', 'bad-chat', r.lines);
+  check('tamper', 'nostr-tools', 'v2', 'chat-inner-event', !nt.verifyEvent(inner), 'verifyEvent false');
+  check('tamper', 'rust-nostr', 'v2', 'chat-inner-event', !rn.Event.fromJson(JSON.stringify(inner)).verify(), 'Event.verify false');
+});
+
 console.log('# interop matrix (producer | consumer | transport | mode: result)');
 for (const [k, v] of [...matrix.entries()].sort()) console.log(`#   ${k}: ${v ? 'pass' : 'FAIL'}`);
 done();

@@ -263,14 +263,21 @@ static void v2_raw(nostr_event *ev, const mu_key *author, const uint8_t rx[32], 
 	buf_free(&ct);
 }
 
-/* A v1 wrap from an arbitrary rumor author, seal signer and rumor content. */
-static void v1_raw(nostr_event *ev, const uint8_t rumor_pk[32], uint32_t rumor_kind, const mu_key *seal_key,
-		   const uint8_t seal_to[32], const uint8_t rx[32], const char *content)
+/* How a hand-built rumor carries its own id. */
+typedef enum rumor_id { RUMOR_ID_RIGHT, RUMOR_ID_WRONG, RUMOR_ID_NONE } rumor_id;
+
+/* A v1 wrap from an arbitrary rumor author, seal signer and rumor content,
+ * the rumor's id as asked. */
+static void v1_raw_id(nostr_event *ev, const uint8_t rumor_pk[32], uint32_t rumor_kind, const mu_key *seal_key,
+		      const uint8_t seal_to[32], const uint8_t rx[32], const char *content, rumor_id idm)
 {
 	nostr_event rumor, seal;
 	buf rj = BUF_INIT, sj = BUF_INIT;
 	char hx[65];
 	nip59_rumor(&rumor, rumor_pk, rumor_kind, (uint64_t)time(NULL), jv_array(), content, strlen(content));
+	if (idm == RUMOR_ID_WRONG)
+		rumor.id[0] ^= 0x80;
+	rumor.has_id = idm != RUMOR_ID_NONE;
 	event_write(&rj, &rumor);
 	nip59_seal(&seal, seal_key, seal_to, rj.p, rj.len, (uint64_t)time(NULL) - 10);
 	event_write(&sj, &seal);
@@ -281,6 +288,12 @@ static void v1_raw(nostr_event *ev, const uint8_t rumor_pk[32], uint32_t rumor_k
 	event_free(&seal);
 	buf_free(&rj);
 	buf_free(&sj);
+}
+
+static void v1_raw(nostr_event *ev, const uint8_t rumor_pk[32], uint32_t rumor_kind, const mu_key *seal_key,
+		   const uint8_t seal_to[32], const uint8_t rx[32], const char *content)
+{
+	v1_raw_id(ev, rumor_pk, rumor_kind, seal_key, seal_to, rx, content, RUMOR_ID_RIGHT);
 }
 
 static void expect(const nostr_event *ev, const char *want, const char *name)
@@ -408,6 +421,29 @@ static void tampering(void)
 	v1_raw(&ev, K_TRADE.pk, 1, &K_TRADE, K_MOSTRO.pk, K_MOSTRO.pk, "hello");
 	expect(&ev, "ok", "plain NIP-59 control");
 	event_free(&ev);
+	/* a rumor's own id is not checked (mostro-core does not; real peers rely on
+	 * it): wrong or absent, the envelope opens; chat reports the id recomputed */
+	t = tuple_text(2, &K_TRADE, NULL, NULL);
+	for (rumor_id idm = RUMOR_ID_WRONG; idm <= RUMOR_ID_NONE; idm++) {
+		const char *what = idm == RUMOR_ID_WRONG ? "wrong" : "absent";
+		env_opened o;
+		char d[200] = "";
+		v1_raw_id(&ev, K_TRADE.pk, 1, &K_ID, K_MOSTRO.pk, K_MOSTRO.pk, t, idm);
+		t_eq_str(env_reason_code(open1(&K_MOSTRO, &ev, &o, d)), "ok", "v1 message, rumor id %s: opens (%s)", what, d);
+		t_ok(o.type == ENV_MESSAGE && memcmp(o.sender, K_TRADE.pk, 32) == 0 && memcmp(o.identity, K_ID.pk, 32) == 0,
+		     "v1 message, rumor id %s: sender and identity", what);
+		env_opened_free(&o);
+		event_free(&ev);
+		v1_raw_id(&ev, K_TRADE.pk, 14, &K_TRADE, K_MOSTRO.pk, K_MOSTRO.pk, "hola", idm);
+		t_eq_str(env_reason_code(open1(&K_MOSTRO, &ev, &o, d)), "ok", "plain NIP-59, rumor id %s: opens (%s)", what, d);
+		uint8_t want[32];
+		event_compute_id(&o.rumor, want);
+		t_ok(o.type == ENV_CHAT && o.rumor.has_id && memcmp(o.rumor.id, want, 32) == 0,
+		     "plain NIP-59, rumor id %s: reported with its id recomputed", what);
+		env_opened_free(&o);
+		event_free(&ev);
+	}
+	free(t);
 	/* a seal whose signature is broken, re-wrapped */
 	{
 		nostr_event rumor, seal;
@@ -429,6 +465,20 @@ static void tampering(void)
 				jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), NULL, NULL);
 		expect(&ev, "bad-seal", "v1 wrap holding an unsigned rumor, no seal");
 		event_free(&ev);
+		/* a seal whose content is not an event */
+		static const char *const not_rumors[] = { "[1,2]", "{\"kind\":1}", "{\"pubkey\":\"zz\",\"created_at\":1,\"kind\":1,\"tags\":[],\"content\":\"\"}" };
+		for (size_t i = 0; i < sizeof not_rumors / sizeof *not_rumors; i++) {
+			nostr_event s2;
+			buf s2j = BUF_INIT;
+			nip59_seal(&s2, &K_TRADE, K_MOSTRO.pk, not_rumors[i], strlen(not_rumors[i]), (uint64_t)time(NULL));
+			event_write(&s2j, &s2);
+			nip59_gift_wrap(&ev, K_MOSTRO.pk, s2j.p, s2j.len, (uint64_t)time(NULL),
+					jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx))), NULL, NULL);
+			expect(&ev, "bad-rumor", not_rumors[i]);
+			event_free(&ev);
+			event_free(&s2);
+			buf_free(&s2j);
+		}
 		event_free(&rumor);
 		event_free(&seal);
 		buf_free(&rj);
