@@ -240,6 +240,24 @@ three_notes() {
 	[ "$elapsed" -lt 6000 ]
 }
 
+@test "pub: SIGTERM stops reading; the events already sent are still finished (a record each)" {
+	fake r '{"silentOk":true,"log":"'$T'/log"}'
+	three_notes >"$T/ev"
+	mkfifo "$T/in"
+	mostro-relay pub --ok-timeout 1 "$(url r)" <"$T/in" >"$T/pub.out" 2>"$T/pub.err" &
+	pid=$!
+	exec 7>"$T/in"            # the writer stays open: no EOF
+	cat "$T/ev" >&7
+	for _ in $(seq 400); do [ "$(grep -c '^\["EVENT"' "$T/log" 2>/dev/null)" -ge 3 ] && break; sleep 0.025; done
+	[ ! -s "$T/pub.out" ]     # no OK yet
+	kill -TERM "$pid"
+	rc=0; wait "$pid" || rc=$?
+	exec 7>&-
+	[ "$rc" -eq 124 ]
+	[ "$(jq -r .message "$T/pub.out" | sort -u)" = "error: timed out waiting for OK" ]
+	[ "$(jq -r .id "$T/pub.out" | sort)" = "$(jq -r .id "$T/ev" | sort)" ]
+}
+
 @test "pub: bad input lines are reported, the others still go (123)" {
 	fake r '{}'
 	three_notes >"$T/ev"
