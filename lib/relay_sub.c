@@ -488,6 +488,10 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 			report("%s: %s", cfg->state_path, relay_state_strerror(e));
 			return MU_EXIT_CONFIG;
 		}
+		/* a cursor past now (a file written before the cap in emit_event,
+		 * or a clock set back) would skip the gap just the same */
+		if (found && sum->cursor > (uint64_t)time(NULL))
+			sum->cursor = (uint64_t)time(NULL);
 		sum->has_cursor = found;
 		S.has_start_cursor = found;
 		S.start_cursor = sum->cursor;

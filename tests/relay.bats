@@ -513,6 +513,17 @@ stop_sub() {
 	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((1700000003 - 60)) ]
 }
 
+@test "sub: a state file whose cursor is in the future resumes from now minus the look-back" {
+	fake r '{"log":"'$T'/log"}'
+	echo '{"type":"cursor","created_at":'$(( $(date +%s) + 86400 * 365 ))'}' >"$T/cursor"
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
+	for _ in $(seq 400); do grep -q REQ "$T/log" 2>/dev/null && break; sleep 0.025; done
+	stop_sub
+	since=$(grep '^\["REQ"' "$T/log" | head -1 | jq '.[2].since')
+	[ "$since" -le $(( $(date +%s) - 60 )) ]
+	[ "$since" -ge $(( $(date +%s) - 70 )) ]
+}
+
 @test "sub: a corrupt state file is a configuration error (5)" {
 	echo garbage >"$T/cursor"
 	run mostro-relay sub ws://127.0.0.1:1 --filter '{}' --state "$T/cursor"
