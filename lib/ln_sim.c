@@ -1,5 +1,6 @@
 #include "ln_sim.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,8 @@ typedef struct sub {
 	bool        payment;        /* a payment (send/track) rather than an invoice */
 	uint8_t     hash[32];
 	char       *last;           /* the last event sent, serialized */
+	char        sent[12];       /* invoices: the last state sent ("" none yet) */
+	bool        waited;         /* invoices: opened before the invoice existed */
 	unsigned    round;
 	struct sub *next;
 } sub;
@@ -41,6 +44,18 @@ static void advance(ln_sim *s)
 		s->dirty = true;
 }
 
+static jv hex32(const uint8_t b[32])
+{
+	static const char d[] = "0123456789abcdef";
+	char h[65];
+	for (int i = 0; i < 32; i++) {
+		h[2 * i] = d[b[i] >> 4];
+		h[2 * i + 1] = d[b[i] & 15];
+	}
+	h[64] = 0;
+	return jv_string(h);
+}
+
 /* ---------- subscriptions ---------- */
 
 static void tick(void *arg);
@@ -67,12 +82,42 @@ static bool current(ln_sim *s, sub *x, jv *ev)
 	return x->payment ? simdb_payment_event(s->db, x->hash, ev) : simdb_invoice_event(s->db, x->hash, ev);
 }
 
+static void send_state(sub *x, const char *state, uint64_t amt_paid_msat)
+{
+	jv ev = jv_object_set(jv_object(), jv_string("hash"), hex32(x->hash));
+	ev = jv_object_set(ev, jv_string("state"), jv_string(state));
+	ev = jv_object_set(ev, jv_string("amt_paid_msat"), json_from_u64(amt_paid_msat));
+	snprintf(x->sent, sizeof x->sent, "%s", state);
+	ln_call_event(x->c, ev);
+}
+
+/* Streams poll, so an invoice can move more than one step between two looks
+ * (the seller pays, then a settle or `sim mine` within poll_ms). LND would
+ * have sent every step: send the ones this stream missed, as the invoice's
+ * row still shows them (a payer's HTLC means it was ACCEPTED). Only after
+ * what this stream already sent, or from OPEN for a stream opened before the
+ * invoice existed; a stream opened later gets the current state only, as
+ * from LND. */
+static void send_missed_states(ln_sim *s, sub *x, const char *state)
+{
+	bool from_start = !x->sent[0] && x->waited;
+	if (!from_start && strcmp(x->sent, "OPEN") != 0)
+		return;
+	if (from_start && strcmp(state, "OPEN") != 0)
+		send_state(x, "OPEN", 0);
+	uint64_t amt;
+	if (ln_invoice_state_terminal(state) && simdb_invoice_was_accepted(s->db, x->hash, &amt))
+		send_state(x, "ACCEPTED", amt);
+}
+
 /* Sends x's state if it changed. Returns false when x ended (and is gone). */
 static bool check(ln_sim *s, sub *x)
 {
 	jv ev;
-	if (!current(s, x, &ev))
+	if (!current(s, x, &ev)) {
+		x->waited = true;
 		return true;                   /* an invoice not created yet: stay silent */
+	}
 	char *text = json_dumps(ev);
 	if (x->last && strcmp(x->last, text) == 0) {
 		free(text);
@@ -84,6 +129,10 @@ static bool check(ln_sim *s, sub *x)
 	const char *st = json_get_str(ev, x->payment ? "status" : "state", NULL);
 	bool terminal = x->payment ? ln_payment_status_terminal(st) : ln_invoice_state_terminal(st);
 	ln_call *c = x->c;
+	if (!x->payment && st) {
+		send_missed_states(s, x, st);
+		snprintf(x->sent, sizeof x->sent, "%s", st);
+	}
 	ln_call_event(c, ev);
 	if (!terminal)
 		return true;
@@ -154,18 +203,6 @@ static void sim_get_info(ln_backend *b, ln_call *c)
 	ln_error err;
 	bool ok = simdb_get_info(s->db, &out, &err);
 	done_or_fail(c, ok, out, &err);
-}
-
-static jv hex32(const uint8_t b[32])
-{
-	static const char d[] = "0123456789abcdef";
-	char h[65];
-	for (int i = 0; i < 32; i++) {
-		h[2 * i] = d[b[i] >> 4];
-		h[2 * i + 1] = d[b[i] & 15];
-	}
-	h[64] = 0;
-	return jv_string(h);
 }
 
 static void sim_add_hold(ln_backend *b, ln_call *c)

@@ -6,7 +6,10 @@
  * lets the node advance (due payments, expired invoices), then, if this
  * process or another one committed something (PRAGMA data_version), emits
  * every changed state. A change made by `mostro-ln sim ...` in another
- * process is therefore seen within about poll_ms.
+ * process is therefore seen within about poll_ms. An invoice that moved
+ * several steps between two ticks (paid, then settled or canceled) still
+ * gets every step LND would have sent (OPEN, ACCEPTED from the HTLC the row
+ * records), so a watch cannot miss that the seller paid.
  *
  * Ownership: the backend owns its sim_db; ln_backend_destroy closes it.
  */

@@ -624,6 +624,19 @@ bool simdb_invoice_event(sim_db *d, const uint8_t hash[32], jv *out)
 	return found;
 }
 
+bool simdb_invoice_was_accepted(sim_db *d, const uint8_t hash[32], uint64_t *amt_msat)
+{
+	char h[65];
+	hex32(h, hash);
+	sqlite3_stmt *st = q(d, "SELECT htlc_amt_msat FROM sim_invoices"
+			     " WHERE hash = ? AND owner = '' AND htlc_state IS NOT NULL", "t", h);
+	bool held = st && sqlite3_step(st) == SQLITE_ROW;
+	if (held)
+		*amt_msat = (uint64_t)sqlite3_column_int64(st, 0);
+	end(d, st);
+	return held;
+}
+
 bool simdb_get_info(sim_db *d, jv *out, ln_error *err)
 {
 	sqlite3_stmt *st = q(d, "SELECT pubkey, alias, network, height FROM sim_node WHERE id = 1", NULL);

@@ -75,6 +75,9 @@ bool simdb_cancel(sim_db *d, const uint8_t hash[32], ln_error *err);
 bool simdb_lookup(sim_db *d, const uint8_t hash[32], jv *out, ln_error *err);
 /* The watch event {hash,state,amt_paid_msat}; false (err NULL-safe) when unknown. */
 bool simdb_invoice_event(sim_db *d, const uint8_t hash[32], jv *out);
+/* Whether a payer's HTLC ever reached the node's invoice (it has been
+ * ACCEPTED, whatever its state now), with the HTLC's amount. */
+bool simdb_invoice_was_accepted(sim_db *d, const uint8_t hash[32], uint64_t *amt_msat);
 /* The node pays: LND's pre-flight checks, then a payment row. */
 bool simdb_send(sim_db *d, const char *payment_request, uint64_t amt_sat, uint64_t fee_limit_sat,
 		uint64_t now_ms, ln_error *err);

@@ -235,6 +235,36 @@ one_op() { printf '%s\n' "$1" | mostro-ln run --sim-db "$MOSTRO_LN_SIM_DB"; }
 	ln_stop
 }
 
+@test "sim: a watch gets every state even when several happen between two polls" {
+	pre=$(rand_hex32)
+	hash=$(sha256_hex "$pre")
+	ln_start --sim-poll-ms 1500
+	# opened before the invoice exists: created, paid and settled within a poll
+	ln_send "{\"id\":\"w\",\"op\":\"watch_invoice\",\"hash\":\"$hash\"}"
+	ln_send "{\"id\":\"c\",\"op\":\"create_hold_invoice\",\"amount_sat\":2000,\"preimage\":\"$pre\"}"
+	ln_result c >/dev/null
+	$S pay-hold "$hash" >/dev/null
+	ln_send "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$pre\"}"
+	ln_result s >/dev/null
+	jqt "$(ln_result w)" '.result.state=="SETTLED"'
+	[ "$(ln_events w 3 | jq -r .state | tr '\n' ' ')" = "OPEN ACCEPTED SETTLED " ]
+	jqt "$(ln_events w 3 | sed -n 2p)" '.amt_paid_msat==2000000'
+	# after OPEN: paid, then canceled by the chain, within a poll
+	h=$(hold_invoice 1000)
+	h2=$(jq -r .hash <<<"$h")
+	ln_send "{\"id\":\"v\",\"op\":\"watch_invoice\",\"hash\":\"$h2\"}"
+	jqt "$(ln_events v 1)" '.state=="OPEN"'
+	$S pay-hold "$h2" >/dev/null
+	$S mine 200 >/dev/null
+	jqt "$(ln_result v)" '.result.state=="CANCELED"'
+	[ "$(ln_events v 3 | jq -r .state | tr '\n' ' ')" = "OPEN ACCEPTED CANCELED " ]
+	# a watch opened after all that gets the current state only, as from LND
+	ln_send "{\"id\":\"z\",\"op\":\"watch_invoice\",\"hash\":\"$hash\"}"
+	jqt "$(ln_result z)" '.result.state=="SETTLED"'
+	[ "$(ln_events z 1 | jq -r .state | tr '\n' ' ')" = "SETTLED " ]
+	ln_stop
+}
+
 @test "sim: many processes share the database (WAL, transactions, busy timeout)" {
 	$S init >/dev/null
 	ln_start
