@@ -273,6 +273,15 @@ static void load_auth_key(client_opts *o)
 	o->have_key = true;
 }
 
+/* The auth key may come from standard input only when nothing else does. */
+static void key_not_on_stdin(const client_opts *o, const char *name, const char *what)
+{
+	bool stdin_key = (o->auth_key_file && strcmp(o->auth_key_file, "-") == 0) || o->auth_key_fd == STDIN_FILENO;
+	if (stdin_key)
+		die(MU_EXIT_USAGE, "%s: standard input carries the %s; give the auth key with --auth-key-file FILE "
+		    "or --auth-key-fd N (N > 0)", name, what);
+}
+
 static void free_client_opts(client_opts *o)
 {
 	if (o->have_key)
@@ -314,6 +323,7 @@ static int cmd_pub(int argc, char **argv)
 {
 	client_opts o;
 	parse_client_opts(&o, argc, argv, FOR_PUB, "pub");
+	key_not_on_stdin(&o, "pub", "events");
 	load_auth_key(&o);
 	relay_pub_config cfg = {
 		.relays = &o.relays, .connect_timeout = o.connect_timeout, .ok_timeout = o.ok_timeout,
@@ -332,8 +342,10 @@ static int run_sub(int argc, char **argv, relay_sub_mode mode, const char *name)
 {
 	client_opts o;
 	parse_client_opts(&o, argc, argv, mode == REQ_ONCE ? FOR_REQ : FOR_SUB, name);
-	if (o.n_filters == 0)
+	if (o.n_filters == 0) {
+		key_not_on_stdin(&o, name, "filters");
 		read_filter_lines(&o);
+	}
 	if (o.n_filters == 0) {
 		if (o.bad_filter_lines)
 			return MU_EXIT_PARTIAL;

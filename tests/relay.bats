@@ -412,6 +412,20 @@ three_notes() {
 	[ "$(echo "$output" | jq -r .accepted | sort -u)" = true ]
 }
 
+@test "the auth key cannot share standard input with the events or filters (2)" {
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr bash -c "cat '$T/key' | mostro-relay pub --auth-key-file - ws://127.0.0.1:1"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"standard input carries the events"* ]]
+	run --separate-stderr bash -c "cat '$T/key' | mostro-relay req --auth-key-fd 0 ws://127.0.0.1:1"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"standard input carries the filters"* ]]
+	# with --filter, standard input is free for the key
+	run --separate-stderr bash -c "cat '$T/key' | mostro-relay req --auth-key-file - --filter '{\"kinds\":[1]}'"
+	[ "$status" -eq 0 ]
+	[ "$output" = '["REQ","mr1",{"kinds":[1]}]' ]
+}
+
 @test "an auth key file readable by others is a configuration error (5)" {
 	echo "$SK" >"$T/key"; chmod 644 "$T/key"
 	run mostro-relay req --auth-key-file "$T/key" ws://127.0.0.1:1 --filter '{}'
