@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# mostro-unwrap: key sources, input forms, every gate and every reason code
-# reachable from the command line, the error line format and exit codes.
-# (Seal- and rumor-layer refusals need hand-built seals: tests/unit/
-# test_mostro_envelope.c and tests/interop cover them.)
+# mostro-unwrap: key sources, input forms, every gate and every reason code,
+# the error line format and exit codes. Seal and rumor layers are built by hand
+# with the tools themselves: a "tuple" record makes mostro-wrap NIP-44-encrypt
+# any text to Mostro, and --plain signs the kind 13 / kind 1059 events around it
+# (tests/unit/test_mostro_envelope.c and tests/interop tamper with them too).
 
 bats_require_minimum_version 1.5.0
 
@@ -193,6 +194,60 @@ crafted() { echo "{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"$1")}" | mostro-wrap
 	run --separate-stderr bash -c "mostro-wrap --key-file $T/trade --identity-key-file $T/id <$T/in | mostro-unwrap --key-file $T/mostro"
 	[ "$status" -eq 123 ]
 	[[ $stderr == *": bad-trade-signature: seal signed by $PK0, not the rumor author, and no trade signature"* ]]
+}
+
+# Hand-built v1 layers. nip44 KEY TEXT: TEXT NIP-44-encrypted from KEY to
+# Mostro (the content of a v2 event whose tuple is TEXT verbatim).
+nip44() { jq -nc --arg t "$2" --arg p $PKM '{to:$p,tuple:$t}' | mostro-wrap --key-file "$1" | jq -r .content; }
+# signed KEY KIND CONTENT [P]: an event of KIND signed by KEY (tag p when P)
+signed() {
+	jq -nc --argjson k $2 --arg c "$3" --arg p "${4:-}" '{kind:$k,content:$c,tags:(if $p == "" then [] else [["p",$p]] end)}' |
+		mostro-wrap --plain --key-file "$1"
+}
+# wrap_of KEY INNER: a gift wrap to Mostro by KEY around the text INNER
+wrap_of() { signed "$1" 1059 "$(nip44 "$1" "$2")" $PKM; }
+# rumor_of AUTHOR_PK CONTENT: an unsigned kind 1 rumor without id
+rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$pk,created_at:$t,kind:1,tags:[],content:$c}'; }
+
+@test "hand-built v1 layers: the control opens (a rumor without id, as mostro-core allows)" {
+	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(rumor_of $PK1 "[$TAKE,\"$TSIG\"]")")")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$(wrap_of "$T/other" "$seal")"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.transport,.sender,.identity,.mode,.trade_signature' <<<"$output" | tr '\n' ' ')" = "v1 $PK1 $PK0 reputation $TSIG " ]
+}
+
+@test "bad-seal: the wrap holds no event, a kind 1 note, a seal with a broken signature, a seal for another key" {
+	note=$(signed "$T/id" 1 "hello")
+	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(rumor_of $PK1 "[$TAKE,\"$TSIG\"]")")")
+	broken=$(jq -c '.sig = (if .sig[0:1] == "0" then "1" else "0" end) + .sig[1:]' <<<"$seal")
+	other=$(mostro-wrap --key-file "$T/id" --to $PK2 <<<"{\"to\":\"$PK2\",\"tuple\":\"x\"}" | jq -r .content)
+	elsewhere=$(signed "$T/id" 13 "$other")
+	{ wrap_of "$T/other" "[$TAKE,null,null]"; wrap_of "$T/other" "$note"; wrap_of "$T/other" "$broken"; wrap_of "$T/other" "$elsewhere"; } >"$T/in"
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <"$T/in"
+	[ "$status" -eq 123 ]
+	[ -z "$output" ]
+	[ "$(grep -c ': bad-seal: ' <<<"$stderr")" = 4 ]
+	[[ $stderr == *": bad-seal: seal is not a signed event"* ]]
+	[[ $stderr == *": bad-seal: inner event is kind 1, not a seal (13)"* ]]
+	[[ $stderr == *": bad-seal: seal: "* ]]
+	[[ $stderr == *": bad-seal: seal content does not decrypt"* ]]
+}
+
+@test "bad-rumor: a seal holding something that is not an event" {
+	for inner in '[1,2]' '{"kind":1}' "$TAKE"; do
+		seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$inner")")
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$(wrap_of "$T/other" "$seal")"
+		[ "$status" -eq 123 ]
+		[[ $stderr == *": bad-rumor: rumor is not an event: "* ]] || { echo "$inner: $stderr"; false; }
+	done
+}
+
+@test "bad-mac on v1: the p tag names us, the wrap is encrypted to another key" {
+	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(rumor_of $PK1 "[$TAKE,null]")")")
+	content=$(jq -nc --arg t "$seal" --arg p $PK2 '{to:$p,tuple:$t}' | mostro-wrap --key-file "$T/other" | jq -r .content)
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$(signed "$T/other" 1059 "$content" $PKM)"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": bad-mac: wrap does not decrypt: invalid MAC"* ]]
 }
 
 # ------------------------------------------------------------------ gates
