@@ -492,6 +492,26 @@ stop_sub() {
 	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
 }
 
+@test "sub: NIP-42 relay down and back: authenticates again on the new connection, the gift wrap sent in the gap arrives" {
+	now=$(date +%s)
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	w1=$(echo '{"kind":1059,"content":"first","created_at":'$((now - 10))',"tags":[["p","'$PK'"]]}' | sign "$SK2")
+	fake r '{"auth":true,"store":['"$w1"'],"log":"'$T'/log1"}'
+	port=$(cat "$T/r.port")
+	start_sub "$(url r)" --auth-key-file "$T/key" --filter '{"kinds":[1059],"#p":["'$PK'"]}' --status
+	for _ in $(seq 400); do grep -q '"first"' "$T/sub.out" && break; sleep 0.025; done
+	stop_fake r
+	for _ in $(seq 400); do grep -q '"disconnected"' "$T/sub.out" && break; sleep 0.025; done
+	w2=$(echo '{"kind":1059,"content":"in the gap","created_at":'$((now - 3600))',"tags":[["p","'$PK'"]]}' | sign "$SK2")
+	fake r '{"port":'$port',"auth":true,"store":['"$w1"','"$w2"'],"log":"'$T'/log2"}'
+	for _ in $(seq 400); do grep -q '"in the gap"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "first in the gap " ]
+	[ "$(jq -c 'select(.type=="auth") | .accepted' "$T/sub.out" | tr '\n' ' ')" = "true true " ]
+	grep -q '^\["AUTH"' "$T/log2"
+}
+
 @test "sub: an event dated in the future does not move the resume point past the gap" {
 	now=$(date +%s)
 	future=$(echo '{"kind":1,"content":"from next year","created_at":'$((now + 31536000))'}' | sign)
