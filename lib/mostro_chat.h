@@ -36,6 +36,7 @@
 #define CHAT_CONV_INFO "mostro:chat:conv:v1"
 #define CHAT_SIGN_INFO "mostro:chat:sign:v1"
 #define CHAT_MAX_SKEW  60    /* |inner - outer| created_at, seconds */
+#define CHAT_MAX_FUTURE 60   /* current format: outer created_at ahead of now, seconds */
 
 typedef enum chat_format { CHAT_CURRENT, CHAT_LEGACY, CHAT_NIP59 } chat_format;
 extern const char *const chat_format_names[3];   /* "current", "legacy", "nip59" */

@@ -649,6 +649,10 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	}
 	if (np != 1 || !p_ok)
 		return why(ENV_BAD_CHAT, d, dn, "a chat event needs exactly one p tag, pub(K_conv) %s", conv);
+	uint64_t now = u->opts.now ? u->opts.now : (uint64_t)time(NULL);
+	if (ev->created_at > now + CHAT_MAX_FUTURE)
+		return why(ENV_BAD_CHAT, d, dn, "chat event dated %llu s in the future (at most %d)",
+			   (unsigned long long)(ev->created_at - now), CHAT_MAX_FUTURE);
 	nip44_err ne = open_cached(u, &u->pt1, &k->key, k->key.pk, NULL, ev);
 	if (ne != NIP44_OK)
 		return why(ENV_BAD_MAC, d, dn, "chat content does not decrypt with K_conv: %s", nip44_strerror(ne));

@@ -572,6 +572,16 @@ static void chat(void)
 		env_unwrapper_init(&u, &ring, NULL);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "bad-chat", "chat current: two p tags refused");
 		event_free(&ev);
+		/* dated ahead of the clock: 30 s is tolerated, 120 s is not (§9.1) */
+		uint64_t now = (uint64_t)time(NULL);
+		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, now + 30);
+		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "ok", "chat current: 30 s ahead opens");
+		env_opened_free(&o);
+		event_free(&ev);
+		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, now + 120);
+		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "bad-chat", "chat current: 120 s ahead refused");
+		t_ok(strstr(d, "in the future") != NULL, "chat current: the detail says why (%s)", d);
+		event_free(&ev);
 		/* outsider: a valid chat between the outsider and Bob cannot be forged
 		 * into Alice's conversation; simulate with an inner event by K_OTHER */
 		nostr_event in;
