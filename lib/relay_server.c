@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <signal.h>
@@ -211,6 +212,10 @@ static int conn_write_some(conn *c)
 	if (c->kill)
 		return -1;
 	int budget = WRITES_PER_TURN;
+	/* several frames: one TCP segment train instead of one send per frame */
+	int fd = c->head && c->head->next ? (int)lws_get_socket_fd(c->wsi) : -1, on = 1, off = 0;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 	while (c->head && budget-- > 0) {
 		if (lws_send_pipe_choked(c->wsi))
 			break;
@@ -225,6 +230,8 @@ static int conn_write_some(conn *c)
 		free(f->p);
 		free(f);
 	}
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
 	if (c->head)
 		lws_callback_on_writable(c->wsi);
 	return 0;
