@@ -26,6 +26,7 @@
 #define DEFAULT_CONNECT_TIMEOUT 10.0
 #define DEFAULT_OK_TIMEOUT      10.0
 #define DEFAULT_REQ_WAIT        30.0
+#define DEFAULT_PING_INTERVAL   30.0
 
 static const char usage_text[] =
 	"usage: mostro-relay pub  [options] [RELAY...]   < events\n"
@@ -43,6 +44,9 @@ static const char usage_text[] =
 	"  --ok-timeout DUR        pub: wait for each OK (default 10s; $MOSTRO_RELAY_OK_TIMEOUT)\n"
 	"  --wait-timeout DUR      req: wait for EOSE (default 30s); sub: run at most this long\n"
 	"                          (default: forever); $MOSTRO_RELAY_WAIT_TIMEOUT\n"
+	"  --ping-interval DUR     ping a relay silent this long; drop and reconnect when\n"
+	"                          it stays silent as long again (default 30s;\n"
+	"                          $MOSTRO_RELAY_PING_INTERVAL)\n"
 	"  --auth-key-file F       answer NIP-42 AUTH with this key (mode 0600; - = stdin)\n"
 	"  --auth-key-fd N         the same from a file descriptor\n"
 	"  --status                status as JSON records on stdout instead of stderr\n"
@@ -134,7 +138,7 @@ static unsigned long count_opt(const char *name, const char *s, unsigned long mi
 /* Options shared by every client subcommand. */
 typedef struct client_opts {
 	relay_list     relays;
-	double         connect_timeout, ok_timeout, wait_timeout;
+	double         connect_timeout, ok_timeout, wait_timeout, ping_interval;
 	bool           wait_given;
 	const char    *auth_key_file;
 	int            auth_key_fd;
@@ -155,13 +159,14 @@ typedef struct client_opts {
 
 enum {
 	OPT_CONNECT = 256, OPT_OK, OPT_WAIT, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_STATUS, OPT_MIN_OK,
-	OPT_WINDOW, OPT_FILTER, OPT_ALL, OPT_LOOKBACK, OPT_STATE,
+	OPT_WINDOW, OPT_FILTER, OPT_ALL, OPT_LOOKBACK, OPT_STATE, OPT_PING,
 };
 
 static const struct option long_opts[] = {
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT},
 	{"ok-timeout", required_argument, NULL, OPT_OK},
 	{"wait-timeout", required_argument, NULL, OPT_WAIT},
+	{"ping-interval", required_argument, NULL, OPT_PING},
 	{"auth-key-file", required_argument, NULL, OPT_AUTH_FILE},
 	{"auth-key-fd", required_argument, NULL, OPT_AUTH_FD},
 	{"status", no_argument, NULL, OPT_STATUS},
@@ -201,7 +206,8 @@ static int allowed(int opt)
 	case OPT_OK: case OPT_MIN_OK: case OPT_WINDOW: return FOR_PUB;
 	case OPT_FILTER: case OPT_LOOKBACK: case OPT_STATE: return FOR_REQ | FOR_SUB;
 	case OPT_ALL: return FOR_REQ;
-	case OPT_AUTH_FILE: case OPT_AUTH_FD: case OPT_STATUS: case 'q': return FOR_PUB | FOR_REQ | FOR_SUB;
+	case OPT_AUTH_FILE: case OPT_AUTH_FD: case OPT_STATUS: case 'q': case OPT_PING:
+		return FOR_PUB | FOR_REQ | FOR_SUB;
 	default: return FOR_PUB | FOR_REQ | FOR_SUB | FOR_INFO;
 	}
 }
@@ -214,24 +220,29 @@ static void parse_client_opts(client_opts *o, int argc, char **argv, int which, 
 	o->min_ok = 1;
 	o->connect_timeout = duration_env("MOSTRO_RELAY_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT);
 	o->ok_timeout = duration_env("MOSTRO_RELAY_OK_TIMEOUT", DEFAULT_OK_TIMEOUT);
+	o->ping_interval = duration_env("MOSTRO_RELAY_PING_INTERVAL", DEFAULT_PING_INTERVAL);
 	const char *wenv = getenv("MOSTRO_RELAY_WAIT_TIMEOUT");
 	if (wenv && *wenv) {
 		o->wait_timeout = duration_env("MOSTRO_RELAY_WAIT_TIMEOUT", 0);
 		o->wait_given = true;
 	}
-	int c;
+	int c, li;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", long_opts, NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, "qh", long_opts, &li)) != -1) {
 		if (c == '?')
 			die(MU_EXIT_USAGE, "%s: see mostro-relay --help", name);
-		if (c != 'h' && !(allowed(c) & which))
-			die(MU_EXIT_USAGE, "%s: option %s does not apply", name, argv[optind - 1]);
+		if (c != 'h' && !(allowed(c) & which)) {
+			if (li >= 0)
+				die(MU_EXIT_USAGE, "%s: option --%s does not apply", name, long_opts[li].name);
+			die(MU_EXIT_USAGE, "%s: option -%c does not apply", name, c);
+		}
 		switch (c) {
 		case 'h': usage(stdout); exit(MU_EXIT_OK);
 		case 'q': o->report.quiet = true; break;
 		case OPT_STATUS: o->report.records = true; break;
 		case OPT_CONNECT: o->connect_timeout = duration_opt("--connect-timeout", optarg); break;
 		case OPT_OK: o->ok_timeout = duration_opt("--ok-timeout", optarg); break;
+		case OPT_PING: o->ping_interval = duration_opt("--ping-interval", optarg); break;
 		case OPT_WAIT:
 			o->wait_timeout = duration_opt("--wait-timeout", optarg);
 			o->wait_given = true;
@@ -258,8 +269,8 @@ static void parse_client_opts(client_opts *o, int argc, char **argv, int which, 
 		if (e)
 			die(MU_EXIT_CONFIG, "$RELAYS: %s: %s", bad, relay_url_strerror(e));
 	}
-	if (o->connect_timeout <= 0 || o->ok_timeout <= 0)
-		die(MU_EXIT_USAGE, "%s: timeouts must be greater than zero", name);
+	if (o->connect_timeout <= 0 || o->ok_timeout <= 0 || o->ping_interval <= 0)
+		die(MU_EXIT_USAGE, "%s: timeouts and the ping interval must be greater than zero", name);
 }
 
 static void load_auth_key(client_opts *o)
@@ -327,6 +338,7 @@ static int cmd_pub(int argc, char **argv)
 	load_auth_key(&o);
 	relay_pub_config cfg = {
 		.relays = &o.relays, .connect_timeout = o.connect_timeout, .ok_timeout = o.ok_timeout,
+		.ping_interval = o.ping_interval,
 		.min_ok = o.min_ok, .window = o.window, .auth_key = o.have_key ? &o.key : NULL,
 		.report = o.report,
 	};
@@ -355,7 +367,7 @@ static int run_sub(int argc, char **argv, relay_sub_mode mode, const char *name)
 	relay_sub_config cfg = {
 		.relays = &o.relays, .filters = o.filters, .n_filters = o.n_filters, .mode = mode,
 		.all = o.all, .lookback = o.lookback, .state_path = o.state,
-		.connect_timeout = o.connect_timeout,
+		.connect_timeout = o.connect_timeout, .ping_interval = o.ping_interval,
 		.wait_timeout = o.wait_given ? o.wait_timeout : (mode == REQ_ONCE ? DEFAULT_REQ_WAIT : 0),
 		.auth_key = o.have_key ? &o.key : NULL, .report = o.report,
 	};

@@ -41,6 +41,9 @@ struct relay_conn {
 	double      deadline;        /* connect attempt deadline */
 	double      retry_at;        /* CONN_IDLE: when to connect */
 	double      backoff;         /* next delay */
+	double      last_rx;         /* CONN_UP: when the relay last sent anything */
+	bool        ping_due;        /* a PING waits for the writeable callback */
+	bool        ping_sent;       /* since the last data from the relay */
 	frame      *out_head, *out_tail;
 	buf         rx;              /* message being assembled */
 	bool        rx_skip;         /* discarding an oversize/binary message */
@@ -163,6 +166,28 @@ static void conn_kill(relay_conn *c, relay_down why, const char *reason)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/* A connection that stays silent for ping_interval gets a PING; one that
+ * stays silent for another ping_interval (no PONG, no frame) is dropped and
+ * reconnected: a hung relay or a half-open TCP connection would otherwise
+ * hold a subscription forever with nothing arriving. */
+static void keepalive(relay_conn *c, double now)
+{
+	double silent = now - c->last_rx, every = c->pool->cfg.ping_interval;
+	if (silent >= 2 * every) {
+		conn_kill(c, RELAY_DOWN_LOST, "no answer to a ping");
+	} else if (silent >= every && !c->ping_sent) {
+		c->ping_sent = true;
+		c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+static void heard_from(relay_conn *c)
+{
+	c->last_rx = mu_monotonic();
+	c->ping_sent = false;
+}
+
 static void tick_cb(lws_sorted_usec_list_t *sul)
 {
 	relay_pool *p = lws_container_of(sul, relay_pool, tick);
@@ -178,6 +203,8 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 			conn_start(c);
 		else if (c->state == CONN_CONNECTING && now >= c->deadline)
 			conn_kill(c, RELAY_DOWN_TIMEOUT, "timed out connecting");
+		else if (c->state == CONN_UP && !c->closing)
+			keepalive(c, now);
 	}
 	if (!p->stop && p->ops.tick)
 		p->ops.tick(p);
@@ -237,6 +264,17 @@ static int on_input(relay_pool *p, struct lws *wsi)
 
 static int on_writable(relay_conn *c, struct lws *wsi)
 {
+	if (c->ping_due) {
+		unsigned char ping[LWS_PRE + 1];
+		c->ping_due = false;
+		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) {
+			conn_kill(c, RELAY_DOWN_LOST, "write failed");
+			return -1;
+		}
+		if (c->out_head)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	frame *f = c->out_head;
 	if (!f)
 		return 0;
@@ -272,14 +310,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		c->wsi = wsi;
 		c->state = CONN_UP;
 		c->ever_up = true;
+		c->ping_due = false;
+		heard_from(c);
 		c->backoff = p->cfg.backoff_min;
 		if (p->ops.connected)
 			p->ops.connected(p, c);
 		return c->closing ? -1 : 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (c && c->state == CONN_UP && !c->closing)
+		if (c && c->state == CONN_UP && !c->closing) {
+			heard_from(c);
 			deliver(c, in, len, wsi);
+		}
 		return c && c->closing ? -1 : 0;
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		if (c && c->state == CONN_UP)
+			heard_from(c);
+		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (!c || c->closing)
 			return -1;
@@ -361,6 +407,8 @@ relay_pool *relay_pool_new(const relay_list *urls, const relay_pool_config *cfg,
 	p->cfg = *cfg;
 	if (p->cfg.connect_timeout <= 0)
 		p->cfg.connect_timeout = 10;
+	if (p->cfg.ping_interval <= 0)
+		p->cfg.ping_interval = 30;
 	if (p->cfg.backoff_min <= 0)
 		p->cfg.backoff_min = 0.25;
 	if (p->cfg.backoff_max <= 0)

@@ -5,7 +5,9 @@
  * each complete text message to ops->message, sends text frames in order,
  * reconnects after a failure (when cfg.reconnect) with exponential backoff
  * (cfg.backoff_min doubling up to cfg.backoff_max, +-20% jitter, reset once a
- * connection is up), and bounds every connection attempt by cfg.connect_timeout.
+ * connection is up), bounds every connection attempt by cfg.connect_timeout,
+ * and pings a connection that stays silent for cfg.ping_interval, dropping it
+ * (and reconnecting) when nothing answers within as long again.
  * Protocol logic (NIP-01 frames, AUTH, resume) lives with the caller.
  *
  * The same loop also serves, when cfg.input_fd >= 0, an input descriptor
@@ -54,6 +56,9 @@ typedef struct relay_pool_ops {
 
 typedef struct relay_pool_config {
 	double connect_timeout;   /* seconds per attempt; <= 0: 10 */
+	double ping_interval;     /* seconds of silence before a PING; as long
+				     again without an answer drops the
+				     connection (RELAY_DOWN_LOST); <= 0: 30 */
 	double backoff_min;       /* seconds; <= 0: 0.25 */
 	double backoff_max;       /* seconds; <= 0: 30 */
 	bool   reconnect;         /* retry failed and lost connections */

@@ -500,7 +500,8 @@ int relay_pub_run(const relay_pub_config *cfg, int input_fd, relay_pub_summary *
 	P.relays = mu_xmalloc(P.nrelays * sizeof *P.relays);
 	memset(P.relays, 0, P.nrelays * sizeof *P.relays);
 	relay_pool_config pc = {
-		.connect_timeout = c.connect_timeout, .reconnect = true, .input_fd = input_fd,
+		.connect_timeout = c.connect_timeout, .ping_interval = c.ping_interval, .reconnect = true,
+		.input_fd = input_fd,
 	};
 	relay_pool_ops ops = {
 		.connected = on_connected, .disconnected = on_disconnected, .message = on_message,

@@ -39,6 +39,7 @@
 typedef struct relay_pub_config {
 	const relay_list *relays;
 	double connect_timeout;     /* seconds */
+	double ping_interval;       /* seconds; <= 0: relay_client's default */
 	double ok_timeout;          /* seconds */
 	unsigned min_ok;            /* default 1 */
 	size_t window;              /* events in flight per relay; 0: 64 */

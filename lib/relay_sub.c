@@ -504,6 +504,7 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	memset(S.relays, 0, S.nrelays * sizeof *S.relays);
 	relay_pool_config pc = {
 		.connect_timeout = cfg->connect_timeout,
+		.ping_interval = cfg->ping_interval,
 		.reconnect = cfg->mode == REQ_STREAM,
 		.input_fd = -1,
 	};

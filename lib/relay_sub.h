@@ -68,6 +68,7 @@ typedef struct relay_sub_config {
 	int64_t             lookback;     /* seconds; < 0: relay_default_lookback() */
 	const char         *state_path;   /* NULL: no cursor file */
 	double              connect_timeout;
+	double              ping_interval;   /* <= 0: relay_client's default */
 	double              wait_timeout; /* <= 0: none */
 	const mu_key       *auth_key;     /* borrowed; NULL: no AUTH */
 	relay_reporter      report;

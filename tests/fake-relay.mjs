@@ -16,6 +16,8 @@
 //         noEose     never send EOSE
 //         closeReq   answer every REQ with ["CLOSED",sub,closeReq]
 //         dropAfter  close the connection after sending this many frames
+//         freezeAfterEose  after a connection's first EOSE, hang: send nothing more on it
+//                    and stop reading it (no PONG), the connection stays open
 //         stall      accept TCP connections but never answer (handshake timeout)
 //         info       the NIP-11 document (GET with Accept: application/nostr+json)
 //         log        file that receives every frame received, one per line
@@ -101,10 +103,10 @@ if (script.stall) {
   const wss = new WebSocketServer({ server });
   const live = new Set();   // {ws, sub, filters, send}: open subscriptions get new events
   wss.on('connection', ws => {
-    let sent = 0, authed = false;
+    let sent = 0, authed = false, frozen = false;
     const challenge = 'challenge-' + Math.random().toString(36).slice(2);
     const send = frame => {
-      if (ws.readyState !== ws.OPEN) return;
+      if (ws.readyState !== ws.OPEN || frozen) return;
       ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
       if (script.dropAfter && ++sent >= script.dropAfter) ws.terminate();
     };
@@ -139,6 +141,7 @@ if (script.stall) {
         for (const raw of script.onReq || []) send(raw.split('$SUB').join(sub));
         for (const ev of query(m.slice(2))) send(['EVENT', sub, ev]);
         if (!script.noEose) send(['EOSE', sub]);
+        if (script.freezeAfterEose) { frozen = true; ws._socket.pause(); }
         for (const l of live) if (l.ws === ws && l.sub === sub) live.delete(l);
         live.add({ ws, sub, filters: m.slice(2), send });
       } else if (m[0] === 'CLOSE') {

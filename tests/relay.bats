@@ -512,6 +512,43 @@ stop_sub() {
 	grep -q '^\["AUTH"' "$T/log2"
 }
 
+@test "sub: a relay that hangs (no frame, no PONG) is pinged, dropped and reconnected; nothing sent meanwhile is lost" {
+	e1=$(echo '{"kind":1,"content":"before"}' | sign)
+	fake r '{"store":['"$e1"'],"freezeAfterEose":true,"log":"'$T'/log"}'
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --ping-interval 0.3 --status
+	wait_lines 3   # connected, the event, eose; then the relay hangs
+	# accepted by the relay while the first connection hangs
+	echo '{"kind":1,"content":"while it hung"}' | sign | mostro-relay pub -q "$(url r)" >"$T/pub.out"
+	[ "$(jq -r .accepted "$T/pub.out")" = true ]
+	for _ in $(seq 400); do grep -q '"while it hung"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "before while it hung " ]
+	[ "$(jq -r 'select(.type=="disconnected").reason' "$T/sub.out" | head -1)" = "no answer to a ping" ]
+	[ "$(grep -c '^\["REQ"' "$T/log")" -ge 2 ]
+}
+
+@test "sub: a relay that answers pings keeps its connection (fake relay and serve)" {
+	fake r '{}'
+	serve s --listen 127.0.0.1:0
+	run --separate-stderr mostro-relay sub "$(url r)" "$(url s)" --filter '{"kinds":[1]}' --ping-interval 0.2 --wait-timeout 1.5 --status
+	[ "$status" -eq 124 ]
+	[ "$(echo "$output" | jq -r 'select(.type=="connected").relay' | sort | tr '\n' ' ')" = "$(printf '%s\n' "$(url r)" "$(url s)" | sort | tr '\n' ' ')" ]
+	[ "$(echo "$output" | grep -c '"disconnected"')" -eq 0 ]
+}
+
+@test "--ping-interval and MOSTRO_RELAY_PING_INTERVAL must be durations above zero (2, 5)" {
+	run mostro-relay sub --ping-interval 0 --filter '{}'
+	[ "$status" -eq 2 ]
+	run mostro-relay sub --ping-interval soon --filter '{}'
+	[ "$status" -eq 2 ]
+	MOSTRO_RELAY_PING_INTERVAL=soon run mostro-relay sub --filter '{}'
+	[ "$status" -eq 5 ]
+	run mostro-relay info --ping-interval 1 ws://127.0.0.1:1
+	[ "$status" -eq 2 ]
+	[[ $output == *"--ping-interval does not apply"* ]]
+}
+
 @test "sub: an event dated in the future does not move the resume point past the gap" {
 	now=$(date +%s)
 	future=$(echo '{"kind":1,"content":"from next year","created_at":'$((now + 31536000))'}' | sign)

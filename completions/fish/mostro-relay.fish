@@ -10,6 +10,7 @@ complete -c mostro-relay -n "not __fish_seen_subcommand_from $cmds" -a serve -d 
 
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub info" -l connect-timeout -x -d 'Bound on each connection attempt'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub info" -l wait-timeout -x -d 'req: wait for EOSE; sub: run time'
+complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub" -l ping-interval -x -d 'Ping a silent relay after this long'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub" -l auth-key-file -r -F -d 'NIP-42 key file (0600)'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub" -l auth-key-fd -x -d 'NIP-42 key file descriptor'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub" -l status -d 'Status as JSON records on stdout'
