@@ -1,3 +1,4 @@
+#include "detail.h"
 #include "event.h"
 
 #include <stdarg.h>
@@ -50,21 +51,12 @@ void event_copy(nostr_event *dst, const nostr_event *src)
 	dst->content = jv_copy(src->content);
 }
 
-static event_err bad(event_err e, char *detail, size_t dlen, const char *fmt, ...)
-{
-	if (detail && dlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(detail, dlen, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
+#define bad(e, d, n, ...) DETAIL_FAIL(e, d, n, __VA_ARGS__)
 
 static bool valid_tags(jv tags, char *detail, size_t dlen)
 {
 	if (jv_get_kind(tags) != JV_KIND_ARRAY) {
-		bad(0, detail, dlen, "tags: not an array");
+		detail_set(detail, dlen, "tags: not an array");
 		return false;
 	}
 	int n = jv_array_length(jv_copy(tags));
@@ -74,7 +66,7 @@ static bool valid_tags(jv tags, char *detail, size_t dlen)
 		int m = ok ? jv_array_length(jv_copy(t)) : 0;
 		if (!ok || m == 0) {
 			jv_free(t);
-			bad(0, detail, dlen, ok ? "tags[%d]: empty tag" : "tags[%d]: not an array", i);
+			detail_set(detail, dlen, ok ? "tags[%d]: empty tag" : "tags[%d]: not an array", i);
 			return false;
 		}
 		for (int j = 0; j < m; j++) {
@@ -83,7 +75,7 @@ static bool valid_tags(jv tags, char *detail, size_t dlen)
 			jv_free(e);
 			if (!s) {
 				jv_free(t);
-				bad(0, detail, dlen, "tags[%d][%d]: not a string", i, j);
+				detail_set(detail, dlen, "tags[%d][%d]: not a string", i, j);
 				return false;
 			}
 		}

@@ -1,3 +1,4 @@
+#include "detail.h"
 #include "filter.h"
 
 #include <stdarg.h>
@@ -27,18 +28,7 @@ const char *filter_strerror(filter_err e)
 	return "unknown error";
 }
 
-static filter_err fail(filter_err e, char *detail, size_t dlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static filter_err fail(filter_err e, char *detail, size_t dlen, const char *fmt, ...)
-{
-	if (detail && dlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(detail, dlen, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
+#define fail(e, d, n, ...) DETAIL_FAIL(e, d, n, __VA_ARGS__)
 
 void filter_init(nostr_filter *f)
 {

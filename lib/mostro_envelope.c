@@ -1,4 +1,5 @@
 /* mostro_envelope.c — Mostro envelopes, both directions (see mostro_envelope.h). */
+#include "detail.h"
 #include "mostro_envelope.h"
 
 #include <stdarg.h>
@@ -403,17 +404,7 @@ static nip44_err open_wrap(buf *out, const uint8_t sk[32], const nip44_peer *aut
 	return e;
 }
 
-static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static env_reason why(env_reason r, char *d, size_t n, const char *fmt, ...)
-{
-	if (d && n) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(d, n, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
+#define why(e, d, n, ...) DETAIL_FAIL(e, d, n, __VA_ARGS__)
 
 /* The first p tag naming a key of the wanted role (for chat: a legacy shared key). */
 static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev, env_key_role role)

@@ -1,3 +1,4 @@
+#include "detail.h"
 #include "nip19.h"
 
 #include <stdarg.h>
@@ -86,18 +87,7 @@ void nip19_set_identifier(nip19 *d, const char *s, size_t n)
 	d->identifier = mu_xstrndup(s, n);
 }
 
-static nip19_err fail(nip19_err e, char *detail, size_t dl, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static nip19_err fail(nip19_err e, char *detail, size_t dl, const char *fmt, ...)
-{
-	if (detail && dl) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(detail, dl, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
+#define fail(e, d, n, ...) DETAIL_FAIL(e, d, n, __VA_ARGS__)
 
 static bool is_text(const uint8_t *p, size_t n)
 {
@@ -214,7 +204,7 @@ nip19_err nip19_decode(const char *s, size_t len, nip19 *d, char *detail, size_t
 	bech32_err be = bech32_decode_bytes(s, len, NIP19_MAX_LEN, hrp, sizeof hrp, raw, &n, len + 1);
 	nip19_err e = map_bech32(be);
 	if (e) {
-		fail(e, detail, dl, "%s%s", e == NIP19_ERR_FORMAT ? "not bech32: " : "",
+		detail_set(detail, dl, "%s%s", e == NIP19_ERR_FORMAT ? "not bech32: " : "",
 		     e == NIP19_ERR_PREFIX ? "unknown prefix" : bech32_strerror(be));
 	} else if (!nip19_type_from_name(hrp, &d->type)) {
 		e = fail(NIP19_ERR_PREFIX, detail, dl, "unknown prefix \"%s\"", hrp);
