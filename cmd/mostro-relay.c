@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"req/sub: --filter JSON    a NIP-01 filter (repeatable; else one per stdin line)\n"
 	"       --all              req: page back with until past relays' result caps\n"
 	"       --lookback DUR     resume look-back (default 2d for kinds 1059/14, else 10m)\n"
-	"       --state FILE       keep the cursor (newest created_at) across restarts\n"
+	"       --state FILE       keep the resume cursor across restarts\n"
 	"Durations: seconds, or a number with s, m, h or d (1.5, 500ms, 2d).\n"
 	"\n"
 	"serve: an embedded Nostr relay (NIP-01, 11, 40, 42, 45) backed by SQLite\n"

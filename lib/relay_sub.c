@@ -16,7 +16,8 @@
 #include "relay_state.h"
 #include "relaymsg.h"
 
-#define STATE_SAVE_INTERVAL 1.0
+#define STATE_SAVE_INTERVAL 1.0    /* seconds, after events were written */
+#define STATE_IDLE_INTERVAL 30.0   /* seconds, when only the clock moved the cursor */
 
 typedef enum cauth_state { CAUTH_NONE, CAUTH_PENDING, CAUTH_OK, CAUTH_FAILED } cauth_state;
 
@@ -29,6 +30,12 @@ typedef struct sub_relay {
 	bool          done;           /* REQ_ONCE: finished with this relay */
 	bool          got_eose;       /* an EOSE ever arrived */
 	bool          live;           /* the current REQ is past its EOSE */
+	/* in sync with this relay up to mark: every matching event it holds with
+	 * created_at <= mark has reached us (its EOSE came at mark, or the
+	 * subscription was live until then). Starts at the state file's cursor. */
+	bool          has_mark;
+	uint64_t      mark;
+	bool          synced;         /* has_mark was earned in this run */
 	bool          closed;         /* the relay refused the subscription */
 	bool          attempted;      /* a connection attempt finished (ok or not) */
 	bool          resub_after_auth;
@@ -50,8 +57,10 @@ typedef struct sub {
 	size_t      nrelays;
 	idset       seen;
 	int64_t     lookback;
-	bool        state_dirty;
+	bool        state_dirty;         /* an event was written since the last save */
 	double      state_saved_at;
+	bool        state_saved;
+	uint64_t    saved_cursor;
 	bool        state_error_reported;
 	double      wait_deadline;
 	bool        timed_out;
@@ -91,17 +100,72 @@ static const char *url_of(sub *S, size_t r)
 	return relay_conn_url(relay_pool_conn(S->pool, r));
 }
 
+static uint64_t wall_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* How far we are in sync with relay R: now while its subscription is live
+ * (sub), else its mark. */
+static bool relay_mark_at(const sub *S, const sub_relay *R, uint64_t now, uint64_t *t)
+{
+	if (S->cfg->mode == REQ_STREAM && R->live) {
+		*t = now;
+		return true;
+	}
+	*t = R->mark;
+	return R->has_mark;
+}
+
+/* The subscription leaves live: its mark becomes the moment it did. */
+static void hold_mark(sub *S, sub_relay *R)
+{
+	if (S->cfg->mode == REQ_STREAM && R->live) {
+		R->mark = wall_now();
+		R->has_mark = true;
+	}
+	R->live = false;
+}
+
+/* The cursor (state file, de-duplication window): the oldest mark of the
+ * relays in sync at least once in this run, so a restart resumes every one of
+ * them without a gap; a relay unreachable for the whole run does not hold it
+ * back. Before any relay is in sync: the state file's cursor. */
+static bool sync_point(const sub *S, uint64_t *t)
+{
+	uint64_t now = wall_now(), m;
+	bool found = false;
+	for (size_t r = 0; r < S->nrelays; r++) {
+		const sub_relay *R = &S->relays[r];
+		if (!R->synced || !relay_mark_at(S, R, now, &m))
+			continue;
+		if (!found || m < *t)
+			*t = m;
+		found = true;
+	}
+	if (!found && S->has_start_cursor) {
+		*t = S->start_cursor;
+		found = true;
+	}
+	return found;
+}
+
 static void save_state(sub *S, bool force)
 {
-	if (!S->cfg->state_path || !S->state_dirty || !S->sum->has_cursor)
+	uint64_t cursor;
+	if (!S->cfg->state_path || !sync_point(S, &cursor))
+		return;
+	if (S->state_saved && cursor == S->saved_cursor)
 		return;
 	double now = mu_monotonic();
-	if (!force && now - S->state_saved_at < STATE_SAVE_INTERVAL)
+	if (!force && now - S->state_saved_at < (S->state_dirty ? STATE_SAVE_INTERVAL : STATE_IDLE_INTERVAL))
 		return;
-	relay_state_err e = relay_state_save(S->cfg->state_path, S->sum->cursor);
+	relay_state_err e = relay_state_save(S->cfg->state_path, cursor);
 	S->state_saved_at = now;
 	if (e == RELAY_STATE_OK) {
 		S->state_dirty = false;
+		S->state_saved = true;
+		S->saved_cursor = cursor;
 		S->state_error_reported = false;
 	} else if (!S->state_error_reported) {
 		report("%s: %s", S->cfg->state_path, relay_state_strerror(e));
@@ -109,14 +173,13 @@ static void save_state(sub *S, bool force)
 	}
 }
 
-/* The filters of a new REQ: the configured ones, resumed from the cursor
- * (REQ_STREAM: the live one; REQ_ONCE: the one of the state file) and
- * bounded by the page (pagination). */
+/* The filters of a new REQ: the configured ones, resumed from this relay's
+ * mark (the state file's cursor until the relay is in sync) and bounded by
+ * the page (pagination). */
 static void build_filters(sub *S, sub_relay *R)
 {
-	bool stream = S->cfg->mode == REQ_STREAM;
-	bool resume = stream ? S->sum->has_cursor : S->has_start_cursor;
-	uint64_t cursor = stream ? S->sum->cursor : S->start_cursor;
+	bool resume = R->has_mark;
+	uint64_t cursor = R->mark;
 	filters_free(R->sent, R->nsent);
 	R->nsent = S->cfg->n_filters;
 	R->sent = mu_xmalloc(R->nsent * sizeof *R->sent);
@@ -142,10 +205,10 @@ static void send_req(sub *S, size_t r)
 	}
 	R->gen++;
 	snprintf(R->subid, sizeof R->subid, "mr%u", R->gen);
+	hold_mark(S, R);
 	build_filters(S, R);
 	rmsg_write_req(&b, R->subid, strlen(R->subid), R->sent, R->nsent);
 	R->active = relay_conn_send(c, b.p, b.len);
-	R->live = false;
 	R->page_new = 0;
 	R->page_has_oldest = false;
 	buf_free(&b);
@@ -197,6 +260,7 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	R->attempted = true;
 	R->active = false;
 	R->auth = CAUTH_NONE;
+	hold_mark(S, R);
 	relay_status(&S->cfg->report, "disconnected", relay_conn_url(c), NULL, reason);
 	if (S->cfg->mode == REQ_ONCE) {
 		if (!R->done && why == RELAY_DOWN_TIMEOUT && !relay_conn_was_up(c))
@@ -222,9 +286,10 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
  * would lose a genuine event that merely carries an old created_at. */
 static void prune_seen(sub *S)
 {
-	if (S->cfg->mode != REQ_STREAM || !S->sum->has_cursor || !idset_full(&S->seen))
+	uint64_t cursor;
+	if (S->cfg->mode != REQ_STREAM || !idset_full(&S->seen) || !sync_point(S, &cursor))
 		return;
-	uint64_t floor = relay_forget_floor(S->sum->cursor, (uint64_t)time(NULL), S->lookback);
+	uint64_t floor = relay_forget_floor(cursor, wall_now(), S->lookback);
 	for (size_t r = 0; r < S->nrelays; r++) {
 		const sub_relay *R = &S->relays[r];
 		if (!R->sent || R->live || R->closed)   /* past EOSE, or refused: nothing stored to come */
@@ -260,15 +325,7 @@ static void emit_event(sub *S, size_t r, const nostr_event *ev)
 		relay_pool_stop(S->pool);
 	}
 	S->sum->events++;
-	/* the cursor never passes the time an event was seen: anyone can sign an
-	 * event dated next year, and a resume from there would skip the gap */
-	uint64_t now = (uint64_t)time(NULL);
-	uint64_t at = ev->created_at < now ? ev->created_at : now;
-	if (!S->sum->has_cursor || at > S->sum->cursor) {
-		S->sum->cursor = at;
-		S->sum->has_cursor = true;
-		S->state_dirty = true;
-	}
+	S->state_dirty = true;
 }
 
 /* Subscription ids we opened earlier on this relay ("mr<k>", k < gen). */
@@ -340,8 +397,10 @@ static void on_eose(sub *S, size_t r, rmsg *m)
 	R->got_eose = true;
 	R->live = true;
 	relay_status(&S->cfg->report, "eose", url_of(S, r), m->subid, NULL);
-	if (S->cfg->mode != REQ_ONCE)
+	if (S->cfg->mode != REQ_ONCE) {
+		R->synced = true;         /* its mark is now, for as long as it stays live */
 		return;
+	}
 	if (S->cfg->all && R->page_new > 0 && R->page_has_oldest) {
 		R->paging = true;
 		R->page_until = R->page_oldest;
@@ -349,6 +408,9 @@ static void on_eose(sub *S, size_t r, rmsg *m)
 		return;
 	}
 	R->done = true;
+	R->mark = wall_now();         /* everything it stores up to now has come */
+	R->has_mark = true;
+	R->synced = true;
 	check_done(S);
 }
 
@@ -463,6 +525,8 @@ static int dry_run(sub *S)
 {
 	sub_relay R;
 	memset(&R, 0, sizeof R);
+	R.has_mark = S->has_start_cursor;
+	R.mark = S->start_cursor;
 	build_filters(S, &R);
 	buf b = BUF_INIT;
 	rmsg_write_req(&b, "mr1", 3, R.sent, R.nsent);
@@ -502,6 +566,10 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	S.nrelays = cfg->relays->n;
 	S.relays = mu_xmalloc(S.nrelays * sizeof *S.relays);
 	memset(S.relays, 0, S.nrelays * sizeof *S.relays);
+	for (size_t r = 0; r < S.nrelays; r++) {
+		S.relays[r].has_mark = S.has_start_cursor;
+		S.relays[r].mark = S.start_cursor;
+	}
 	relay_pool_config pc = {
 		.connect_timeout = cfg->connect_timeout,
 		.ping_interval = cfg->ping_interval,
@@ -520,7 +588,10 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	if (cfg->wait_timeout > 0)
 		S.wait_deadline = mu_monotonic() + cfg->wait_timeout;
 	relay_pool_run(S.pool);
+	for (size_t r = 0; r < S.nrelays; r++)
+		hold_mark(&S, &S.relays[r]);
 	save_state(&S, true);
+	sum->has_cursor = sync_point(&S, &sum->cursor);
 
 	bool any_up = false, any_eose = false;
 	for (size_t r = 0; r < S.nrelays; r++) {

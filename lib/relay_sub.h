@@ -16,19 +16,30 @@
  * page brings nothing new; the filters' limit is then only the page size.
  *
  * REQ_STREAM (sub): never ends by itself. Lost connections are re-established
- * with backoff (relay_client.h). The cursor is the newest created_at seen,
- * capped at the time it was seen (an event dated in the future must not move
- * the resume point past the gap); a new REQ asks for since = max(filter since, cursor - cfg.lookback) so events
- * published while the client was away are not lost (nak issue #24); the
- * look-back also covers NIP-59 gift wraps whose created_at is randomised up to
- * two days into the past. With cfg.state_path the cursor is loaded at start
- * and saved (relay_state.h) at most once a second and at exit.
+ * with backoff (relay_client.h). Each relay has a mark: the moment up to which
+ * we are in sync with it (its EOSE, and then for as long as the subscription
+ * stays live; our clock, so an event dated in the future cannot move it). A
+ * new REQ to that relay asks for since = max(filter since, mark -
+ * cfg.lookback), so events published while the client was away are not lost
+ * (nak issue #24 resumes from the reconnection time instead); the look-back
+ * also covers NIP-59 gift wraps whose created_at is randomised up to two days
+ * into the past. A relay never in sync yet gets the configured filters (or the
+ * state file's cursor), never a since taken from another relay's progress.
+ * The cursor is the oldest mark of the relays in sync at least once in this
+ * run (a relay unreachable for the whole run does not hold it back); with
+ * cfg.state_path it is loaded at start (every relay's first mark) and saved
+ * (relay_state.h) at most once a second after events were written, every 30 s
+ * otherwise, on disconnections and at exit. REQ_ONCE with a state file: the
+ * REQs ask for since = cursor - lookback, and a relay that finished (EOSE,
+ * last page) marks the moment it did.
  * The seen ids stay bounded: when the set would grow, ids of events older
  * than relay_forget_floor() are forgotten, but never below the since of a REQ
  * still sending stored events (before its EOSE). Every REQ then in force or
- * sent later asks for since >= that floor, so only a live event (after EOSE)
- * can be older; it is written (it is new, or rarely repeats a forgotten one:
- * consumers de-duplicate by id, and dropping could lose a genuine event).
+ * sent later to a relay already in sync asks for since >= that floor, so only
+ * a live event (after EOSE), or the stored events of a relay reached for the
+ * first time, can be older; they are written (new, or rarely the repeat of a
+ * forgotten id: consumers de-duplicate by id, and dropping could lose a
+ * genuine event).
  *
  * NIP-42: with cfg.auth_key, AUTH challenges are answered; a subscription
  * CLOSED "auth-required:" is sent again once the relay accepted the AUTH.

@@ -457,14 +457,19 @@ stop_sub() {
 	rm -f "$T/sub.pid"
 }
 
-@test "sub: streams until SIGTERM, exits 0 and saves the cursor" {
+@test "sub: streams until SIGTERM, exits 0 and saves the cursor (the last moment it was in sync)" {
 	three_notes >"$T/ev"
 	fake r '{"store":'"$(jq -sc . "$T/ev")"'}'
+	before=$(date +%s)
 	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor"
 	wait_lines 3
 	stop_sub
+	after=$(date +%s)
 	[ "$sub_status" -eq 0 ]
-	[ "$(cat "$T/cursor")" = '{"type":"cursor","created_at":1700000003}' ]
+	[ "$(jq -r .type "$T/cursor")" = cursor ]
+	# live until SIGTERM: in sync up to then, not only up to its newest event
+	[ "$(jq .created_at "$T/cursor")" -ge "$before" ]
+	[ "$(jq .created_at "$T/cursor")" -le "$after" ]
 }
 
 @test "sub: relay down mid-stream then back: resumes from the cursor minus the look-back, nothing lost" {
@@ -474,6 +479,7 @@ stop_sub() {
 	port=$(cat "$T/r.port")
 	start_sub "$(url r)" --filter '{"kinds":[1059]}' --status
 	wait_lines 3   # connected, the event, eose
+	down=$(date +%s)
 	stop_fake r
 	wait_lines 4   # disconnected
 	# published while the client was away: one backdated (randomised gift-wrap
@@ -486,8 +492,10 @@ stop_sub() {
 	[ "$sub_status" -eq 0 ]
 	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "first new backdated " ] ||
 	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "first backdated new " ]
-	# the resumed REQ asks since = last seen created_at - 2 days
-	[ "$(grep '^\["REQ"' "$T/log2" | head -1 | jq '.[2].since')" -eq $((now - 10 - 172800)) ]
+	# the resumed REQ asks since = the moment the subscription stopped being live - 2 days
+	since=$(grep '^\["REQ"' "$T/log2" | head -1 | jq '.[2].since')
+	[ "$since" -ge $((down - 172800)) ]
+	[ "$since" -le $(( $(date +%s) - 172800 )) ]
 	jq -r 'select(.type).type' "$T/sub.out" | grep -qx disconnected
 	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
 }
@@ -577,11 +585,53 @@ stop_sub() {
 	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
 	wait_lines 3
 	stop_sub
+	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2] | has("since")')" = false ]
+	cursor=$(jq .created_at "$T/cursor")
 	: >"$T/log"
 	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
 	for _ in $(seq 400); do grep -q REQ "$T/log" && break; sleep 0.025; done
 	stop_sub
-	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((1700000003 - 60)) ]
+	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((cursor - 60)) ]
+}
+
+@test "sub: a relay reachable only later gets the plain filter, not a since taken from the other relays' progress" {
+	now=$(date +%s)
+	e1=$(echo '{"kind":1,"content":"recent","created_at":'$((now - 5))'}' | sign)
+	old=$(echo '{"kind":1,"content":"only on b, a day old","created_at":'$((now - 86400))'}' | sign)
+	fake a '{"store":['"$e1"']}'
+	port=$(free_port)
+	start_sub "$(url a)" "ws://127.0.0.1:$port" --filter '{"kinds":[1]}' --lookback 60 --status
+	for _ in $(seq 400); do grep -q '"eose"' "$T/sub.out" && break; sleep 0.025; done
+	fake b '{"port":'$port',"store":['"$old"'],"log":"'$T'/logb"}'
+	for _ in $(seq 400); do grep -q '"only on b' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "recent only on b, a day old " ]
+	[ "$(grep '^\["REQ"' "$T/logb" | head -1 | jq '.[2] | has("since")')" = false ]
+}
+
+@test "sub: each relay resumes from its own mark; events on another relay meanwhile do not move it past the gap" {
+	fake a '{}'
+	fake b '{"log":"'$T'/logb1"}'
+	portb=$(cat "$T/b.port")
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --lookback 2 --status
+	for _ in $(seq 400); do [ "$(grep -c '"eose"' "$T/sub.out")" -ge 2 ] && break; sleep 0.025; done
+	down=$(date +%s)
+	stop_fake b
+	for _ in $(seq 400); do grep -q '"disconnected"' "$T/sub.out" && break; sleep 0.025; done
+	# published to b alone right when it went away
+	gap=$(echo '{"kind":1,"content":"on b in the gap","created_at":'$down'}' | sign)
+	# a keeps streaming: a live event three seconds later
+	sleep 3
+	echo '{"kind":1,"content":"on a, later"}' | sign | mostro-relay pub -q "$(url a)" >/dev/null
+	for _ in $(seq 400); do grep -q '"on a, later"' "$T/sub.out" && break; sleep 0.025; done
+	fake b '{"port":'$portb',"store":['"$gap"'],"log":"'$T'/logb2"}'
+	for _ in $(seq 400); do grep -q '"on b in the gap"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "on a, later on b in the gap " ]
+	since=$(grep '^\["REQ"' "$T/logb2" | head -1 | jq '.[2].since')
+	[ "$since" -le "$down" ]
 }
 
 @test "sub: a state file whose cursor is in the future resumes from now minus the look-back" {
@@ -638,6 +688,7 @@ stop_sub() {
 	# 192 stored + 2 new + the day-old copy: its id was forgotten (outside the
 	# window), so it is written again rather than risk dropping a genuine event;
 	# the recent copy is still recognised and dropped silently
+	jq -c 'select(.kind|not)' "$T/sub.out" | tail -8; jq -r 'select(.kind).content' "$T/sub.out" | tail -5; cat "$T/sub.err"
 	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | wc -l)" -eq 195 ]
 	[ "$(jq -r 'select(.kind).id' "$T/sub.out" | sort -u | wc -l)" -eq 194 ]
 	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tail -3 | tr '\n' ' ')" = "new 1 old 1 new 2 " ]
