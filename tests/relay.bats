@@ -296,6 +296,29 @@ three_notes() {
 	[ "$(echo "$output" | jq -r .content | sort | tr '\n' ' ')" = "one three two " ]
 }
 
+@test "req --state: saves the moment every relay finished; the next req asks since = that - look-back; a relay that did not finish keeps the old cursor" {
+	three_notes >"$T/ev"
+	fake a '{"store":'"$(jq -sc . "$T/ev")"',"log":"'$T'/loga"}'
+	before=$(date +%s)
+	run --separate-stderr mostro-relay req "$(url a)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	[ "$(grep '^\["REQ"' "$T/loga" | jq '.[2] | has("since")')" = false ]
+	cursor=$(jq .created_at "$T/cursor")
+	[ "$cursor" -ge "$before" ]
+	[ "$cursor" -le "$(date +%s)" ]
+	: >"$T/loga"
+	run --separate-stderr mostro-relay req "$(url a)" --filter '{"kinds":[1]}' --state "$T/cursor" --lookback 60
+	[ "$status" -eq 0 ]
+	[ "$(grep '^\["REQ"' "$T/loga" | jq '.[2].since')" -eq $((cursor - 60)) ]
+	# a relay that never sends EOSE: the run times out and the cursor stays
+	echo '{"type":"cursor","created_at":1700000000}' >"$T/cursor"
+	fake b '{"store":'"$(jq -sc . "$T/ev")"',"noEose":true}'
+	run --separate-stderr timeout 5 mostro-relay req --wait-timeout 0.3 "$(url b)" --filter '{"kinds":[1]}' --state "$T/cursor"
+	[ "$status" -eq 124 ]
+	[ "$(jq .created_at "$T/cursor")" -eq 1700000000 ]
+}
+
 @test "req: filters can come from stdin, one per line; a bad line is 123" {
 	three_notes >"$T/ev"
 	fake r '{"store":'"$(jq -sc . "$T/ev")"'}'
