@@ -418,6 +418,18 @@ bool lnd_classify(ln_prim p, int http_status, int code, const char *msg, ln_erro
 	if (!msg)
 		msg = "";
 	ln_err_kind k = LN_ERR_LND;
+	/* grpc-gateway's own 404 for a path it has no route for (a URL with a
+	 * path prefix, an LND built without invoicesrpc/routerrpc): the RPC
+	 * never ran, so it says nothing about the hash. LND's NotFound errors
+	 * for these calls always carry their own text. */
+	bool no_route = code == 5 && strcmp(msg, "Not Found") == 0;
+	if (no_route) {
+		ln_error_set(err, LN_ERR_LND, "LND has no REST route for %s (HTTP 404 \"Not Found\"): check the"
+			     " LND URL and that LND serves this RPC", ln_prim_name(p));
+		err->grpc_code = code;
+		err->http_status = http_status;
+		return true;
+	}
 	if (code == 16 || code == 7 || has_any(msg, auth))
 		k = LN_ERR_AUTH;
 	else if (code == 14)

@@ -66,6 +66,24 @@ dcurl() {
 	ln_stop
 }
 
+@test "lnd: a URL whose routes LND does not have (404 \"Not Found\") is never not_found" {
+	# a path prefix in the URL: grpc-gateway answers 404 code 5 "Not Found"
+	# for every call without running any RPC, so nothing is known of the hash
+	pre=$(rand_hex32)
+	h=$(sha256_hex "$pre")
+	ln_start --lnd-url "$(lnd_url)/lnd"
+	ln_send "{\"id\":\"x\",\"op\":\"cancel_hold_invoice\",\"hash\":\"$h\"}"
+	ln_send "{\"id\":\"s\",\"op\":\"settle_hold_invoice\",\"preimage\":\"$pre\"}"
+	ln_send "{\"id\":\"l\",\"op\":\"lookup_invoice\",\"hash\":\"$h\"}"
+	ln_send "{\"id\":\"p\",\"op\":\"payment_status\",\"hash\":\"$h\"}"
+	ln_send "{\"id\":\"w\",\"op\":\"watch_invoice\",\"hash\":\"$h\",\"reconnect\":false}"
+	for id in x s l p w; do
+		jqt "$(ln_result $id)" '.ok==false and .error.kind=="lnd" and .error.grpc_code==5 and .error.http_status==404'
+		jqt "$(ln_result $id)" '.error.message|test("no REST route")'
+	done
+	ln_stop
+}
+
 @test "lnd: encodings on the wire (macaroon hex, base64 body, base64url path, hex lookup, quoted int64)" {
 	# a preimage whose hash has '/' in standard base64: the path must not carry it
 	while :; do

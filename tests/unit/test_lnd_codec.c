@@ -200,6 +200,13 @@ static const struct { ln_prim p; int code; const char *msg, *kind; } classify[] 
 	{LN_PRIM_GET_INFO, 14, "server is still in the process of starting", "transport"},
 	{LN_PRIM_GET_INFO, 4, "context deadline exceeded", "timeout"},
 	{LN_PRIM_GET_INFO, 2, "something else", "lnd"},
+	/* grpc-gateway's 404 for a path without a route: the RPC never ran,
+	 * the hash is not known to be absent */
+	{LN_PRIM_CANCEL, 5, "Not Found", "lnd"},
+	{LN_PRIM_SETTLE, 5, "Not Found", "lnd"},
+	{LN_PRIM_LOOKUP, 5, "Not Found", "lnd"},
+	{LN_PRIM_SUBSCRIBE, 5, "Not Found", "lnd"},
+	{LN_PRIM_TRACK, 5, "Not Found", "lnd"},
 };
 
 int main(void)
