@@ -141,11 +141,20 @@ static void complete_lnd_error(xfer *x, jv e)
 		complete_ok(x, jv_object());
 }
 
+/* The kind of an answer we cannot read as LND's: for SendPaymentV2 the
+ * request may have reached the node and the payment may be under way, so
+ * it is transport (state unknown: ln_ops follows the payment by its hash),
+ * never a refusal; for the other calls, k. */
+static ln_err_kind unreadable_kind(const xfer *x, ln_err_kind k)
+{
+	return x->c->prim == LN_PRIM_SEND ? LN_ERR_TRANSPORT : k;
+}
+
 /* A non-2xx answer whose body is not an LND error (a proxy, a captive portal). */
 static void complete_http_error(xfer *x, long status)
 {
 	ln_error err;
-	ln_error_set(&err, status == 502 || status == 503 || status == 504 ? LN_ERR_TRANSPORT : LN_ERR_LND,
+	ln_error_set(&err, status == 502 || status == 503 || status == 504 ? LN_ERR_TRANSPORT : unreadable_kind(x, LN_ERR_LND),
 		     "HTTP %ld without an LND error body", status);
 	err.http_status = (int)status;
 	complete_err(x, &err);
@@ -187,7 +196,8 @@ static bool flush(xfer *x)
 		if (kind == LND_MSG_MALFORMED) {
 			ln_error err;
 			jv m = jv_object_get(payload, jv_string("message"));
-			ln_error_set(&err, LN_ERR_LND, "malformed %s stream: %s", ln_prim_name(x->c->prim), jv_string_value(m));
+			ln_error_set(&err, unreadable_kind(x, LN_ERR_LND), "malformed %s stream: %s", ln_prim_name(x->c->prim),
+				     jv_string_value(m));
 			jv_free(m);
 			err.http_status = (int)http_status(x);
 			complete_err(x, &err);
@@ -198,6 +208,7 @@ static bool flush(xfer *x)
 		jv_free(payload);
 		if (!jv_is_valid(ev)) {
 			jv_free(ev);
+			err.kind = unreadable_kind(x, err.kind);
 			complete_err(x, &err);
 			return false;
 		}

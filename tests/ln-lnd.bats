@@ -255,6 +255,20 @@ dcurl() {
 	ln_stop
 }
 
+@test "lnd: a payment stream we cannot read is followed, never reported as refused" {
+	# the first message of SendPaymentV2 has a status this client does not
+	# know: the node has the payment, so it is followed by its hash
+	inv=$(ctl POST /invoice '{"amount_msat":6000000}')
+	hash=$(jq -r .hash <<<"$inv")
+	ctl POST /script "{\"match\":\"$hash\",\"outcome\":\"future_status_then_succeed\",\"delay_ms\":300}" >/dev/null
+	ln_start
+	ln_send "{\"id\":\"p\",\"op\":\"pay_invoice\",\"payment_request\":\"$(jq -r .payment_request <<<"$inv")\",\"amount_sat\":6000}"
+	r=$(ln_result p)
+	jqt "$r" ".ok and .result.status==\"SUCCEEDED\" and .result.preimage==\"$(jq -r .preimage <<<"$inv")\""
+	grep -q 'following the payment' "$LN_ERR"
+	ln_stop
+}
+
 @test "lnd: a refused payment keeps LND's code; a transport failure before the node answers stays unknown" {
 	inv=$(ctl POST /invoice '{"amount_msat":8000000}')
 	hash=$(jq -r .hash <<<"$inv")

@@ -25,7 +25,7 @@
 //                                           a payee invoice the node can pay
 //   POST /script {match, outcome, times?, delay_ms?, fee_msat?}
 //        outcome: succeed | fail:REASON | hang | initiated_then_succeed |
-//                 cut_then_succeed | error:CODE:MESSAGE
+//                 cut_then_succeed | future_status_then_succeed | error:CODE:MESSAGE
 //   POST /resolve {hash, outcome}           finish a hanging payment
 //   POST /cut_streams {}                    half a line, then drop every open stream
 //   POST /close_streams {}                  end every open stream cleanly (last chunk, no error)
@@ -397,6 +397,13 @@ function runPayment(p, s) {
     p.status = 'INITIATED'; notifyPayment(p);
     setTimeout(() => { p.status = 'IN_FLIGHT'; notifyPayment(p); }, 5);
     setTimeout(() => finishPayment(p, 'succeed'), delay + 10);
+    return;
+  }
+  if (sc.outcome === 'future_status_then_succeed') {
+    // the send stream's first message carries a status this client does not
+    // know (as INITIATED once was new); the payment goes on and succeeds
+    s.send({ ...paymentJson(p), status: 'FUTURE_STATUS' });
+    setTimeout(() => finishPayment(p, 'succeed'), delay + 50);
     return;
   }
   notifyPayment(p);
