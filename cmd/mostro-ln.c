@@ -448,7 +448,7 @@ static const char validate_usage[] =
 	"      --max-cltv BLOCKS   max_final_cltv_expiry_delta (default 432)\n"
 	"      --min-amount SAT    min_payment_amount (default 100)\n"
 	"      --payout            payout mode: network, CLTV and expiry only\n"
-	"      --mostrod-compat    accept sub-satoshi amounts as mostrod does\n"
+	"      --mostrod-compat    accept sub-satoshi and lnbc0 amounts as mostrod does\n"
 	"      --now UNIX          the current time (default: the clock)\n"
 	"  -t, --timeout SECS      LNURL probe timeout (default 4)\n"
 	"  -e, --errors            also write {\"type\":\"error\",...} records\n"

@@ -8,6 +8,7 @@ static const struct { const char *reason, *message; } rules[INVOICE_RULE_COUNT] 
 	[INVOICE_FEE_EXCEEDS_AMOUNT] = {"fee_exceeds_amount", "fee is larger than the amount"},
 	[INVOICE_WRONG_AMOUNT] = {"wrong_amount", "invoice amount is not amount - fee"},
 	[INVOICE_SUB_SATOSHI] = {"sub_satoshi_amount", "invoice amount is not a whole number of satoshis"},
+	[INVOICE_ZERO_AMOUNT] = {"zero_amount", "invoice has an explicit amount of 0, which LND cannot pay"},
 	[INVOICE_BELOW_MINIMUM] = {"amount_below_minimum", "invoice amount is below min_payment_amount"},
 	[INVOICE_EXPIRES_TOO_SOON] = {"expires_too_soon", "invoice expires before now + invoice_expiration_window"},
 };
@@ -59,6 +60,10 @@ static invoice_rule check_amount(const invoice_rules *r, const bolt11_invoice *i
 	 * truncating check and then fails every payout on the exact msat check. */
 	if (!r->mostrod_compat && inv->has_amount && inv->amount_msat % 1000 != 0)
 		return INVOICE_SUB_SATOSHI;
+	/* Deliberate fix (see header): lnbc0 passes the rules above and then no
+	 * payment can be made (LND refuses amt for it, 0 msat is not the amount). */
+	if (!r->mostrod_compat && inv->has_amount && inv->amount_msat == 0)
+		return INVOICE_ZERO_AMOUNT;
 	if (amount_sat > 0 && amount_sat < r->min_payment_amount)
 		return INVOICE_BELOW_MINIMUM;
 	return INVOICE_OK;

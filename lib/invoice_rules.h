@@ -15,9 +15,12 @@
  *     so 1000500 msat passes for 1000 sat and then fails every payment (its
  *     send_payment compares msat exactly). We refuse amount_msat % 1000 != 0
  *     ("sub_satoshi_amount") in buyer mode.
- *   - an explicit zero amount ("lnbc0...") is treated as amountless by the
- *     amount rules, as mostrod does; the payer must then send an amount
- *     (LND's `amt`). Kept in both modes.
+ *   - an explicit zero amount ("lnbc0...") passes mostrod's amount rules like
+ *     an amountless invoice, but no payout can pay it: LND reads "lnbc0" as
+ *     an invoice WITH an amount and refuses `amt` ("amount must not be
+ *     specified when paying a non-zero amount invoice"), and mostrod's
+ *     send_payment aborts on 0 != amount * 1000. We refuse it ("zero_amount")
+ *     in buyer mode, after the amount rules.
  *   - market-price orders pass amount 0: only amountless invoices match.
  *
  * Pure functions: no allocation, no I/O, `now` is a parameter.
@@ -38,6 +41,7 @@ typedef enum invoice_rule {
 	INVOICE_FEE_EXCEEDS_AMOUNT,  /* fee_exceeds_amount: amount - fee underflows */
 	INVOICE_WRONG_AMOUNT,        /* wrong_amount: not amount - fee and not amountless */
 	INVOICE_SUB_SATOSHI,         /* sub_satoshi_amount: msat not a whole number of sats */
+	INVOICE_ZERO_AMOUNT,         /* zero_amount: an explicit amount of 0 ("lnbc0...") */
 	INVOICE_BELOW_MINIMUM,       /* amount_below_minimum: under min_payment_amount */
 	INVOICE_EXPIRES_TOO_SOON,    /* expires_too_soon: valid for less than the window */
 } invoice_rule;
@@ -54,7 +58,7 @@ typedef struct invoice_rules {
 	uint64_t max_final_cltv_expiry_delta; /* blocks, default 432 */
 	uint64_t invoice_expiration_window;   /* seconds, default 3600 */
 	uint64_t min_payment_amount;          /* sats, default 100 */
-	bool     mostrod_compat;              /* reproduce the sub-satoshi quirk */
+	bool     mostrod_compat;              /* reproduce the sub-satoshi and lnbc0 quirks */
 } invoice_rules;
 
 /* The defaults of mostrod's settings.tpl.toml. */

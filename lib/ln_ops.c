@@ -828,14 +828,16 @@ static bool start_pay(req *r, jv q, ln_error *err)
 	memcpy(send->hash, r->hash, 32);
 	/* step 4 (checked now, reported after the guard, mostrod's order): an
 	 * amount in the invoice must be exactly amount_sat (in msat); only an
-	 * amountless invoice gets "amt". An explicit zero amount (lnbc0) is
-	 * amountless for LND: we send amt (mostrod would abort with "Wrong
-	 * amount" on every attempt). */
-	if (inv.has_amount && inv.amount_msat != 0) {
+	 * amountless invoice gets "amt". An explicit zero amount (lnbc0) HAS an
+	 * amount for LND, which refuses "amt" for it, and 0 msat is never the
+	 * amount owed: wrong_amount, as in mostrod. */
+	if (inv.has_amount) {
 		if (inv.amount_msat != amount * 1000) {
 			r->refused = true;
-			ln_error_set(&r->refusal, LN_ERR_WRONG_AMOUNT, "the invoice is for %llu msat, expected %llu msat",
-				     (unsigned long long)inv.amount_msat, (unsigned long long)(amount * 1000));
+			ln_error_set(&r->refusal, LN_ERR_WRONG_AMOUNT, "the invoice is for %llu msat%s, expected %llu msat",
+				     (unsigned long long)inv.amount_msat,
+				     inv.amount_msat ? "" : " (an explicit 0, which LND cannot pay)",
+				     (unsigned long long)(amount * 1000));
 		}
 	} else {
 		send->amt_sat = amount;

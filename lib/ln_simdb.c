@@ -750,7 +750,9 @@ static bool check_payable(sim_db *d, const bolt11_invoice *inv, uint64_t amt_sat
 		ln_error_set(err, LN_ERR_INVALID_INVOICE, "invoice expired. Valid until %s", t);
 		return false;
 	}
-	bool amountless = !inv->has_amount || inv->amount_msat == 0;
+	/* LND (routerrpc): an amount in the HRP, even "0" (lnbc0), makes an
+	 * invoice with an amount, for which amt is refused */
+	bool amountless = !inv->has_amount;
 	if (!amountless && amt_sat) {
 		ln_error_set(err, LN_ERR_WRONG_AMOUNT, "amount must not be specified when paying a non-zero amount invoice");
 		return false;

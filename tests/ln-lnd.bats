@@ -190,6 +190,11 @@ dcurl() {
 
 @test "double: routes, methods, auth wrapping and protojson like LND's REST proxy" {
 	u=$(lnd_url)
+	# an amount in the HRP, even lnbc0, refuses amt (routerrpc: MilliSat != nil)
+	zpr=$(ctl POST /invoice '{"amount_msat":0}' | jq -r .payment_request)
+	run dcurl -w ' %{http_code}' -X POST -d "{\"payment_request\":\"$zpr\",\"timeout_seconds\":60,\"fee_limit_sat\":\"10\",\"amt\":\"1000\"}" "$u/v2/router/send"
+	[ "$output" = '{"error":{"code":2,"message":"amount must not be specified when paying a non-zero amount invoice","details":[]}}
+ 500' ]
 	run dcurl -w ' %{http_code}' "$u/v1/nope"
 	[ "$output" = '{"code":5,"message":"Not Found","details":[]} 404' ]
 	run dcurl -w ' %{http_code}' -X POST "$u/v1/getinfo"

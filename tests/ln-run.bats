@@ -231,6 +231,15 @@ scenario_pay_refusals() {
 	jqt "$(ln_result c)" '.ok==false and .error.kind=="invalid_invoice" and (.error.message|test("expired"))'
 	ln_send "{\"id\":\"d\",\"op\":\"pay_invoice\",\"payment_request\":\"$pr\"}"
 	jqt "$(ln_result d)" '.ok==false and .error.kind=="invalid_request"'
+	# lnbc0 has an amount for LND (it refuses amt for it), and 0 msat is not
+	# the amount owed: wrong_amount, nothing sent to the node
+	zero=$(node_invoice 0)
+	zpr=$(jq -r .payment_request <<<"$zero")
+	[[ $zpr == lnbcrt01* ]]
+	ln_send "{\"id\":\"z\",\"op\":\"pay_invoice\",\"payment_request\":\"$zpr\",\"amount_sat\":1000}"
+	jqt "$(ln_result z)" '.ok==false and .error.kind=="wrong_amount" and (.error.message|test("explicit 0"))'
+	ln_send "{\"id\":\"zs\",\"op\":\"payment_status\",\"hash\":\"$(jq -r .hash <<<"$zero")\"}"
+	jqt "$(ln_result zs)" '.ok and .result.status==null'
 	ln_stop
 	[ "$LN_RC" -eq 123 ]        # d was a bad request line
 }

@@ -75,8 +75,11 @@ setup() {
 	[[ $stderr == *fee_exceeds_amount* ]]
 }
 
-@test "lnbc0 and amountless invoices pass any amount (mostrod's rule)" {
+@test "lnbc0: zero_amount (no payout could pay it) unless --mostrod-compat, where it passes any amount" {
 	run --separate-stderr mostro-ln validate --now 1758547902 --amount 5000 --fee 100 "$ZERO"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *zero_amount* ]]
+	run --separate-stderr mostro-ln validate --now 1758547902 --amount 5000 --fee 100 --mostrod-compat "$ZERO"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .amount_msat <<<"$output")" = 0 ]
 }

@@ -21,7 +21,7 @@ complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -s w -l window -
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l max-cltv -x -d 'max_final_cltv_expiry_delta'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l min-amount -x -d 'min_payment_amount (sat)'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l payout -d 'payout mode'
-complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l mostrod-compat -d 'accept sub-satoshi amounts'
+complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l mostrod-compat -d 'accept sub-satoshi and lnbc0 amounts'
 complete -c mostro-ln -n '__fish_seen_subcommand_from validate' -l now -x -d 'current time (unix)'
 complete -c mostro-ln -n '__fish_seen_subcommand_from lnurl' -s c -l comment -x -d 'LUD-12 comment'
 complete -c mostro-ln -n '__fish_seen_subcommand_from encode' -s k -l key-file -r -F -d 'secret key file (0600)'

@@ -363,9 +363,10 @@ function sendPayment(res, body) {
     if (inv.network !== S.network) throw err(2, `invoice not for current active network '${S.network}'`);
     if (nowSec() > inv.timestamp + inv.expiry)
       throw err(2, `invoice expired. Valid until ${new Date((inv.timestamp + inv.expiry) * 1000).toISOString()}`);
-    if (inv.amount_msat !== null && inv.amount_msat !== 0n && (q.amt || q.amt_msat))
+    // LND: an amount in the HRP, even "0" (lnbc0), is an invoice with an amount
+    if (inv.amount_msat !== null && (q.amt || q.amt_msat))
       throw err(2, 'amount must not be specified when paying a non-zero amount invoice');
-    if ((inv.amount_msat === null || inv.amount_msat === 0n) && !q.amt && !q.amt_msat)
+    if (inv.amount_msat === null && !q.amt && !q.amt_msat)
       throw err(2, 'amount must be specified when paying a zero amount invoice');
     const hash = inv.payment_hash;
     const old = S.payments.get(hash);

@@ -45,9 +45,10 @@ static const fixture_case fixture_cases[] = {
 	{"LNURL_PR", INVOICE_MODE_PAYOUT, false, 0, 0, 86401, "expired"},
 	{"LNURL_PR", INVOICE_MODE_BUYER, false, 0, 0, 86400 - 3600, "ok"},
 	{"LNURL_PR", INVOICE_MODE_BUYER, false, 0, 0, 86400 - 3599, "expires_too_soon"},
-	/* test_zero_amount_invoice: lnbc0 passes the amount checks */
-	{"ZERO_AMOUNT", INVOICE_MODE_BUYER, true, 5000, 100, 60, "ok"},
-	{"ZERO_AMOUNT", INVOICE_MODE_BUYER, true, 0, 0, 60, "ok"},
+	/* test_zero_amount_invoice: lnbc0 passes mostrod's amount checks, and
+	 * then no payout can pay it: refused (zero_amount) unless compat */
+	{"ZERO_AMOUNT", INVOICE_MODE_BUYER, true, 5000, 100, 60, "zero_amount"},
+	{"ZERO_AMOUNT", INVOICE_MODE_BUYER, true, 0, 0, 60, "zero_amount"},
 	{"ZERO_AMOUNT", INVOICE_MODE_BUYER, true, 100, 200, 60, "fee_exceeds_amount"},
 	/* test_min_amount_invoice: 1 sat < min_payment_amount (and expired by now) */
 	{"MIN_AMOUNT", INVOICE_MODE_BUYER, false, 0, 0, -1, "expired"},
@@ -138,8 +139,12 @@ static const row rows[] = {
 	{"market price order (amount 0) vs amountless", REG, false, 0, DAY, 0, ANY, false, B, true, 0, 0, 0, "ok"},
 	{"99 sat < min 100", REG, true, 99000, DAY, 0, ANY, false, B, false, 0, 0, 0, "amount_below_minimum"},
 	{"100 sat = min", REG, true, 100000, DAY, 0, ANY, false, B, false, 0, 0, 0, "ok"},
-	{"lnbc0 with amount expected", MAIN, true, 0, DAY, 0, ANY, false, B, true, 5000, 50, 0, "ok"},
-	{"lnbc0 below no minimum", MAIN, true, 0, DAY, 0, ANY, false, B, false, 0, 0, 0, "ok"},
+	{"lnbc0 with amount expected", MAIN, true, 0, DAY, 0, ANY, false, B, true, 5000, 50, 0, "zero_amount"},
+	{"lnbc0, no amount expected", MAIN, true, 0, DAY, 0, ANY, false, B, false, 0, 0, 0, "zero_amount"},
+	{"lnbc0 with amount expected, mostrod_compat", MAIN, true, 0, DAY, 0, ANY, true, B, true, 5000, 50, 0, "ok"},
+	{"lnbc0 below no minimum, mostrod_compat", MAIN, true, 0, DAY, 0, ANY, true, B, false, 0, 0, 0, "ok"},
+	{"lnbc0, payout mode", MAIN, true, 0, DAY, 0, ANY, false, P, false, 0, 0, 0, "ok"},
+	{"lnbc0, fee > amount first", MAIN, true, 0, DAY, 0, ANY, false, B, true, 10, 11, 0, "fee_exceeds_amount"},
 	{"1000500 msat for 1000 sat", REG, true, 1000500, DAY, 0, ANY, false, B, true, 1000, 0, 0, "sub_satoshi_amount"},
 	{"1000500 msat for 1000 sat, mostrod_compat", REG, true, 1000500, DAY, 0, ANY, true, B, true, 1000, 0, 0, "ok"},
 	{"1000500 msat, payout mode", REG, true, 1000500, DAY, 0, ANY, false, P, true, 1000, 0, 0, "ok"},
