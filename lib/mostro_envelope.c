@@ -724,7 +724,9 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	scrub(&u->pt2);
 	if (r == ENV_OK && u->opts.max_age) {
 		uint64_t now = u->opts.now ? u->opts.now : (uint64_t)time(NULL);
-		if (out->created_at + u->opts.max_age < now)
+		/* mostrod: stale when created_at < now - S; written without
+		 * created_at + S, which wraps for a date near 2^64 */
+		if (now > u->opts.max_age && out->created_at < now - u->opts.max_age)
 			r = why(ENV_STALE, d, dn, "created_at %llu is %llu s old, more than %llu",
 				(unsigned long long)out->created_at,
 				(unsigned long long)(now - out->created_at),

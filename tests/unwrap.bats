@@ -275,6 +275,14 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	ev=$(wrap --transport v1 <<<"$TAKE")
 	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 10 <<<"$ev"
 	[ "$status" -eq 0 ]
+	# a date in the future is not stale (mostrod: stale only when created_at <
+	# now - S), up to the largest u64 (created_at + S must not wrap around)
+	for t in 18446744073709551615 18446744073709551000 $(( $(date +%s) + 3600 )); do
+		ev=$(echo "{\"message\":$TAKE,\"created_at\":$t}" | wrap)
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 60 <<<"$ev"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+	done
 }
 
 @test "--dedupe: a second copy is a replay; without it both open" {

@@ -501,6 +501,37 @@ static void tampering(void)
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "stale", "100 s old with --max-age 10: stale");
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "replay", "the same id again: replay");
 		env_unwrapper_free(&u);
+		/* the bound, on a fixed clock: stale when created_at < now - S
+		 * (mostrod); the event is 100 s old plus `late` */
+		static const struct { uint64_t late, max_age; const char *want, *what; } age[] = {
+			{ 0, 100, "ok", "exactly S old: fresh" },
+			{ 1, 100, "stale", "S + 1 old: stale" },
+			{ 0, 99, "stale", "S = age - 1: stale" },
+			{ 0, UINT64_MAX, "ok", "S larger than the clock: never stale" },
+		};
+		for (size_t i = 0; i < sizeof age / sizeof *age; i++) {
+			eo = (env_opts){ .max_age = age[i].max_age, .now = now + age[i].late };
+			env_unwrapper_init(&u, &ring, &eo);
+			env_reason r = env_unwrap(&u, &ev, &op, d, sizeof d);
+			t_eq_str(r == ENV_OK ? "ok" : env_reason_code(r), age[i].want, "--max-age: %s", age[i].what);
+			if (r == ENV_OK)
+				env_opened_free(&op);
+			env_unwrapper_free(&u);
+		}
+		{
+			nostr_event fut;
+			mostro_wrap_opts fo = { .transport = MOSTRO_V2, .created_at = UINT64_MAX };
+			mostro_wrap(&fut, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &fo);
+			eo = (env_opts){ .max_age = 10 };
+			env_unwrapper_init(&u, &ring, &eo);
+			env_reason r = env_unwrap(&u, &fut, &op, d, sizeof d);
+			t_eq_str(r == ENV_OK ? "ok" : env_reason_code(r), "ok",
+				 "--max-age: created_at 2^64-1 is in the future, not stale (%s)", d);
+			if (r == ENV_OK)
+				env_opened_free(&op);
+			env_unwrapper_free(&u);
+			event_free(&fut);
+		}
 		eo = (env_opts){ .min_pow = 30 };
 		env_unwrapper_init(&u, &ring, &eo);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "insufficient-pow", "30 bits required: insufficient-pow");
