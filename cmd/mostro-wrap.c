@@ -206,8 +206,10 @@ static bool wrap_message(line_ctx *c, jv line)
 			o.pow = (unsigned)v;
 		if (!rec_u64(c, line, "created_at", UINT64_MAX, &present, NULL, &v))
 			return false;
-		if (present)
+		if (present) {
+			o.has_created_at = true;
 			o.created_at = v;
+		}
 		if (!rec_u64(c, line, "expiration", UINT64_MAX, &present, &is_null, &v))
 			return false;
 		if (present) {
@@ -217,7 +219,7 @@ static bool wrap_message(line_ctx *c, jv line)
 	} else {
 		present = false;
 	}
-	uint64_t base = o.created_at ? o.created_at : (uint64_t)time(NULL);
+	uint64_t base = o.has_created_at ? o.created_at : (uint64_t)time(NULL);
 	if (!(is_record && json_has(line, "expiration"))) {
 		if (cfg->has_expiration_opt) {
 			o.has_expiration = cfg->expiration_secs > 0;
@@ -272,7 +274,7 @@ static bool wrap_chat(line_ctx *c, jv line)
 {
 	chat_format f = c->cfg->chat;
 	uint64_t created_at = 0;
-	bool present;
+	bool present = false;
 	jv text = jv_invalid();
 	if (jv_get_kind(line) == JV_KIND_STRING) {
 		text = jv_copy(line);
@@ -308,7 +310,7 @@ static bool wrap_chat(line_ctx *c, jv line)
 		return false;
 	}
 	nostr_event ev;
-	nip44_err e = chat_wrap(&ev, f, &c->cfg->key, to, s, n, created_at);
+	nip44_err e = chat_wrap(&ev, f, &c->cfg->key, to, s, n, present ? &created_at : NULL);
 	jv_free(text);
 	if (e != NIP44_OK) {
 		event_free(&ev);

@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = (const char *)data + 1;
 	size_t n = size - 1;
 	nostr_event ev;
-	mostro_wrap_opts o = { .created_at = 1700000000 };
+	mostro_wrap_opts o = { .has_created_at = true, .created_at = 1700000000 };
 	if (mode == 0) {
 		char d[200];
 		if (env_parse_line(s, n, &ev, d, sizeof d) == ENV_OK)

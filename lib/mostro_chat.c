@@ -125,14 +125,14 @@ static jv tag2(const char *a, const char *b)
 }
 
 nip44_err chat_wrap(nostr_event *out, chat_format f, const mu_key *own, const uint8_t peer[32],
-		    const char *text, size_t n, uint64_t created_at)
+		    const char *text, size_t n, const uint64_t *created_at)
 {
 	chat_keys ck;
 	buf inner = BUF_INIT, ct = BUF_INIT;
 	char hx[65];
 	nip44_err e = NIP44_OK;
 	uint64_t now = (uint64_t)time(NULL);
-	uint64_t t = created_at ? created_at : now;
+	uint64_t t = created_at ? *created_at : now;
 	event_init(out);
 	if (f == CHAT_NIP59) {
 		hex_encode(hx, peer, 32);

@@ -59,8 +59,9 @@ void chat_keys_wipe(chat_keys *k);
 /* HKDF-SHA256 with an empty salt, one 32-byte block (exposed for tests). */
 void chat_hkdf32(uint8_t out[32], const uint8_t ikm[32], const uint8_t *info, size_t info_len);
 
-/* Builds the outer event for `text` from own to peer. created_at 0 = now. */
+/* Builds the outer event for `text` from own to peer, dated *created_at
+ * (any u64, 0 too) or now when created_at is NULL. */
 nip44_err chat_wrap(nostr_event *out, chat_format f, const mu_key *own, const uint8_t peer[32],
-		    const char *text, size_t n, uint64_t created_at);
+		    const char *text, size_t n, const uint64_t *created_at);
 
 #endif

@@ -133,7 +133,7 @@ static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *tr
 		/* mostrod drops kind 14 older than 10 s: keep created_at current
 		 * while mining, unless the caller fixed it */
 		nip13_opts po = pow_opts(o);
-		po.fresh_created_at = o->created_at == 0;
+		po.fresh_created_at = !o->has_created_at;
 		if (nip13_mine(out, &po, NULL) != NIP13_OK) {
 			event_free(out);
 			event_init(out);
@@ -151,7 +151,7 @@ static env_wrap_err wrap_parsed(nostr_event *out, const char *tuple, size_t n, c
 				const mostro_wrap_opts *o)
 {
 	uint64_t now = (uint64_t)time(NULL);
-	uint64_t t = o->created_at ? o->created_at : now;
+	uint64_t t = o->has_created_at ? o->created_at : now;
 	buf b = BUF_INIT;
 	buf_put(&b, tuple, n);
 	env_wrap_err e = o->transport == MOSTRO_V1

@@ -70,7 +70,8 @@ typedef struct mostro_wrap_opts {
 				       0: nip13_attempt_budget(pow) */
 	bool     has_expiration;
 	uint64_t expiration;        /* absolute Unix time for the NIP-40 tag */
-	uint64_t created_at;        /* rumor (v1) / event (v2) time; 0 = now */
+	bool     has_created_at;    /* false: now (and PoW keeps it current) */
+	uint64_t created_at;        /* rumor (v1) / event (v2) time, any u64 (0 too) */
 	bool     sign;              /* trade signature in full privacy mode */
 } mostro_wrap_opts;
 

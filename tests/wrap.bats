@@ -195,6 +195,22 @@ now() { date +%s; }
 	[ "$(jq -c '[.tags[][0]]' <<<"${ev[3]}")" = '["p"]' ]
 }
 
+@test "records: created_at 0 is the Unix epoch (the stalest envelope), not now" {
+	for t in v1 v2; do
+		run --separate-stderr bash -c "echo '{\"message\":$TAKE,\"created_at\":0,\"transport\":\"$t\"}' | mostro-wrap --key-file $T/trade --to $PKM | mostro-unwrap --key-file $T/mostro"
+		[ "$status" -eq 0 ]
+		[ "$(jq .created_at <<<"$output")" = 0 ]
+	done
+	# v2: the event itself, and the default expiration counted from it
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --to $PKM <<<"{\"message\":$TAKE,\"created_at\":0}"
+	[ "$(jq -c '[.created_at,.tags[1][1]]' <<<"$output")" = '[0,"2592000"]' ]
+	for f in current legacy nip59; do
+		run --separate-stderr bash -c "echo '{\"to\":\"$PK2\",\"text\":\"t\",\"format\":\"$f\",\"created_at\":0}' | mostro-wrap --key-file $T/trade --chat | mostro-unwrap --key-file $T/other --peer $PK1"
+		[ "$status" -eq 0 ]
+		[ "$(jq .created_at <<<"$output")" = 0 ]
+	done
+}
+
 @test "a missing version is stamped with the transport's; an explicit one is kept" {
 	m='{"order":{"id":"'$UUID'","action":"fiat-sent"}}'
 	run --separate-stderr bash -c "echo '$m' | mostro-wrap --key-file $T/trade --to $PKM --transport v1 | mostro-unwrap --key-file $T/mostro"

@@ -487,7 +487,7 @@ static void tampering(void)
 	}
 	/* generic gates */
 	uint64_t now = (uint64_t)time(NULL);
-	mostro_wrap_opts o = { .transport = MOSTRO_V2, .created_at = now - 100 };
+	mostro_wrap_opts o = { .transport = MOSTRO_V2, .has_created_at = true, .created_at = now - 100 };
 	mostro_wrap(&ev, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o);
 	{
 		env_keyring ring;
@@ -520,7 +520,7 @@ static void tampering(void)
 		}
 		{
 			nostr_event fut;
-			mostro_wrap_opts fo = { .transport = MOSTRO_V2, .created_at = UINT64_MAX };
+			mostro_wrap_opts fo = { .transport = MOSTRO_V2, .has_created_at = true, .created_at = UINT64_MAX };
 			mostro_wrap(&fut, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &fo);
 			eo = (env_opts){ .max_age = 10 };
 			env_unwrapper_init(&u, &ring, &eo);
@@ -576,7 +576,7 @@ static void chat(void)
 		env_opened o;
 		env_unwrapper u;
 		char d[200] = "";
-		t_ok(chat_wrap(&ev, (chat_format)f, &alice, bob.pk, "hola Bob", 8, 0) == NIP44_OK, "chat %s: wraps", chat_format_names[f]);
+		t_ok(chat_wrap(&ev, (chat_format)f, &alice, bob.pk, "hola Bob", 8, NULL) == NIP44_OK, "chat %s: wraps", chat_format_names[f]);
 		t_eq_int(ev.kind, f == CHAT_CURRENT ? 14 : 1059, "chat %s: kind", chat_format_names[f]);
 		env_unwrapper_init(&u, &ring, NULL);
 		env_reason r = env_unwrap(&u, &ev, &o, d, sizeof d);
@@ -596,7 +596,7 @@ static void chat(void)
 		env_opened o;
 		env_unwrapper u;
 		char d[200];
-		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, 0);
+		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, NULL);
 		chat_keys_derive(&ka, a_sk, bob.pk);
 		ev.tags = jv_array_append(ev.tags, jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string("00")));
 		event_sign(&ev, &ka.sign, NULL);
@@ -604,12 +604,13 @@ static void chat(void)
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "bad-chat", "chat current: two p tags refused");
 		event_free(&ev);
 		/* dated ahead of the clock: 30 s is tolerated, 120 s is not (§9.1) */
-		uint64_t now = (uint64_t)time(NULL);
-		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, now + 30);
+		uint64_t now = (uint64_t)time(NULL), at = now + 30;
+		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, &at);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "ok", "chat current: 30 s ahead opens");
 		env_opened_free(&o);
 		event_free(&ev);
-		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, now + 120);
+		at = now + 120;
+		chat_wrap(&ev, CHAT_CURRENT, &alice, bob.pk, "x", 1, &at);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &o, d, sizeof d)), "bad-chat", "chat current: 120 s ahead refused");
 		t_ok(strstr(d, "in the future") != NULL, "chat current: the detail says why (%s)", d);
 		event_free(&ev);
