@@ -155,15 +155,21 @@ static void finish_ok(req *r, jv result)
 	req_free(r);
 }
 
-static void finish_err(req *r, const ln_error *e)
+/* Emits the request's one ln_result (error object e, consumed) and frees it. */
+static void finish_err_json(req *r, jv e)
 {
 	ln_ops *o = r->o;
 	jv rec = record(r, "ln_result");
 	rec = jv_object_set(rec, jv_string("ok"), jv_false());
-	rec = jv_object_set(rec, jv_string("error"), ln_error_json(e));
+	rec = jv_object_set(rec, jv_string("error"), e);
 	unlink_req(r);
 	o->emit(o->ctx, rec);
 	req_free(r);
+}
+
+static void finish_err(req *r, const ln_error *e)
+{
+	finish_err_json(r, ln_error_json(e));
 }
 
 static void emit_event(req *r, jv ev)
@@ -354,6 +360,23 @@ static bool start_get_info(req *r, jv q, ln_error *err)
 #define LND_CLTV_MAX 65535       /* ... and larger */
 #define LND_EXPIRY_MAX 31536000  /* one year */
 
+/* A failure whose outcome is unknown (transport, timeout) may have left an
+ * OPEN invoice at the node: the error carries its hash and preimage, so the
+ * caller can look it up, settle it or cancel it instead of orphaning it. */
+static void create_hold_done(ln_call *c, jv result, const ln_error *err)
+{
+	req *r = c->owner;
+	if (!err || (err->kind != LN_ERR_TRANSPORT && err->kind != LN_ERR_TIMEOUT)) {
+		unary_done(c, result, err);
+		return;
+	}
+	r->call = NULL;
+	jv e = ln_error_json(err);
+	e = jv_object_set(e, jv_string("hash"), hex32(c->hash));
+	e = jv_object_set(e, jv_string("preimage"), hex32(c->preimage));
+	finish_err_json(r, e);
+}
+
 static bool start_create_hold(req *r, jv q, ln_error *err)
 {
 	uint64_t sat = 0, msat = 0, cltv = r->o->cfg.hold_cltv_delta, expiry = r->o->cfg.hold_expiry_secs;
@@ -377,7 +400,7 @@ static bool start_create_hold(req *r, jv q, ln_error *err)
 	} else {
 		randombytes_buf(preimage, 32);
 	}
-	ln_call *c = new_call(r, LN_PRIM_ADD_HOLD, NULL, unary_done);
+	ln_call *c = new_call(r, LN_PRIM_ADD_HOLD, NULL, create_hold_done);
 	memcpy(c->preimage, preimage, 32);
 	sodium_memzero(preimage, sizeof preimage);
 	sha256(c->hash, c->preimage, 32);

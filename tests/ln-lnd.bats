@@ -188,6 +188,21 @@ dcurl() {
 	ln_stop
 }
 
+@test "lnd: create_hold_invoice with an unknown outcome returns its hash and preimage, so the invoice is never orphaned" {
+	ctl POST /hang '{"path":"/v2/invoices/hodl","times":1}' >/dev/null
+	ln_start --request-timeout 400
+	ln_send '{"id":"c","op":"create_hold_invoice","amount_sat":1000}'
+	r=$(ln_result c)
+	jqt "$r" '.ok==false and .error.kind=="transport" and (.error.hash|test("^[0-9a-f]{64}$")) and (.error.preimage|test("^[0-9a-f]{64}$"))'
+	hash=$(jq -r .error.hash <<<"$r")
+	pre=$(jq -r .error.preimage <<<"$r")
+	[ "$(printf '%s' "$pre" | perl -pe 's/(..)/chr hex $1/ge' | sha256sum | cut -d' ' -f1)" = "$hash" ]
+	# the caller retries with the same preimage (or cancels by hash)
+	ln_send "{\"id\":\"c2\",\"op\":\"create_hold_invoice\",\"amount_sat\":1000,\"preimage\":\"$pre\"}"
+	jqt "$(ln_result c2)" ".ok and .result.hash==\"$hash\""
+	ln_stop
+}
+
 @test "double: routes, methods, auth wrapping and protojson like LND's REST proxy" {
 	u=$(lnd_url)
 	# an amount in the HRP, even lnbc0, refuses amt (routerrpc: MilliSat != nil)
