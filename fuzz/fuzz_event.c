@@ -1,7 +1,7 @@
 /* fuzz_event — event_parse on arbitrary bytes. Whenever a text parses, the
  * event_write output must parse again to an identical event and serialize to
- * the very same bytes (the writer is canonical). Both flag sets are tried:
- * strict (signed events) and the template/rumor relaxations. */
+ * the very same bytes (the writer is canonical). The flag sets are tried:
+ * strict (signed events), the template relaxations, relay frames and rumors. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(data, size, 0);
 	check(data, size, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID | EVENT_ALLOW_NO_PUBKEY);
 	check(data, size, EVENT_ACCEPT_FRAME);
+	check(data, size, EVENT_RUMOR);
 	cross_check(data, size, 0);
 	cross_check(data, size, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID | EVENT_ALLOW_NO_PUBKEY);
+	cross_check(data, size, EVENT_RUMOR);
 	return 0;
 }

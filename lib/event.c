@@ -92,11 +92,18 @@ event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t d
 	jv f;
 
 	event_init(ev);
+	if (flags & EVENT_RUMOR)
+		flags |= EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID;
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		rc = bad(EVENT_ERR_SHAPE, detail, dlen, "event: not a JSON object");
 		goto out;
 	}
-	if ((s = json_get_str(v, "id", &n))) {
+	f = json_get(v, "id");
+	bool null_id = jv_get_kind(f) == JV_KIND_NULL && (flags & EVENT_RUMOR);
+	jv_free(f);
+	if (null_id) {
+		/* a rumor without an id */
+	} else if ((s = json_get_str(v, "id", &n))) {
 		if (!hex_decode(ev->id, 32, s, n, true)) {
 			rc = bad(EVENT_ERR_ID, detail, dlen, "id: not 64 lowercase hex characters");
 			goto out;
@@ -165,7 +172,9 @@ event_err event_from_jv(nostr_event *ev, jv v, int flags, char *detail, size_t d
 	}
 	jv_free(ev->content);
 	ev->content = f;
-	if ((s = json_get_str(v, "sig", &n))) {
+	if (flags & EVENT_RUMOR) {
+		/* not a field of a rumor */
+	} else if ((s = json_get_str(v, "sig", &n))) {
 		if (!hex_decode(ev->sig, 64, s, n, false)) {
 			rc = bad(EVENT_ERR_SIG, detail, dlen, "sig: not 128 hex characters");
 			goto out;
@@ -289,6 +298,8 @@ event_err event_read(nostr_event *ev, json_cursor *c, int flags, char *detail, s
 	memset(ev, 0, sizeof *ev);
 	ev->tags = jv_invalid();
 	ev->content = jv_invalid();
+	if (flags & EVENT_RUMOR)
+		flags |= EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID;
 	if (json_cursor_peek(c) != '{') {
 		if (c->err->code == JSON_OK && json_cursor_peek(c) != 0)
 			rc = bad(EVENT_ERR_SHAPE, detail, dlen, "event: not a JSON object");
@@ -309,6 +320,11 @@ event_err event_read(nostr_event *ev, json_cursor *c, int flags, char *detail, s
 		seen |= bit;
 		switch (bit) {
 		case F_ID:
+			if ((flags & EVENT_RUMOR) && json_cursor_peek(c) == 'n') {
+				if (!json_cursor_skip(c))      /* null: a rumor without an id */
+					goto out;
+				break;
+			}
 			if (!read_str(c, "id", EVENT_ERR_ID, &s, &n, &rc, detail, dlen))
 				goto out;
 			if (!hex_decode(ev->id, 32, s, n, true)) {
@@ -345,6 +361,11 @@ event_err event_read(nostr_event *ev, json_cursor *c, int flags, char *detail, s
 			ev->content = jv_string_sized(n ? s : "", (int)n);
 			break;
 		case F_SIG:
+			if (flags & EVENT_RUMOR) {
+				if (!json_cursor_skip(c))      /* not a field of a rumor */
+					goto out;
+				break;
+			}
 			if (!read_str(c, "sig", EVENT_ERR_SIG, &s, &n, &rc, detail, dlen))
 				goto out;
 			if (!hex_decode(ev->sig, 64, s, n, false)) {

@@ -59,6 +59,10 @@ enum event_parse_flags {
 	EVENT_ALLOW_NO_ID  = 2,   /* templates carry no id */
 	EVENT_ALLOW_NO_PUBKEY = 4,/* templates carry no pubkey */
 	EVENT_ACCEPT_FRAME = 8,   /* event_parse: also take a relay frame ["EVENT",<sub>,<event>] */
+	EVENT_RUMOR = 16,         /* a NIP-59 rumor as rust-nostr's UnsignedEvent reads it (mostro-core's
+				     v1 unwrap): implies ALLOW_NO_SIG and ALLOW_NO_ID; "sig" is not a field
+				     and is ignored whatever its value (go-nostr writes "sig":"", dart_nostr,
+				     Mostro mobile's library, a real signature); "id":null = no id */
 };
 
 const char *event_strerror(event_err e);

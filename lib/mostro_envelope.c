@@ -518,8 +518,7 @@ static env_reason open_v1(env_unwrapper *u, const nostr_event *ev, const env_key
 		goto out;
 	}
 	event_free(&rumor);
-	if (event_parse(&rumor, u->pt2.p, u->pt2.len, EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID,
-			detail, sizeof detail) != EVENT_OK) {
+	if (event_parse(&rumor, u->pt2.p, u->pt2.len, EVENT_RUMOR, detail, sizeof detail) != EVENT_OK) {
 		r = why(ENV_BAD_RUMOR, d, dn, "rumor is not an event: %s", detail);
 		goto out;
 	}

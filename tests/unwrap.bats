@@ -216,6 +216,32 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	[ "$(jq -r '.transport,.sender,.identity,.mode,.trade_signature' <<<"$output" | tr '\n' ' ')" = "v1 $PK1 $PK0 reputation $TSIG " ]
 }
 
+@test "v1 rumors as other libraries write them: sig ignored whatever its value, id null" {
+	# go-nostr (nak) writes "sig":"", dart_nostr (Mostro mobile) a real
+	# signature; rust-nostr's UnsignedEvent (mostro-core) has no sig field and
+	# takes "id":null as no id. Mostro messages and plain NIP-59 chat alike.
+	r=$(rumor_of $PK1 "[$TAKE,\"$TSIG\"]")
+	c=$(rumor_of $PK0 "hello")
+	for x in '.sig = ""' '.sig = null' '.sig = 5' '.sig = "zz"' ".sig = \"$TSIG\"" '.id = null'; do
+		seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(jq -c "$x" <<<"$r")")")
+		wrap_of "$T/other" "$seal"
+		seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(jq -c "$x" <<<"$c")")")
+		wrap_of "$T/other" "$seal"
+	done >"$T/in"
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -r .type <<<"$output" | sort | uniq -c | awk '{print $1 $2}' | paste -sd,)" = "6chat,6message" ]
+	[ "$(jq -r 'select(.type == "message") | .sender + .identity + .trade_signature' <<<"$output" | sort -u)" = "$PK1$PK0$TSIG" ]
+	# the chat rumor is reported unsigned, with its id
+	[ "$(jq -c 'select(.type == "chat") | .rumor | [has("sig"), (.id | length)]' <<<"$output" | sort -u)" = "[false,64]" ]
+	# an id that is there must still be an id
+	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(jq -c '.id = ""' <<<"$r")")")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$(wrap_of "$T/other" "$seal")"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": bad-rumor: rumor is not an event: id: "* ]]
+}
+
 @test "bad-seal: the wrap holds no event, a kind 1 note, a seal with a broken signature, a seal for another key" {
 	note=$(signed "$T/id" 1 "hello")
 	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(rumor_of $PK1 "[$TAKE,\"$TSIG\"]")")")

@@ -102,9 +102,57 @@ static void check(jv rec, int lineno, void *ctx)
 	event_free(&ev);
 }
 
+/* EVENT_RUMOR: rust-nostr's UnsignedEvent (sig is no field, id null = none),
+ * on both parsing paths. */
+static void rumors(void)
+{
+	static const char *const pk = "\"pubkey\":\"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798\"";
+	static const struct { const char *extra; int flags; event_err want; bool has_id; } rows[] = {
+		{ "", EVENT_RUMOR, EVENT_OK, false },
+		{ ",\"sig\":\"\"", EVENT_RUMOR, EVENT_OK, false },            /* go-nostr */
+		{ ",\"sig\":null", EVENT_RUMOR, EVENT_OK, false },
+		{ ",\"sig\":[1,{\"a\":2}]", EVENT_RUMOR, EVENT_OK, false },
+		{ ",\"sig\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+		  "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"", EVENT_RUMOR, EVENT_OK, false },
+		{ ",\"id\":null", EVENT_RUMOR, EVENT_OK, false },
+		{ ",\"id\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"",
+		  EVENT_RUMOR, EVENT_OK, true },
+		{ ",\"id\":\"\"", EVENT_RUMOR, EVENT_ERR_ID, false },
+		{ ",\"id\":5", EVENT_RUMOR, EVENT_ERR_ID, false },
+		{ ",\"sig\":\"\",\"sig\":\"\"", EVENT_RUMOR, EVENT_ERR_JSON, false },   /* still no duplicates */
+		/* templates keep their strictness */
+		{ ",\"sig\":\"\"", EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID, EVENT_ERR_SIG, false },
+		{ ",\"id\":null", EVENT_ALLOW_NO_SIG | EVENT_ALLOW_NO_ID, EVENT_ERR_ID, false },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		char text[400];
+		snprintf(text, sizeof text, "{%s,\"created_at\":1,\"kind\":1,\"tags\":[],\"content\":\"x\"%s}",
+			 pk, rows[i].extra);
+		for (int path = 0; path < 2; path++) {
+			nostr_event ev;
+			char detail[160] = "";
+			event_err rc;
+			if (path == 0) {
+				rc = event_parse(&ev, text, strlen(text), rows[i].flags, detail, sizeof detail);
+			} else {
+				jv v = json_parse(text, strlen(text), JSON_INTEGERS_ONLY, NULL);
+				rc = jv_is_valid(v) ? event_from_jv(&ev, v, rows[i].flags, detail, sizeof detail)
+						    : (jv_free(v), event_init(&ev), EVENT_ERR_JSON);
+			}
+			t_eq_int(rc, rows[i].want, "rumor %s, %s: %s (%s)", rows[i].extra,
+				 path ? "jv" : "cursor", event_strerror(rows[i].want), detail);
+			if (rc == EVENT_OK)
+				t_ok(!ev.has_sig && ev.has_id == rows[i].has_id, "rumor %s, %s: has_sig false, has_id %d",
+				     rows[i].extra, path ? "jv" : "cursor", rows[i].has_id);
+			event_free(&ev);
+		}
+	}
+}
+
 int main(void)
 {
 	int n = t_jsonl("nip01-events.jsonl", check, NULL);
 	t_eq_int(n, 68, "nip01-events.jsonl has 68 records");
+	rumors();
 	return t_done();
 }
