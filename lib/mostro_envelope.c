@@ -600,7 +600,13 @@ static env_reason open_chat_inner(env_unwrapper *u, const nostr_event *outer, co
 	out->type = ENV_CHAT;
 	out->format = f;
 	out->transport = t;
-	memcpy(out->recipient, k->owner, 32);
+	/* both sides of the conversation may be our keys (two trade keys of one
+	 * mnemonic): the recipient is then the side that did not write it */
+	bool peer_ours = false;
+	if (memcmp(in.pubkey, k->owner, 32) == 0)
+		for (size_t i = 0; i < u->ring->n && !peer_ours; i++)
+			peer_ours = u->ring->k[i].role == ENV_KEY_TRADE && memcmp(u->ring->k[i].key.pk, k->peer, 32) == 0;
+	memcpy(out->recipient, peer_ours ? k->peer : k->owner, 32);
 	memcpy(out->sender, in.pubkey, 32);
 	memcpy(out->identity, in.pubkey, 32);
 	out->created_at = in.created_at;

@@ -345,3 +345,16 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	run --separate-stderr mostro-unwrap --key-file "$T/other" --peer $PK1 <<<"$bad"
 	[[ $stderr == *": bad-signature: "* ]]
 }
+
+@test "--peer with both sides of a chat among our keys: the recipient is the side that did not write" {
+	# two trade keys of one mnemonic chatting (taking one's own order): keys 1
+	# and 2 from the mnemonic, both as peers, in either order
+	for f in current legacy nip59; do
+		ev=$(echo '"hi"' | mostro-wrap --key-file "$T/trade" --to $PK2 --chat=$f)
+		for peers in "--peer $PK1 --peer $PK2" "--peer $PK2 --peer $PK1"; do
+			run --separate-stderr mostro-unwrap --mnemonic-file "$T/mnemonic" --index 1-2 $peers <<<"$ev"
+			[ "$status" -eq 0 ]
+			[ "$(jq -r '.recipient,.sender' <<<"$output" | tr '\n' ' ')" = "$PK2 $PK1 " ] || { echo "$f $peers: $output"; false; }
+		done
+	done
+}
