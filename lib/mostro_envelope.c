@@ -406,11 +406,13 @@ static nip44_err open_wrap(buf *out, const uint8_t sk[32], const nip44_peer *aut
 
 #define why(e, d, n, ...) DETAIL_FAIL(e, d, n, __VA_ARGS__)
 
-/* The first p tag naming a key of the wanted role (for chat: a legacy shared key). */
-static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev, env_key_role role)
+/* The first p tag from tag *from on naming a key of the wanted role (for
+ * chat: a legacy shared key); *from is left past it, so a caller can go on
+ * to the next one (an event may name several of our keys). */
+static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev, env_key_role role, int *from)
 {
 	int nt = jv_array_length(jv_copy(ev->tags));
-	for (int i = 0; i < nt; i++) {
+	for (int i = *from; i < nt; i++) {
 		jv t = jv_array_get(jv_copy(ev->tags), i);
 		const env_key *hit = NULL;
 		if (jv_array_length(jv_copy(t)) >= 2) {
@@ -430,9 +432,12 @@ static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev,
 			jv_free(b);
 		}
 		jv_free(t);
-		if (hit)
+		if (hit) {
+			*from = i + 1;
 			return hit;
+		}
 	}
+	*from = nt;
 	return NULL;
 }
 
@@ -655,15 +660,38 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	return open_chat_inner(u, ev, k, CHAT_CURRENT, MOSTRO_V2, out, d, dn);
 }
 
+/* A gift wrap into u->pt1 with the first key of the role that a p tag names
+ * and that decrypts it: an event may name several of our keys, and mostro-core
+ * opens by decryptability. *named: some p tag named one; *ne: the last
+ * failure. NULL when none decrypts. */
+static const env_key *wrap_opener(env_unwrapper *u, const nostr_event *ev, const nip44_peer *author,
+				  env_key_role role, bool *named, nip44_err *ne)
+{
+	int at = 0;
+	const env_key *k;
+	while ((k = addressed_key(u->ring, ev, role, &at))) {
+		*named = true;
+		*ne = open_wrap(&u->pt1, role == ENV_KEY_CHAT ? k->legacy.sk : k->key.sk, author, ev);
+		if (*ne == NIP44_OK)
+			return k;
+	}
+	return NULL;
+}
+
 static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const nip44_peer *author,
 			  env_opened *out, char *d, size_t dn)
 {
-	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
+	int at = 0;
+	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE, &at);
 	if (!k)
 		return why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
-	nip44_err ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, author, ev);
-	if (ne != NIP44_OK)
-		return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
+	nip44_err ne;
+	while ((ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, author, ev)) != NIP44_OK) {
+		const env_key *next = addressed_key(u->ring, ev, ENV_KEY_TRADE, &at);
+		if (!next)
+			return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
+		k = next;
+	}
 	env_reason r = open_tuple(out, &u->pt1, 3, ev->pubkey, &author->xonly, d, dn);
 	if (r != ENV_OK)
 		return r;
@@ -709,21 +737,15 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 				chat = &u->ring->k[i];
 		r = chat ? open_current_chat(u, ev, chat, out, d, dn) : open_v2(u, ev, &author, out, d, dn);
 	} else {
-		const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE);
-		const env_key *chat = k ? NULL : addressed_key(u->ring, ev, ENV_KEY_CHAT);
-		if (!k && !chat) {
-			r = why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
-		} else if (chat) {
-			nip44_err ne = open_wrap(&u->pt1, chat->legacy.sk, &author, ev);
-			r = ne != NIP44_OK
-				? why(ENV_BAD_MAC, d, dn, "chat wrap does not decrypt with the shared key: %s", nip44_strerror(ne))
-				: open_legacy_chat(u, ev, chat, out, d, dn);
-		} else {
-			nip44_err ne = open_wrap(&u->pt1, k->key.sk, &author, ev);
-			r = ne != NIP44_OK
-				? why(ENV_BAD_MAC, d, dn, "wrap does not decrypt: %s", nip44_strerror(ne))
-				: open_v1(u, ev, k, out, d, dn);
-		}
+		/* trade keys first, then legacy chat keys */
+		bool named = false;
+		nip44_err ne = NIP44_OK;
+		const env_key *k = wrap_opener(u, ev, &author, ENV_KEY_TRADE, &named, &ne);
+		const env_key *chat = k ? NULL : wrap_opener(u, ev, &author, ENV_KEY_CHAT, &named, &ne);
+		r = k ? open_v1(u, ev, k, out, d, dn)
+		  : chat ? open_legacy_chat(u, ev, chat, out, d, dn)
+		  : !named ? why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys")
+		  : why(ENV_BAD_MAC, d, dn, "wrap does not decrypt: %s", nip44_strerror(ne));
 	}
 	scrub(&u->pt1);
 	scrub(&u->pt2);

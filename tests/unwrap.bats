@@ -276,6 +276,21 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	[[ $stderr == *": bad-mac: wrap does not decrypt: invalid MAC"* ]]
 }
 
+@test "an event whose p tags name several of our keys opens with the one that decrypts it" {
+	# v2: the kind 14 re-signed with p tags [PK2, PKM]; v1: a gift wrap likewise
+	v2=$(wrap <<<"$TAKE" | jq -c '{kind,content,tags:[["p","'$PK2'"],["p","'$PKM'"]]}' | mostro-wrap --plain --key-file "$T/trade")
+	seal=$(signed "$T/id" 13 "$(nip44 "$T/id" "$(rumor_of $PK1 "[$TAKE,\"$TSIG\"]")")")
+	v1=$(jq -nc --arg c "$(nip44 "$T/other" "$seal")" '{kind:1059,content:$c,tags:[["p","'$PK2'"],["p","'$PKM'"]]}' |
+		mostro-wrap --plain --key-file "$T/other")
+	run --separate-stderr mostro-unwrap --key-file "$T/other" --key-file "$T/mostro" <<<"$v2"$'\n'"$v1"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.transport + " " + .recipient' <<<"$output" | tr '\n' ' ')" = "v2 $PKM v1 $PKM " ]
+	# named but decrypting for none of them: bad-mac
+	run --separate-stderr mostro-unwrap --key-file "$T/other" --key-file "$T/trade" <<<"$(jq -c '.tags[1][1] = "'$PK1'"' <<<"$v2" | jq -c '{kind,content,tags}' | mostro-wrap --plain --key-file "$T/trade")"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *": bad-mac: "* ]]
+}
+
 # ------------------------------------------------------------------ gates
 
 @test "--min-pow N: insufficient-pow unless the id has N bits" {
