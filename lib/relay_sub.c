@@ -420,6 +420,7 @@ static void on_closed(sub *S, size_t r, rmsg *m)
 	if (strcmp(m->subid, R->subid) != 0)
 		return;
 	R->active = false;
+	hold_mark(S, R);              /* nothing comes from it past this moment */
 	relay_status(&S->cfg->report, "closed", url_of(S, r), m->subid, m->message);
 	if (S->cfg->auth_key && R->auth != CAUTH_FAILED &&
 	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED) {

@@ -15,6 +15,8 @@
 //         onReq      raw frames sent after each REQ before the stored events ("$SUB" = subid)
 //         noEose     never send EOSE
 //         closeReq   answer every REQ with ["CLOSED",sub,closeReq]
+//         closeAfterEose  end every subscription right after its EOSE with
+//                    ["CLOSED",sub,closeAfterEose] (the connection stays open)
 //         dropAfter  close the connection after sending this many frames
 //         freezeAfterEose  after a connection's first EOSE, hang: send nothing more on it
 //                    and stop reading it (no PONG), the connection stays open
@@ -143,6 +145,7 @@ if (script.stall) {
         if (!script.noEose) send(['EOSE', sub]);
         if (script.freezeAfterEose) { frozen = true; ws._socket.pause(); }
         for (const l of live) if (l.ws === ws && l.sub === sub) live.delete(l);
+        if (script.closeAfterEose) { send(['CLOSED', sub, script.closeAfterEose]); return; }
         live.add({ ws, sub, filters: m.slice(2), send });
       } else if (m[0] === 'CLOSE') {
         for (const l of live) if (l.ws === ws && l.sub === m[1]) live.delete(l);

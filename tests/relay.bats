@@ -657,6 +657,28 @@ stop_sub() {
 	[ "$since" -le "$down" ]
 }
 
+@test "sub: a relay that ends the subscription after EOSE (CLOSED) holds the cursor at that moment" {
+	fake a '{}'
+	fake b '{"closeAfterEose":"error: shutting down idle subscriptions"}'
+	portb=$(cat "$T/b.port")
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --lookback 1 --state "$T/cursor" --status
+	for _ in $(seq 400); do grep -q '"closed"' "$T/sub.out" && break; sleep 0.025; done
+	closed=$(date +%s)
+	# a stays live for three more seconds; b sends nothing after its CLOSED
+	sleep 3
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq .created_at "$T/cursor")" -le "$closed" ]
+	# published to b after it ended our subscription: the next run must ask for it
+	stop_fake b
+	gap=$(echo '{"kind":1,"content":"on b after its CLOSED","created_at":'$((closed + 1))'}' | sign)
+	fake b '{"port":'$portb',"store":['"$gap"']}'
+	start_sub "$(url a)" "$(url b)" --filter '{"kinds":[1]}' --lookback 1 --state "$T/cursor"
+	for _ in $(seq 200); do grep -q '"on b after its CLOSED"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	grep -q '"on b after its CLOSED"' "$T/sub.out"
+}
+
 @test "sub: a state file whose cursor is in the future resumes from now minus the look-back" {
 	fake r '{"log":"'$T'/log"}'
 	echo '{"type":"cursor","created_at":'$(( $(date +%s) + 86400 * 365 ))'}' >"$T/cursor"
