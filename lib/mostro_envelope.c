@@ -660,16 +660,34 @@ static env_reason open_current_chat(env_unwrapper *u, const nostr_event *ev, con
 	return open_chat_inner(u, ev, k, CHAT_CURRENT, MOSTRO_V2, out, d, dn);
 }
 
-/* A gift wrap into u->pt1 with the first key of the role that a p tag names
- * and that decrypts it: an event may name several of our keys, and mostro-core
- * opens by decryptability. *named: some p tag named one; *ne: the last
- * failure. NULL when none decrypts. */
+/* An event may name several of our keys (mostro-core opens by
+ * decryptability): the next distinct one a p tag names, at most
+ * ENV_MAX_TRIED per event so a wall of p tags costs a bounded number of
+ * ECDH. tried[], *n: the keys tried so far. */
+#define ENV_MAX_TRIED 8
+static const env_key *next_named_key(const env_keyring *r, const nostr_event *ev, env_key_role role,
+				     int *at, const env_key **tried, int *n)
+{
+	const env_key *k;
+	while (*n < ENV_MAX_TRIED && (k = addressed_key(r, ev, role, at))) {
+		bool seen = false;
+		for (int i = 0; i < *n && !seen; i++)
+			seen = tried[i] == k;
+		if (!seen)
+			return tried[(*n)++] = k;
+	}
+	return NULL;
+}
+
+/* A gift wrap into u->pt1 with the first named key of the role that decrypts
+ * it. *named: some p tag named one; *ne: the last failure. NULL when none
+ * decrypts. */
 static const env_key *wrap_opener(env_unwrapper *u, const nostr_event *ev, const nip44_peer *author,
 				  env_key_role role, bool *named, nip44_err *ne)
 {
-	int at = 0;
-	const env_key *k;
-	while ((k = addressed_key(u->ring, ev, role, &at))) {
+	const env_key *tried[ENV_MAX_TRIED], *k;
+	int at = 0, n = 0;
+	while ((k = next_named_key(u->ring, ev, role, &at, tried, &n))) {
 		*named = true;
 		*ne = open_wrap(&u->pt1, role == ENV_KEY_CHAT ? k->legacy.sk : k->key.sk, author, ev);
 		if (*ne == NIP44_OK)
@@ -681,13 +699,14 @@ static const env_key *wrap_opener(env_unwrapper *u, const nostr_event *ev, const
 static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const nip44_peer *author,
 			  env_opened *out, char *d, size_t dn)
 {
-	int at = 0;
-	const env_key *k = addressed_key(u->ring, ev, ENV_KEY_TRADE, &at);
+	const env_key *tried[ENV_MAX_TRIED];
+	int at = 0, n = 0;
+	const env_key *k = next_named_key(u->ring, ev, ENV_KEY_TRADE, &at, tried, &n);
 	if (!k)
 		return why(ENV_NOT_FOR_US, d, dn, "no p tag names one of our keys");
 	nip44_err ne;
 	while ((ne = open_cached(u, &u->pt1, &k->key, ev->pubkey, author, ev)) != NIP44_OK) {
-		const env_key *next = addressed_key(u->ring, ev, ENV_KEY_TRADE, &at);
+		const env_key *next = next_named_key(u->ring, ev, ENV_KEY_TRADE, &at, tried, &n);
 		if (!next)
 			return why(ENV_BAD_MAC, d, dn, "content does not decrypt: %s", nip44_strerror(ne));
 		k = next;

@@ -285,6 +285,10 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	run --separate-stderr mostro-unwrap --key-file "$T/other" --key-file "$T/mostro" <<<"$v2"$'\n'"$v1"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.transport + " " + .recipient' <<<"$output" | tr '\n' ' ')" = "v2 $PKM v1 $PKM " ]
+	# a key named again is not tried again (at most 8 distinct keys per event)
+	rep=$(wrap <<<"$TAKE" | jq -c '{kind,content,tags:([range(50)] | map(["p","'$PK2'"])) + [["p","'$PKM'"]]}' | mostro-wrap --plain --key-file "$T/trade")
+	run --separate-stderr mostro-unwrap --key-file "$T/other" --key-file "$T/mostro" <<<"$rep"
+	[ "$status" -eq 0 ]
 	# named but decrypting for none of them: bad-mac
 	run --separate-stderr mostro-unwrap --key-file "$T/other" --key-file "$T/trade" <<<"$(jq -c '.tags[1][1] = "'$PK1'"' <<<"$v2" | jq -c '{kind,content,tags}' | mostro-wrap --plain --key-file "$T/trade")"
 	[ "$status" -eq 123 ]
