@@ -16,6 +16,7 @@
 #include "relaymsg.h"
 
 #define PUB_INPUT_HIGH 1024   /* unfinished events before input is paused */
+#define PUB_SOLO_LOSSES 2     /* connections lost with the event alone in flight */
 
 typedef enum pair_state { PAIR_QUEUED, PAIR_SENT, PAIR_DONE } pair_state;
 
@@ -25,6 +26,7 @@ typedef struct pair {
 	pair_state state;
 	bool       need_auth;     /* refused auth-required: resend once authenticated */
 	bool       auth_retried;
+	unsigned   solo_losses;   /* connections lost while it was alone in flight */
 	double     deadline;
 } pair;
 
@@ -43,6 +45,8 @@ typedef enum cauth_state { CAUTH_NONE, CAUTH_PENDING, CAUTH_OK, CAUTH_FAILED } c
 
 typedef struct pub_relay {
 	size_t     inflight;
+	bool       cautious;      /* a connection was lost with events in flight: one at a
+	                           * time until an OK comes back */
 	cauth_state auth;
 	uint8_t    auth_id[32];
 	bool       down;          /* the last connection attempt failed */
@@ -136,7 +140,8 @@ static void pump(pub *P, size_t r)
 		return;
 	pub_relay *R = &P->relays[r];
 	double now = mu_monotonic();
-	for (size_t i = 0; i < P->nevents && R->inflight < P->cfg->window; i++) {
+	size_t window = R->cautious ? 1 : P->cfg->window;
+	for (size_t i = 0; i < P->nevents && R->inflight < window; i++) {
 		pub_event *e = P->events[i];
 		pair *pr = &e->pairs[r];
 		if (pr->state != PAIR_QUEUED || (pr->need_auth && R->auth != CAUTH_OK))
@@ -230,6 +235,7 @@ static void add_event(pub *P, nostr_event *ev)
 		e->pairs[r].state = PAIR_QUEUED;
 		e->pairs[r].need_auth = false;
 		e->pairs[r].auth_retried = false;
+		e->pairs[r].solo_losses = 0;
 		e->pairs[r].deadline = now + P->cfg->connect_timeout + P->cfg->ok_timeout;
 	}
 	e->pending = P->nrelays;
@@ -306,6 +312,9 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	pub *P = relay_pool_userdata(pool);
 	size_t r = relay_conn_index(c);
 	pub_relay *R = &P->relays[r];
+	bool solo = R->cautious && R->inflight == 1;
+	if (why == RELAY_DOWN_LOST && R->inflight)
+		R->cautious = true;
 	R->inflight = 0;
 	R->auth = CAUTH_NONE;
 	R->down = why != RELAY_DOWN_LOST;
@@ -320,7 +329,11 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 		if (pr->state == PAIR_DONE)
 			continue;
 		if (why == RELAY_DOWN_LOST) {
+			bool culprit = pr->state == PAIR_SENT && solo && ++pr->solo_losses >= PUB_SOLO_LOSSES;
 			pr->state = PAIR_QUEUED;  /* sent again after reconnecting */
+			if (culprit)
+				pair_done(P, e, r, false, "error: the relay closed the connection each time this event was sent",
+					  FAIL_REFUSED);
 			continue;
 		}
 		pr->state = PAIR_QUEUED;
@@ -368,6 +381,7 @@ static void on_ok(pub *P, size_t r, const rmsg *m)
 		return;
 	}
 	pair *pr = &e->pairs[r];
+	R->cautious = false;
 	if (!m->accepted && P->cfg->auth_key && !pr->auth_retried &&
 	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED && R->auth != CAUTH_FAILED) {
 		if (R->inflight)

@@ -13,7 +13,12 @@
  *   - "error: could not connect: ..." when the relay's connection attempt
  *     failed or timed out (cfg.connect_timeout) while the event waited for it.
  * A lost connection is re-established and unacknowledged events are sent
- * again (relays answer "duplicate:" for what they already stored). An OK false
+ * again (relays answer "duplicate:" for what they already stored), one at a
+ * time until an OK comes back; an event alone in flight when the connection is
+ * lost PUB_SOLO_LOSSES (2) times ends with "error: the relay closed the
+ * connection each time this event was sent" (refused), so a relay that drops
+ * the connection on one event (frame past its size limit) cannot hold the
+ * others or loop forever. An OK false
  * "auth-required:" with an auth key is retried once after NIP-42 auth.
  * SIGINT/SIGTERM stop reading input; events already read are still finished
  * (a second signal stops at once).

@@ -20,6 +20,8 @@
 //         dropAfter  close the connection after sending this many frames
 //         freezeAfterEose  after a connection's first EOSE, hang: send nothing more on it
 //                    and stop reading it (no PONG), the connection stays open
+//         maxPayload close the connection (1009) on a frame larger than this many bytes,
+//                    as strfry and nostr-rs-relay do past their message size limit
 //         stall      accept TCP connections but never answer (handshake timeout)
 //         info       the NIP-11 document (GET with Accept: application/nostr+json)
 //         log        file that receives every frame received, one per line
@@ -102,7 +104,7 @@ if (script.stall) {
       res.writeHead(404); res.end('not here');
     }
   });
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({ server, ...(script.maxPayload ? { maxPayload: script.maxPayload } : {}) });
   const live = new Set();   // {ws, sub, filters, send}: open subscriptions get new events
   wss.on('connection', ws => {
     let sent = 0, authed = false, frozen = false;

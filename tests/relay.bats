@@ -210,6 +210,29 @@ three_notes() {
 	[ "$(echo "$output" | jq -r .message)" = "error: timed out waiting for OK" ]
 }
 
+@test "pub: a relay that drops the connection on one event (past its frame size limit) refuses that one (1); the others are sent again and accepted" {
+	# ws closes with 1009 past maxPayload, like strfry and nostr-rs-relay
+	fake r '{"maxPayload":1000}'
+	big=$(printf '{"kind":1,"content":"%s"}' "$(head -c 2000 /dev/zero | tr '\0' a)" | sign)
+	{ echo '{"kind":1,"content":"before"}' | sign; echo "$big"; echo '{"kind":1,"content":"after"}' | sign; } >"$T/ev"
+	run --separate-stderr timeout -k 2 15 mostro-relay pub --ok-timeout 5 "$(url r)" <"$T/ev"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | wc -l)" -eq 3 ]
+	[ "$(echo "$output" | jq -r .id | sort -u | wc -l)" -eq 3 ]
+	[ "$(echo "$output" | jq -r 'select(.id == "'"$(echo "$big" | jq -r .id)"'") | "\(.accepted) \(.message)"')" = \
+		"false error: the relay closed the connection each time this event was sent" ]
+	[ "$(echo "$output" | jq -r 'select(.accepted) | .id' | wc -l)" -eq 2 ]
+}
+
+@test "pub: a relay that keeps dropping the connection mid-stream: every event sent again until accepted, one record each" {
+	fake r '{"dropAfter":5}'
+	for i in $(seq 30); do echo '{"kind":1,"content":"n'$i'"}'; done | sign >"$T/ev"
+	run --separate-stderr timeout -k 2 20 mostro-relay pub --ok-timeout 5 "$(url r)" <"$T/ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.accepted) | .id' | sort -u | wc -l)" -eq 30 ]
+	[ "$(echo "$output" | wc -l)" -eq 30 ]
+}
+
 @test "pub: MOSTRO_RELAY_OK_TIMEOUT sets the OK timeout" {
 	fake r '{"silentOk":true}'
 	three_notes | head -1 >"$T/ev"
