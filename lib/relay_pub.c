@@ -536,7 +536,13 @@ int relay_pub_run(const relay_pub_config *cfg, int input_fd, relay_pub_summary *
 		if (P.nevents)
 			sig = relay_pool_run(P.pool);
 	}
-	/* anything still unfinished (second signal, stdout gone) is dropped */
+	/* anything still unfinished (second signal, stdout gone) ends unanswered:
+	 * a record each, and counted, so the exit status cannot claim success */
+	for (size_t i = 0; i < P.nevents; i++)
+		for (size_t r = 0; r < P.nrelays; r++)
+			if (P.events[i]->pairs[r].state != PAIR_DONE)
+				pair_done(&P, P.events[i], r, false, "error: interrupted before the relay answered",
+					  FAIL_TIMEOUT);
 	for (size_t i = 0; i < P.nevents; i++) {
 		free(P.events[i]->frame);
 		free(P.events[i]->pairs);

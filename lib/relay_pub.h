@@ -20,8 +20,10 @@
  * the connection on one event (frame past its size limit) cannot hold the
  * others or loop forever. An OK false
  * "auth-required:" with an auth key is retried once after NIP-42 auth.
- * SIGINT/SIGTERM stop reading input; events already read are still finished
- * (a second signal stops at once).
+ * SIGINT/SIGTERM stop reading input; events already read are still finished.
+ * A second signal, or standard output gone, stops at once: every pair still
+ * open ends with "error: interrupted before the relay answered" (a timeout in
+ * the summary, so the exit status never claims success for it).
  *
  * With no relay, every valid event is printed as the ["EVENT",ev] frame that
  * would be sent (dry run).

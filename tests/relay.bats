@@ -281,6 +281,32 @@ three_notes() {
 	[ "$(jq -r .id "$T/pub.out" | sort)" = "$(jq -r .id "$T/ev" | sort)" ]
 }
 
+@test "pub: a second SIGTERM stops at once; each unanswered (event, relay) still gets a record and the exit is 124, not 0" {
+	fake r '{"silentOk":true,"log":"'$T'/log"}'
+	three_notes >"$T/ev"
+	mkfifo "$T/in"
+	mostro-relay pub --ok-timeout 60 "$(url r)" <"$T/in" >"$T/pub.out" 2>"$T/pub.err" &
+	pid=$!
+	exec 7>"$T/in"
+	cat "$T/ev" >&7
+	for _ in $(seq 400); do [ "$(grep -c '^\["EVENT"' "$T/log" 2>/dev/null)" -ge 3 ] && break; sleep 0.025; done
+	kill -TERM "$pid"
+	sleep 0.3
+	kill -TERM "$pid"
+	rc=0; wait "$pid" || rc=$?
+	exec 7>&-
+	[ "$rc" -eq 124 ]
+	[ "$(jq -r .message "$T/pub.out" | sort -u)" = "error: interrupted before the relay answered" ]
+	[ "$(jq -r .id "$T/pub.out" | sort)" = "$(jq -r .id "$T/ev" | sort)" ]
+}
+
+@test "pub: standard output closed by its reader: pub stops and does not exit 0 for events never answered" {
+	fake r '{}'
+	for i in $(seq 2000); do echo '{"kind":1,"content":"n'$i'"}'; done | sign >"$T/ev"
+	{ rc=0; mostro-relay pub "$(url r)" <"$T/ev" 2>"$T/pub.err" || rc=$?; echo $rc >"$T/rc"; } | head -1 >/dev/null
+	[ "$(cat "$T/rc")" -eq 124 ]
+}
+
 @test "pub: bad input lines are reported, the others still go (123)" {
 	fake r '{}'
 	three_notes >"$T/ev"
