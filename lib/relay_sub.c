@@ -44,7 +44,11 @@ typedef struct sub_relay {
 	/* pagination (REQ_ONCE with all) */
 	bool          paging;
 	uint64_t      page_until;
-	unsigned long page_new;
+	unsigned long page_count;     /* matching events of the current page, repeats included */
+	unsigned long prev_count;     /* ... of the page before */
+	unsigned long page_size;      /* a truncated page's count (0: none seen yet) */
+	bool          stuck;          /* the page before lay wholly on stuck_second */
+	uint64_t      stuck_second;
 	bool          page_has_oldest;
 	uint64_t      page_oldest;
 } sub_relay;
@@ -209,7 +213,7 @@ static void send_req(sub *S, size_t r)
 	build_filters(S, R);
 	rmsg_write_req(&b, R->subid, strlen(R->subid), R->sent, R->nsent);
 	R->active = relay_conn_send(c, b.p, b.len);
-	R->page_new = 0;
+	R->page_count = 0;
 	R->page_has_oldest = false;
 	buf_free(&b);
 }
@@ -306,18 +310,23 @@ static void prune_seen(sub *S)
 	idset_prune_before(&S->seen, floor);
 }
 
-static void emit_event(sub *S, size_t r, const nostr_event *ev)
+/* An event of the current page that matched its filters (written or not:
+ * a repeat or an expired event still tells how far back the page went). */
+static void count_page_event(sub_relay *R, const nostr_event *ev)
 {
-	sub_relay *R = &S->relays[r];
 	if (!R->page_has_oldest || ev->created_at < R->page_oldest) {
 		R->page_oldest = ev->created_at;
 		R->page_has_oldest = true;
 	}
+	R->page_count++;
+}
+
+static void emit_event(sub *S, size_t r, const nostr_event *ev)
+{
 	if (!idset_add_at(&S->seen, ev->id, ev->created_at)) {
 		S->sum->duplicates++;
 		return;
 	}
-	R->page_new++;
 	buf_reset(&S->out);
 	event_write(&S->out, ev);
 	if (!out_line(S->out.p, S->out.len)) {
@@ -380,6 +389,7 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		S->sum->dropped++;
 		return;
 	}
+	count_page_event(R, &m->event);
 	prune_seen(S);
 	if (is_expired(&m->event, (uint64_t)time(NULL))) {
 		relay_error(&S->cfg->report, url, "expired", "event %s dropped: expired (NIP-40)", idhex);
@@ -387,6 +397,56 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		return;
 	}
 	emit_event(S, r, &m->event);
+}
+
+static void report_incomplete(sub *S, size_t r, unsigned long count, uint64_t second)
+{
+	relay_error(&S->cfg->report, url_of(S, r), "incomplete",
+		    "%lu events dated %llu filled a page of a relay that truncates its pages: more of that "
+		    "second may be stored and cannot be asked for (NIP-01 has no offset)",
+		    count, (unsigned long long)second);
+	S->sum->incomplete++;
+}
+
+/* --all: after the EOSE of a page, whether to ask for the next one (and its
+ * until). A page reaching further back than its until is followed by until =
+ * its oldest created_at (inclusive: the rest of that second); if it reached
+ * back at all, the page before it was truncated, which tells the relay's
+ * page size. A page lying wholly on its until second cannot be moved past
+ * with until alone: the next page asks from the second before. Whether the
+ * relay held more events of that second than it sent cannot be asked (NIP-01
+ * has no offset); it is reported when the relay shows it truncates there: the
+ * page was as large as a page it truncated, or (page size not known yet) the
+ * second before still has events. Repeats count like new events: another
+ * relay may have written them first. */
+static bool next_page(sub *S, size_t r)
+{
+	sub_relay *R = &S->relays[r];
+	if (R->page_count == 0 || !R->page_has_oldest)
+		return false;
+	if (!R->paging || R->page_oldest < R->page_until) {
+		if (R->paging)
+			R->page_size = R->prev_count;      /* it left older events out */
+		if (R->stuck)
+			report_incomplete(S, r, R->prev_count, R->stuck_second);
+		R->stuck = false;
+		R->paging = true;
+		R->page_until = R->page_oldest;
+		R->prev_count = R->page_count;
+		return true;
+	}
+	uint64_t second = R->page_until;
+	if (R->page_size && R->page_count < R->page_size)
+		return false;                      /* all it had up to that second came */
+	if (R->page_size)
+		report_incomplete(S, r, R->page_count, second);
+	R->stuck = !R->page_size;
+	R->stuck_second = second;
+	R->prev_count = R->page_count;
+	if (second == 0)
+		return false;
+	R->page_until = second - 1;
+	return true;
 }
 
 static void on_eose(sub *S, size_t r, rmsg *m)
@@ -401,9 +461,7 @@ static void on_eose(sub *S, size_t r, rmsg *m)
 		R->synced = true;         /* its mark is now, for as long as it stays live */
 		return;
 	}
-	if (S->cfg->all && R->page_new > 0 && R->page_has_oldest) {
-		R->paging = true;
-		R->page_until = R->page_oldest;
+	if (S->cfg->all && next_page(S, r)) {
 		send_req(S, r);
 		return;
 	}

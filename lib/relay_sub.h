@@ -12,8 +12,12 @@
  *
  * REQ_ONCE (req): stored events until EOSE from every relay, then stop. With
  * cfg.all, a relay that returned a page is asked again with until = the
- * oldest created_at of that page (inclusive; duplicates are dropped) until a
- * page brings nothing new; the filters' limit is then only the page size.
+ * oldest created_at of that page (inclusive; repeats are not written but
+ * count in the page) while pages reach further back; the filters' limit is
+ * then only the page size. A page lying wholly on its until second is
+ * followed by until = the second before; when the relay shows it truncated
+ * that second (see next_page), that is reported ("incomplete",
+ * sum.incomplete): NIP-01 cannot ask for the rest of a second.
  *
  * REQ_STREAM (sub): never ends by itself. Lost connections are re-established
  * with backoff (relay_client.h). Each relay has a mark: the moment up to which
@@ -87,6 +91,7 @@ typedef struct relay_sub_config {
 
 typedef struct relay_sub_summary {
 	unsigned long events, duplicates, dropped;
+	unsigned long incomplete;   /* --all: seconds a relay may hold more of */
 	uint64_t cursor;
 	bool has_cursor;
 } relay_sub_summary;

@@ -7,6 +7,7 @@
 //         store      events answered to a REQ (those matching a filter, newest first);
 //                    accepted EVENTs are stored and sent to open subscriptions
 //         cap        at most this many events per REQ (a relay's result cap)
+//         reqDelay   answer each REQ this many milliseconds late (a slower relay)
 //         accept     OK true (default) or false to every EVENT; accepted events are stored
 //         okMessage  the OK message
 //         silentOk   never answer an EVENT (the client's OK timeout)
@@ -142,13 +143,16 @@ if (script.stall) {
         const sub = m[1];
         if (script.auth && !authed) { send(['CLOSED', sub, 'auth-required: authenticate first']); return; }
         if (script.closeReq) { send(['CLOSED', sub, script.closeReq]); return; }
-        for (const raw of script.onReq || []) send(raw.split('$SUB').join(sub));
-        for (const ev of query(m.slice(2))) send(['EVENT', sub, ev]);
-        if (!script.noEose) send(['EOSE', sub]);
-        if (script.freezeAfterEose) { frozen = true; ws._socket.pause(); }
-        for (const l of live) if (l.ws === ws && l.sub === sub) live.delete(l);
-        if (script.closeAfterEose) { send(['CLOSED', sub, script.closeAfterEose]); return; }
-        live.add({ ws, sub, filters: m.slice(2), send });
+        const answer = () => {
+          for (const raw of script.onReq || []) send(raw.split('$SUB').join(sub));
+          for (const ev of query(m.slice(2))) send(['EVENT', sub, ev]);
+          if (!script.noEose) send(['EOSE', sub]);
+          if (script.freezeAfterEose) { frozen = true; ws._socket.pause(); }
+          for (const l of live) if (l.ws === ws && l.sub === sub) live.delete(l);
+          if (script.closeAfterEose) { send(['CLOSED', sub, script.closeAfterEose]); return; }
+          live.add({ ws, sub, filters: m.slice(2), send });
+        };
+        if (script.reqDelay) setTimeout(answer, script.reqDelay); else answer();
       } else if (m[0] === 'CLOSE') {
         for (const l of live) if (l.ws === ws && l.sub === m[1]) live.delete(l);
       }

@@ -449,6 +449,38 @@ three_notes() {
 	grep -q '"until":1700000005' "$T/log"
 }
 
+@test "req: --all goes past a second holding more events than the relay's page, and says so" {
+	# five events of one second, three older ones, a relay sending three per REQ
+	{ for i in 1 2 3 4 5; do echo "{\"kind\":1,\"content\":\"s$i\",\"created_at\":1700000009}"; done
+	  for i in 1 2 3; do echo "{\"kind\":1,\"content\":\"n$i\",\"created_at\":170000000$i}"; done; } | sign >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"cap":3,"log":"'$T'/log"}'
+	run --separate-stderr mostro-relay req --all "$(url r)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	# the older events are not lost behind the wall; two of the second cannot be reached
+	[ "$(echo "$output" | jq -r .content | grep -c '^s')" -eq 3 ]
+	[ "$(echo "$output" | jq -r .content | grep '^n' | sort | tr '\n' ' ')" = "n1 n2 n3 " ]
+	[[ $stderr == *"3 events dated 1700000009 filled a page of a relay that truncates its pages"* ]]
+	grep -q '"until":1700000008' "$T/log"
+	run --separate-stderr mostro-relay req --all --status -q "$(url r)" --filter '{"kinds":[1]}'
+	[ "$(echo "$output" | jq -c 'select(.type=="error") | .error')" = '"incomplete"' ]
+	# a second that did not fill a page is no alarm
+	fake u '{"store":'"$(head -2 "$T/ev" | jq -sc .)"'}'
+	run --separate-stderr mostro-relay req --all "$(url u)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .content | sort | tr '\n' ' ')" = "s1 s2 " ]
+	[[ $stderr != *incomplete* && $stderr != *"filled a page"* ]]
+}
+
+@test "req: --all keeps paging a relay whose page another relay already delivered" {
+	for i in 1 2 3 4 5 6 7; do echo "{\"kind\":1,\"content\":\"n$i\",\"created_at\":170000000$i}"; done | sign >"$T/ev"
+	# a holds the three newest; b holds all seven, caps at three and answers later
+	fake a '{"store":'"$(tail -3 "$T/ev" | jq -sc .)"'}'
+	fake b '{"store":'"$(jq -sc . "$T/ev")"',"cap":3,"reqDelay":300}'
+	run --separate-stderr mostro-relay req --all "$(url a)" "$(url b)" --filter '{"kinds":[1]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .content | sort | tr '\n' ' ')" = "n1 n2 n3 n4 n5 n6 n7 " ]
+}
+
 @test "req: a relay that CLOSEs the subscription is refused (1)" {
 	fake r '{"closeReq":"restricted: members only"}'
 	run --separate-stderr mostro-relay req --status "$(url r)" --filter '{"kinds":[1]}'
