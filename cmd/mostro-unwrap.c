@@ -60,6 +60,21 @@ static void add_mnemonic_keys(env_keyring *ring, const char *file, int fd, uint3
 	nip06_account_wipe(&acc);
 }
 
+/* errno of the first failed write to stdout (disk full, reader gone with
+ * SIGPIPE ignored); the tool stops there and exits non-zero. */
+static int out_errno;
+
+static bool put_line(const char *s, size_t n)
+{
+	if (out_errno)
+		return false;
+	errno = 0;
+	if (out_line(s, n))
+		return true;
+	out_errno = errno ? errno : EIO;
+	return false;
+}
+
 /* "<id>" of a failed event for messages, or "line N" when there is none. */
 static void report_failure(bool errors, unsigned long lineno, const uint8_t *id, env_reason r, const char *detail)
 {
@@ -79,7 +94,7 @@ static void report_failure(bool errors, unsigned long lineno, const uint8_t *id,
 		buf_printf(&b, ",\"error\":\"%s\",\"message\":", env_reason_code(r));
 		json_write_string(&b, detail, strlen(detail));
 		buf_putc(&b, '}');
-		out_line(b.p, b.len);
+		put_line(b.p, b.len);
 		buf_free(&b);
 	}
 }
@@ -199,6 +214,8 @@ int main(int argc, char **argv)
 		if (st == LINE_TOO_LONG) {
 			report_failure(errors, r.lineno, NULL, ENV_BAD_JSON, "line too long");
 			failed++;
+			if (out_errno)
+				break;
 			continue;
 		}
 		nostr_event ev;
@@ -207,6 +224,8 @@ int main(int argc, char **argv)
 			report_failure(errors, r.lineno, NULL, rs, detail);
 			event_free(&ev);
 			failed++;
+			if (out_errno)
+				break;
 			continue;
 		}
 		env_opened o;
@@ -215,18 +234,25 @@ int main(int argc, char **argv)
 			report_failure(errors, r.lineno, ev.id, rs, detail);
 			event_free(&ev);
 			failed++;
+			if (out_errno)
+				break;
 			continue;
 		}
 		buf_reset(&out);
 		env_opened_write(&out, &o);
 		env_opened_free(&o);
 		event_free(&ev);
-		if (!out_line(out.p, out.len))
+		if (!put_line(out.p, out.len))
 			break;
 	}
 	buf_wipe(&out);
 	line_reader_free(&r);
 	env_unwrapper_free(&u);
 	env_keyring_free(&ring);
+	if (out_errno) {
+		/* the records after the last one written are lost: never exit 0 */
+		report("writing standard output: %s", strerror(out_errno));
+		return MU_EXIT_PARTIAL;
+	}
 	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;
 }

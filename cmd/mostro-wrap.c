@@ -80,6 +80,21 @@ typedef struct config {
 
 /* ------------------------------------------------------------- one line */
 
+/* errno of the first failed write to stdout (disk full, reader gone with
+ * SIGPIPE ignored); the tool stops there and exits non-zero. */
+static int out_errno;
+
+static bool put_line(const char *s, size_t n)
+{
+	if (out_errno)
+		return false;
+	errno = 0;
+	if (out_line(s, n))
+		return true;
+	out_errno = errno ? errno : EIO;
+	return false;
+}
+
 typedef struct line_ctx {
 	const config *cfg;
 	unsigned long lineno;
@@ -151,7 +166,7 @@ static bool emit_event(line_ctx *c, const nostr_event *ev)
 	(void)c;
 	buf b = BUF_INIT;
 	event_write(&b, ev);
-	bool ok = out_line(b.p, b.len);
+	bool ok = put_line(b.p, b.len);
 	buf_free(&b);
 	return ok;
 }
@@ -367,7 +382,7 @@ static void report_failure(line_ctx *c)
 			   c->no_recipient ? "usage" : "invalid-input");
 		json_write_string(&b, c->err, strlen(c->err));
 		buf_putc(&b, '}');
-		out_line(b.p, b.len);
+		put_line(b.p, b.len);
 		buf_free(&b);
 	}
 }
@@ -496,10 +511,17 @@ int main(int argc, char **argv)
 			failed++;
 			usage |= lc.no_recipient;
 		}
+		if (out_errno)
+			break;
 	}
 	line_reader_free(&r);
 	key_wipe(&cfg.key);
 	key_wipe(&cfg.identity);
+	if (out_errno) {
+		/* the lines after the last one written are lost: never exit 0 */
+		report("writing standard output: %s", strerror(out_errno));
+		return MU_EXIT_PARTIAL;
+	}
 	if (usage)
 		return MU_EXIT_USAGE;
 	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;

@@ -377,3 +377,14 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 		done
 	done
 }
+
+@test "a write error on stdout (disk full, reader gone with SIGPIPE ignored) stops with exit 123, not 0" {
+	for i in 1 2 3; do echo "$TAKE"; done | mostro-wrap --key-file "$T/trade" --to $PKM >"$T/ev"
+	run --separate-stderr bash -c "mostro-unwrap --key-file '$T/mostro' <'$T/ev' >/dev/full"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"mostro-unwrap: writing standard output: "* ]]
+	for i in $(seq 1 300); do cat "$T/ev"; done >"$T/many"
+	run --separate-stderr bash -c "trap '' PIPE; mostro-unwrap --key-file '$T/mostro' <'$T/many' | head -1 >/dev/null; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"writing standard output: Broken pipe"* ]]
+}

@@ -341,3 +341,14 @@ now() { date +%s; }
 	[ "$(jq -r '.tags|length' <<<"$output")" = 0 ]
 	[ $(( $(now) - $(jq -r .created_at <<<"$output") )) -le 2 ]
 }
+
+@test "a write error on stdout (disk full, reader gone with SIGPIPE ignored) stops with exit 123, not 0" {
+	for i in 1 2 3; do echo "$TAKE"; done >"$T/in"
+	run --separate-stderr bash -c "mostro-wrap --key-file '$T/trade' --to $PKM <'$T/in' >/dev/full"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"mostro-wrap: writing standard output: "* ]]
+	for i in $(seq 1 2000); do echo "$TAKE"; done >"$T/many"
+	run --separate-stderr bash -c "trap '' PIPE; mostro-wrap --key-file '$T/trade' --to $PKM <'$T/many' | head -1 >/dev/null; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"writing standard output: Broken pipe"* ]]
+}
