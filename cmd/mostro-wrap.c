@@ -236,13 +236,20 @@ static bool wrap_message(line_ctx *c, jv line)
 	}
 	uint64_t base = o.has_created_at ? o.created_at : (uint64_t)time(NULL);
 	if (!(is_record && json_has(line, "expiration"))) {
+		uint64_t secs = 0;
 		if (cfg->has_expiration_opt) {
 			o.has_expiration = cfg->expiration_secs > 0;
-			o.expiration = base + cfg->expiration_secs;
+			secs = cfg->expiration_secs;
 		} else if (o.transport == MOSTRO_V2) {
 			o.has_expiration = true;
-			o.expiration = base + MOSTRO_V2_DEFAULT_EXPIRATION;
+			secs = MOSTRO_V2_DEFAULT_EXPIRATION;
 		}
+		/* a created_at near 2^64 must not wrap the tag around to 1970 */
+		if (o.has_expiration && base > UINT64_MAX - secs)
+			return fail(c, "expiration: created_at %llu + %llu s is past 2^64-1; "
+				    "give the record an absolute \"expiration\" (or null)",
+				    (unsigned long long)base, (unsigned long long)secs);
+		o.expiration = base + secs;
 	}
 	if (is_record && json_has(line, "tuple")) {
 		/* verbatim content tuple: no validation, no signing (crafted envelopes) */

@@ -211,6 +211,33 @@ now() { date +%s; }
 	done
 }
 
+@test "records: a created_at whose relative expiration would pass 2^64-1 fails the line instead of wrapping to 1970" {
+	max=18446744073709551615
+	{
+		echo "{\"message\":$TAKE,\"created_at\":$max}"
+		echo "{\"message\":$TAKE,\"created_at\":18446744073706959616}"
+		echo "{\"message\":$TAKE,\"created_at\":18446744073706959615}"
+		echo "{\"message\":$TAKE,\"created_at\":$max,\"expiration\":null}"
+		echo "{\"message\":$TAKE,\"created_at\":$max,\"expiration\":$max}"
+	} >"$T/in"
+	run --separate-stderr wrap <"$T/in"
+	[ "$status" -eq 123 ]
+	mapfile -t ev <<<"$output"
+	[ "${#ev[@]}" -eq 3 ]
+	# 2^64-1 - 30 days is the last created_at the default expiration fits after
+	[[ ${ev[0]} == *'"created_at":18446744073706959615,'*'["expiration","18446744073709551615"]'* ]]
+	[ "$(jq -c '[.tags[][0]]' <<<"${ev[1]}")" = '["p"]' ]
+	[[ ${ev[2]} == *'["expiration","18446744073709551615"]'* ]]
+	[[ $stderr == *"line 1: expiration: created_at 18446744073709551615 + 2592000 s is past 2^64-1"* ]]
+	[[ $stderr == *"line 2: expiration:"* ]]
+	[[ $stderr != *"line 3"* ]]
+	# the same with --expiration S, on v1 too
+	run --separate-stderr wrap --transport v1 --expiration 5 <<<"{\"message\":$TAKE,\"created_at\":$max}"
+	[ "$status" -eq 123 ]
+	[ -z "$output" ]
+	[[ $stderr == *"+ 5 s is past 2^64-1"* ]]
+}
+
 @test "a missing version is stamped with the transport's; an explicit one is kept" {
 	m='{"order":{"id":"'$UUID'","action":"fiat-sent"}}'
 	run --separate-stderr bash -c "echo '$m' | mostro-wrap --key-file $T/trade --to $PKM --transport v1 | mostro-unwrap --key-file $T/mostro"
