@@ -160,7 +160,10 @@ int main(int argc, char **argv)
 			npeers++;
 			break;
 		case OPT_MIN_POW: eo.min_pow = (unsigned)cli_uint("--min-pow", optarg, 256); break;
-		case OPT_MAX_AGE: eo.max_age = cli_uint("--max-age", optarg, UINT32_MAX * 100ull); break;
+		case OPT_MAX_AGE:
+			eo.max_age = cli_uint("--max-age", optarg, UINT32_MAX * 100ull);
+			eo.has_max_age = true;   /* 0 is a bound (nothing older than now), not off */
+			break;
 		case OPT_DEDUPE: eo.dedupe = true; break;
 		case OPT_ERRORS: errors = true; break;
 		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);

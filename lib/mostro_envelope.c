@@ -768,7 +768,7 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	}
 	scrub(&u->pt1);
 	scrub(&u->pt2);
-	if (r == ENV_OK && u->opts.max_age) {
+	if (r == ENV_OK && u->opts.has_max_age) {
 		uint64_t now = u->opts.now ? u->opts.now : (uint64_t)time(NULL);
 		/* mostrod: stale when created_at < now - S; written without
 		 * created_at + S, which wraps for a date near 2^64 */

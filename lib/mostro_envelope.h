@@ -144,7 +144,8 @@ bool env_keyring_add_peer(env_keyring *r, const uint8_t peer[32]);
 
 typedef struct env_opts {
 	unsigned min_pow;      /* 0 = off */
-	uint64_t max_age;      /* seconds; 0 = off */
+	bool     has_max_age;  /* false = off; true: max_age is the bound (0 included) */
+	uint64_t max_age;      /* seconds */
 	bool     dedupe;
 	uint64_t now;          /* 0 = the clock */
 } env_opts;

@@ -315,6 +315,10 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 		[[ $stderr == *": stale: created_at $old is "* ]]
 		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 1000 <<<"$ev"
 		[ "$status" -eq 0 ]
+		# 0 is the strictest bound (nothing older than now), not "off"
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 0 <<<"$ev"
+		[ "$status" -eq 123 ]
+		[[ $stderr == *": stale: created_at $old is "*"more than 0"* ]]
 	done
 	# the v1 wrap is backdated up to two days: only the rumor's time counts
 	ev=$(wrap --transport v1 <<<"$TAKE")
@@ -323,9 +327,11 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	# a date in the future is not stale (mostrod: stale only when created_at <
 	# now - S), up to the largest u64 (created_at + S must not wrap around)
 	for t in 18446744073709551615 18446744073709551000 $(( $(date +%s) + 3600 )); do
-		ev=$(echo "{\"message\":$TAKE,\"created_at\":$t}" | wrap)
+		ev=$(echo "{\"message\":$TAKE,\"created_at\":$t,\"expiration\":null}" | wrap)
+		[ -n "$ev" ]
 		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --max-age 60 <<<"$ev"
 		[ "$status" -eq 0 ]
+		[[ $output == *'"created_at":'$t,* ]]
 		[ -z "$stderr" ]
 	done
 }

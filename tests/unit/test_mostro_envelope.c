@@ -496,7 +496,7 @@ static void tampering(void)
 		char d[200];
 		env_keyring_init(&ring);
 		env_keyring_add(&ring, &K_MOSTRO);
-		env_opts eo = { .max_age = 10, .dedupe = true, .min_pow = 0 };
+		env_opts eo = { .has_max_age = true, .max_age = 10, .dedupe = true, .min_pow = 0 };
 		env_unwrapper_init(&u, &ring, &eo);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "stale", "100 s old with --max-age 10: stale");
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "replay", "the same id again: replay");
@@ -508,9 +508,10 @@ static void tampering(void)
 			{ 1, 100, "stale", "S + 1 old: stale" },
 			{ 0, 99, "stale", "S = age - 1: stale" },
 			{ 0, UINT64_MAX, "ok", "S larger than the clock: never stale" },
+			{ 0, 0, "stale", "S = 0 is a bound, not off: 100 s old is stale" },
 		};
 		for (size_t i = 0; i < sizeof age / sizeof *age; i++) {
-			eo = (env_opts){ .max_age = age[i].max_age, .now = now + age[i].late };
+			eo = (env_opts){ .has_max_age = true, .max_age = age[i].max_age, .now = now + age[i].late };
 			env_unwrapper_init(&u, &ring, &eo);
 			env_reason r = env_unwrap(&u, &ev, &op, d, sizeof d);
 			t_eq_str(r == ENV_OK ? "ok" : env_reason_code(r), age[i].want, "--max-age: %s", age[i].what);
@@ -522,7 +523,7 @@ static void tampering(void)
 			nostr_event fut;
 			mostro_wrap_opts fo = { .transport = MOSTRO_V2, .has_created_at = true, .created_at = UINT64_MAX };
 			mostro_wrap(&fut, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &fo);
-			eo = (env_opts){ .max_age = 10 };
+			eo = (env_opts){ .has_max_age = true, .max_age = 10 };
 			env_unwrapper_init(&u, &ring, &eo);
 			env_reason r = env_unwrap(&u, &fut, &op, d, sizeof d);
 			t_eq_str(r == ENV_OK ? "ok" : env_reason_code(r), "ok",
