@@ -30,7 +30,11 @@ const char *env_wrap_strerror(env_wrap_err e)
 	switch (e) {
 	case ENV_WRAP_OK: return "ok";
 	case ENV_WRAP_RECEIVER: return "receiver is not a valid public key";
-	case ENV_WRAP_TOO_LONG: return "content empty or longer than NIP-44 allows (65535 bytes)";
+	case ENV_WRAP_TOO_LONG: return "message too long: the content tuple (v2) or the rumor (v1) "
+				       "is over NIP-44's 65535 bytes of plaintext";
+	case ENV_WRAP_SEAL_TOO_LONG: return "message too long for v1: the seal (the rumor encrypted, "
+					    "padded and base64) is over NIP-44's 65535 bytes of plaintext; "
+					    "v1 carries about 40 KB of message, v2 about 64 KB";
 	case ENV_WRAP_POW: return "proof of work failed";
 	case ENV_WRAP_POW_TARGET: return "proof of work above 32 bits (MOSTRO_POW_MAX)";
 	}
@@ -102,7 +106,8 @@ static env_wrap_err wrap_v1(nostr_event *out, const buf *tuple, const mu_key *tr
 	nip13_opts po = pow_opts(o);
 	nip59_err we = nip59_gift_wrap_to(out, rxp, sj.p, sj.len, nip59_tweaked(now), tags, &po, &e);
 	buf_free(&sj);
-	return we == NIP59_ERR_POW ? ENV_WRAP_POW : from_nip44(e);
+	return we == NIP59_ERR_POW ? ENV_WRAP_POW
+	     : e == NIP44_ERR_PLAINTEXT_LEN ? ENV_WRAP_SEAL_TOO_LONG : from_nip44(e);
 }
 
 static env_wrap_err wrap_v2(nostr_event *out, const buf *tuple, const mu_key *trade,

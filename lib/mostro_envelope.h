@@ -78,7 +78,8 @@ typedef struct mostro_wrap_opts {
 typedef enum env_wrap_err {
 	ENV_WRAP_OK = 0,
 	ENV_WRAP_RECEIVER,          /* receiver is not a valid public key */
-	ENV_WRAP_TOO_LONG,          /* plaintext empty or over NIP-44's 65535 bytes */
+	ENV_WRAP_TOO_LONG,          /* v2 tuple or v1 rumor over NIP-44's 65535 bytes */
+	ENV_WRAP_SEAL_TOO_LONG,     /* v1: the seal around the rumor over 65535 bytes */
 	ENV_WRAP_POW,               /* mining gave up (pow_attempts) */
 	ENV_WRAP_POW_TARGET,        /* pow above MOSTRO_POW_MAX */
 } env_wrap_err;

@@ -379,3 +379,21 @@ now() { date +%s; }
 	[ "$status" -eq 123 ]
 	[[ $stderr == *"writing standard output: Broken pipe"* ]]
 }
+
+@test "a message too long for NIP-44 fails the line naming the layer: v1 seal (about 40 KB), v1 rumor or v2 tuple" {
+	big() { printf '{"dm":{"version":2,"id":"%s","action":"send-dm","payload":{"text_message":"%s"}}}\n' $UUID "$(head -c "$1" /dev/zero | tr '\0' x)"; }
+	big 45000 >"$T/45k"
+	run --separate-stderr wrap --transport v1 <"$T/45k"
+	[ "$status" -eq 123 ]
+	[ -z "$output" ]
+	[[ $stderr == *"line 1: message too long for v1: the seal "*"about 40 KB"* ]]
+	run --separate-stderr wrap <"$T/45k"      # v2 carries it
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	big 66000 >"$T/66k"
+	for t in v1 v2; do
+		run --separate-stderr wrap --transport $t <"$T/66k"
+		[ "$status" -eq 123 ]
+		[[ $stderr == *"line 1: message too long: the content tuple (v2) or the rumor (v1)"* ]]
+	done
+}

@@ -194,6 +194,35 @@ static void pow_limits(void)
 	}
 }
 
+/* NIP-44 carries 1..65535 bytes: the error names the layer that overflowed.
+ * v2 encrypts the tuple once; v1 the rumor, then the seal around it (the rumor
+ * encrypted, padded and base64: 4/3 larger), so a message of 48000 bytes fits
+ * v2 and not v1. The tuples are verbatim (the layer sizes are what matters). */
+static void size_limits(void)
+{
+	static const struct { mostro_transport tr; size_t n; env_wrap_err want; const char *what; } rows[] = {
+		{ MOSTRO_V2, 65535, ENV_WRAP_OK, "v2: a 65535-byte tuple fits" },
+		{ MOSTRO_V2, 65536, ENV_WRAP_TOO_LONG, "v2: 65536 bytes: the tuple is too long" },
+		{ MOSTRO_V1, 30000, ENV_WRAP_OK, "v1: 30000 bytes fit both layers" },
+		{ MOSTRO_V1, 48000, ENV_WRAP_SEAL_TOO_LONG, "v1: 48000 bytes: the rumor fits, the seal does not" },
+		{ MOSTRO_V1, 65536, ENV_WRAP_TOO_LONG, "v1: 65536 bytes: the rumor itself is too long" },
+		{ MOSTRO_V2, 48000, ENV_WRAP_OK, "v2: the same 48000 bytes fit" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		char *t = malloc(rows[i].n);
+		memset(t, 'x', rows[i].n);
+		t[0] = '[', t[1] = '"', t[rows[i].n - 2] = '"', t[rows[i].n - 1] = ']';
+		mostro_wrap_opts o = { .transport = rows[i].tr };
+		nostr_event ev;
+		env_wrap_err e = mostro_wrap_tuple(&ev, t, rows[i].n, &K_TRADE, NULL, K_MOSTRO.pk, &o);
+		t_eq_int(e, rows[i].want, "%s", rows[i].what);
+		t_ok(e == ENV_WRAP_OK ? ev.has_sig : !ev.has_sig, "%s: signed only when it fits", rows[i].what);
+		event_free(&ev);
+		free(t);
+	}
+	t_ok(strstr(env_wrap_strerror(ENV_WRAP_SEAL_TOO_LONG), "v1") != NULL, "the seal error names v1");
+}
+
 static void roundtrip(mostro_transport tr, bool reputation, bool sign, unsigned pow, bool exp)
 {
 	const char *mode = reputation ? "reputation" : sign ? "full-privacy signed" : "full-privacy";
@@ -714,6 +743,7 @@ int main(void)
 		roundtrip((mostro_transport)tr, true, false, 8, true);
 	}
 	pow_limits();
+	size_limits();
 	tampering();
 	conv_cache();
 	chat();
