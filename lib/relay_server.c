@@ -690,15 +690,19 @@ static void handle_auth(relay_server *s, conn *c, rmsg *m)
 	send_ok(c, m->event.id, true, "");
 }
 
-/* Answers a frame that failed to parse as precisely as it can. */
+/* Answers a frame that failed to parse as precisely as it can. A refused
+ * REQ ends the subscription of the same id (NIP-01: a REQ overwrites it),
+ * so nothing arrives under an id the client was told is CLOSED. */
 static void answer_parse_error(conn *c, const rmsg *m, rmsg_err e, const char *detail)
 {
 	char msg[300];
 	const char *pfx = e == RMSG_ERR_FILTER && m->sub_err == FILTER_ERR_UNKNOWN_KEY ? RMSG_UNSUPPORTED : RMSG_INVALID;
 	snprintf(msg, sizeof msg, "%s %s", pfx, detail);
-	if ((m->type == RMSG_REQ || m->type == RMSG_COUNT) && m->subid && e != RMSG_ERR_SUBID)
+	if ((m->type == RMSG_REQ || m->type == RMSG_COUNT) && m->subid && e != RMSG_ERR_SUBID) {
 		send_closed(c, m->subid, m->subid_len, msg);
-	else if (m->type == RMSG_AUTH && m->has_event_id)
+		if (m->type == RMSG_REQ)
+			remove_sub(c, m->subid, m->subid_len);
+	} else if (m->type == RMSG_AUTH && m->has_event_id)
 		send_ok(c, m->event_id, false, msg);
 	else
 		send_notice(c, msg);

@@ -201,6 +201,20 @@ teardown() {
 	[ "${lines[2]}" = '["CLOSED","c","invalid: REQ: filter 2: #e[0]: not 64 lowercase hex"]' ]
 }
 
+@test "REQ: a refused REQ ends the open subscription of the same id (nothing after its CLOSED)" {
+	start_relay
+	ev=$(sign "$SK1" '{"kind":1,"content":"after the CLOSED"}')
+	id=$(jq -r .id <<<"$ev")
+	# the event is delivered in the turn of its OK: a later EOSE proves none followed
+	run relay_session 4 '["REQ","a",{"kinds":[1],"limit":0}]' 'await 1' '["REQ","a",{"kinds":[-1]}]' 'await 2' \
+		"[\"EVENT\",$ev]" 'await 3' '["REQ","z",{"limit":0}]'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '["EOSE","a"]' ]
+	[ "${lines[1]}" = '["CLOSED","a","invalid: REQ: filter 1: kinds[0]: not an integer in 0..65535"]' ]
+	[ "${lines[2]}" = "[\"OK\",\"$id\",true,\"\"]" ]
+	[ "${lines[3]}" = '["EOSE","z"]' ]
+}
+
 @test "REQ: ids, authors, kinds, #tags, since, until, limit and several filters" {
 	start_relay
 	a=$(sign "$SK1" '{"kind":1,"created_at":1000,"content":"a","tags":[["t","x"]]}')
