@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct ln_ops {
 	/* blocking work (LNURL HTTP) runs in threads; results come back through a pipe */
 	int           job_pipe[2];
 	struct job   *jobs;          /* every job not yet joined */
+	atomic_bool   stop_jobs;     /* set when abandoning: their GETs give up */
 };
 
 typedef struct job job;
@@ -1000,6 +1002,7 @@ typedef struct lnurl_job {
 	bolt11_network network;      /* for the payout check of the minted invoice */
 	uint64_t max_cltv;
 	uint64_t now;
+	const atomic_bool *stop;     /* the ops' stop_jobs */
 } lnurl_job;
 
 static void lnurl_job_free(void *arg)
@@ -1022,6 +1025,7 @@ static jv lnurl_job_run(void *arg, ln_error *err)
 	lnurl_opts opts;
 	lnurl_opts_defaults(&opts);
 	lnurl_opts_test_override(&opts);
+	opts.stop = a->stop;
 	lnurl_pay pay;
 	char detail[256] = "";
 	lnurl_err e = lnurl_fetch_pay(a->target, &opts, &pay, detail, sizeof detail);
@@ -1119,6 +1123,7 @@ static bool start_lnurl(req *r, jv q, ln_error *err, bool probe, const char *key
 	a->network = net;
 	a->max_cltv = r->o->cfg.max_final_cltv_expiry_delta;
 	a->now = now;
+	a->stop = &r->o->stop_jobs;
 	start_job(r, lnurl_job_run, a, lnurl_job_free);
 	return true;
 }
@@ -1162,6 +1167,7 @@ static bool start_validate(req *r, jv q, ln_error *err)
 		memset(a, 0, sizeof *a);
 		a->target = mu_xstrndup(s, n);
 		a->probe = true;
+		a->stop = &r->o->stop_jobs;
 		start_job(r, lnurl_job_run, a, lnurl_job_free);
 		return true;
 	}
@@ -1252,6 +1258,7 @@ ln_ops *ln_ops_new(ln_backend *b, const ln_ops_config *cfg, ln_emit_fn emit, voi
 	o->emit = emit;
 	o->ctx = ctx;
 	o->job_pipe[0] = o->job_pipe[1] = -1;
+	atomic_init(&o->stop_jobs, false);
 	(void)secp();                /* create the shared context before any thread */
 	return o;
 }
@@ -1265,7 +1272,8 @@ void ln_ops_free(ln_ops *o)
 		unlink_req(r);
 		req_free(r);
 	}
-	/* threads still resolving an LNURL: bounded by its timeouts */
+	/* threads still resolving an LNURL give up within about a second */
+	atomic_store(&o->stop_jobs, true);
 	while (o->jobs) {
 		job *j = o->jobs;
 		o->jobs = j->next;
@@ -1383,6 +1391,7 @@ void ln_ops_shutdown(ln_ops *o)
 
 void ln_ops_abandon(ln_ops *o)
 {
+	atomic_store(&o->stop_jobs, true);   /* their results would be dropped anyway */
 	while (o->reqs) {
 		ln_error e;
 		ln_error_set(&e, LN_ERR_TIMEOUT, "mostro-ln is shutting down; state unknown");

@@ -43,7 +43,8 @@ typedef struct ln_ops ln_ops;
 typedef void (*ln_emit_fn)(void *ctx, jv record);   /* consumes record */
 
 ln_ops *ln_ops_new(ln_backend *b, const ln_ops_config *cfg, ln_emit_fn emit, void *ctx);
-/* Aborts whatever is still running without emitting anything, frees o. */
+/* Aborts whatever is still running without emitting anything, frees o.
+ * LNURL threads are told to stop and joined (within about a second). */
 void ln_ops_free(ln_ops *o);
 
 /* One input line (lineno for diagnostics). A line that is not a request
@@ -63,7 +64,7 @@ unsigned long ln_ops_failed_lines(const ln_ops *o);
  * (payments included) keep running. */
 void ln_ops_shutdown(ln_ops *o);
 /* Gives up on everything still running: each gets a "timeout" error
- * ("shutting down; state unknown"). */
+ * ("shutting down; state unknown"); LNURL GETs under way are stopped. */
 void ln_ops_abandon(ln_ops *o);
 
 /* Names of the ops, for --help and completions. NULL-terminated. */

@@ -73,6 +73,12 @@ void lnurl_opts_defaults(lnurl_opts *o)
 	o->connect_timeout_ms = 2000;
 	o->timeout_ms = 4000;
 	o->max_body = LNURL_MAX_BODY;
+	o->stop = NULL;
+}
+
+static bool stopped(const lnurl_opts *o)
+{
+	return o->stop && atomic_load(o->stop);
 }
 
 bool lnurl_opts_test_override(lnurl_opts *o)
@@ -209,9 +215,11 @@ static void *dns_thread(void *arg)
 	return NULL;
 }
 
-/* Resolves host; returns the list (caller frees) or NULL with *timed_out. */
-static struct addrinfo *resolve_bounded(const char *host, long timeout_ms, bool *timed_out, int *rc)
+/* Resolves host; returns the list (caller frees) or NULL with *timed_out
+ * (the bound was hit, or o->stop was set). */
+static struct addrinfo *resolve_bounded(const char *host, const lnurl_opts *o, bool *timed_out, int *rc)
 {
+	long timeout_ms = o->dns_timeout_ms;
 	*timed_out = false;
 	*rc = 0;
 	dns_job *j = mu_xmalloc(sizeof *j);
@@ -240,9 +248,17 @@ static struct addrinfo *resolve_bounded(const char *host, long timeout_ms, bool 
 		deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
 	struct addrinfo *res = NULL;
 	pthread_mutex_lock(&j->mu);
-	while (!j->done)
-		if (pthread_cond_timedwait(&j->cv, &j->mu, &deadline) != 0 && !j->done)
+	while (!j->done && !stopped(o)) {      /* in slices, to notice o->stop */
+		struct timespec slice;
+		clock_gettime(CLOCK_REALTIME, &slice);
+		slice.tv_nsec += 50 * 1000000L;
+		if (slice.tv_nsec >= 1000000000L)
+			slice.tv_sec++, slice.tv_nsec -= 1000000000L;
+		bool last = slice.tv_sec > deadline.tv_sec ||
+			    (slice.tv_sec == deadline.tv_sec && slice.tv_nsec >= deadline.tv_nsec);
+		if (pthread_cond_timedwait(&j->cv, &j->mu, last ? &deadline : &slice) != 0 && last && !j->done)
 			break;
+	}
 	if (j->done) {
 		res = j->res;
 		j->res = NULL;
@@ -336,7 +352,12 @@ static lnurl_err vet_url(const char *url, const lnurl_opts *o, char *pin, size_t
 	}
 	bool timed_out;
 	int rc;
-	struct addrinfo *res = resolve_bounded(host, o->dns_timeout_ms, &timed_out, &rc);
+	struct addrinfo *res = resolve_bounded(host, o, &timed_out, &rc);
+	if (!res && stopped(o)) {
+		e = fail(LNURL_ERR_TRANSPORT, detail, cap, "stopped");
+		url_parts_free(&u);
+		return e;
+	}
 	if (!res) {
 		e = fail(LNURL_ERR_DNS, detail, cap, "%s: %s", host,
 			 timed_out ? "resolver timed out" : gai_strerror(rc));
@@ -383,6 +404,13 @@ static size_t sink_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* curl calls it at least about once a second: a nonzero return aborts. */
+static int xfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return stopped(arg);
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
@@ -392,6 +420,8 @@ static void curl_init_once(void)
 static lnurl_err http_get(const char *url, const lnurl_opts *o, buf *body, char *detail, size_t cap)
 {
 	char pin[512];
+	if (stopped(o))
+		return fail(LNURL_ERR_TRANSPORT, detail, cap, "stopped");
 	lnurl_err e = vet_url(url, o, pin, sizeof pin, detail, cap);
 	if (e)
 		return e;
@@ -418,10 +448,15 @@ static lnurl_err http_get(const char *url, const lnurl_opts *o, buf *body, char 
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o);
 	CURLcode rc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		e = fail(LNURL_ERR_TRANSPORT, detail, cap, "stopped");
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		e = fail(LNURL_ERR_TIMEOUT, detail, cap, "no complete answer within %ld ms", o->timeout_ms);
 	else if (s.overflow || rc == CURLE_FILESIZE_EXCEEDED)
 		e = fail(LNURL_ERR_TOO_LARGE, detail, cap, "body over %zu bytes", o->max_body);

@@ -40,6 +40,7 @@
 #ifndef MU_LNURL_H
 #define MU_LNURL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,7 @@ typedef struct lnurl_opts {
 	long   connect_timeout_ms;  /* 2000 */
 	long   timeout_ms;          /* 4000 */
 	size_t max_body;            /* LNURL_MAX_BODY */
+	const atomic_bool *stop;    /* NULL; set by another thread: give up now */
 } lnurl_opts;
 
 void lnurl_opts_defaults(lnurl_opts *o);

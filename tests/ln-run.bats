@@ -491,6 +491,45 @@ scenario_decode_validate() {
 	jqt "$(ln_result p)" '.ok==false and .error.kind=="timeout" and (.error.message|test("state unknown"))'
 }
 
+@test "run: an LNURL request still fetching never holds up the exit (drain timeout, second signal)" {
+	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$BATS_TEST_TMPDIR/fixture.out" 2>&1 3>&- &
+	fpid=$!
+	for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/fixture.out" ] && break; sleep 0.05; done
+	H=127.0.0.1:$(jq -r .port "$BATS_TEST_TMPDIR/fixture.out")
+	export MOSTRO_LNURL_ALLOW_PRIVATE=1
+	ln_use sim
+	# end of input: the drain timeout (200 ms) bounds the exit, not the 4 s GET
+	ln_start --drain-timeout 200
+	ln_send "{\"id\":\"h\",\"op\":\"probe_lnurl\",\"address\":\"hang@$H\"}"
+	ln_send '{"id":"g","op":"get_info"}'
+	ln_result g >/dev/null
+	t0=$(date +%s%N)
+	ln_stop
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$LN_RC" -eq 0 ]
+	jqt "$(ln_result h)" '.ok==false and .error.kind=="timeout" and (.error.message|test("state unknown"))'
+	echo "exit after end of input: $ms ms" >&3
+	[ "$ms" -lt 2500 ]
+	# a second signal stops at once, even with the GET under way
+	ln_start
+	ln_send "{\"id\":\"h2\",\"op\":\"resolve_lnurl\",\"address\":\"hang@$H\",\"amount_sat\":1000}"
+	ln_send '{"id":"g2","op":"get_info"}'
+	ln_result g2 >/dev/null
+	t0=$(date +%s%N)
+	kill -TERM "$LN_PID"
+	sleep 0.1
+	kill -TERM "$LN_PID"
+	rc=0
+	wait "$LN_PID" || rc=$?
+	LN_PID=
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill "$fpid" 2>/dev/null || true
+	[ "$rc" -eq 0 ]
+	jqt "$(ln_result h2)" '.ok==false and .error.kind=="timeout"'
+	echo "exit after two signals: $ms ms" >&3
+	[ "$ms" -lt 2500 ]
+}
+
 @test "run: resolve_lnurl / probe_lnurl / validate_invoice with an address, in threads that block nothing" {
 	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$BATS_TEST_TMPDIR/fixture.out" 2>&1 3>&- &
 	fpid=$!

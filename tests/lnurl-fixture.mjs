@@ -146,6 +146,7 @@ const docs = {
 	redirect: (req, res) => { res.writeHead(302, { location: '/.well-known/lnurlp/ok' }); res.end(); },
 	big: (req, res) => { res.writeHead(200); res.end('{"pad":"' + 'x'.repeat(1024 * 1024) + '"}'); },
 	slow: (req, res) => { setTimeout(() => { res.writeHead(200); res.end(JSON.stringify(payDoc('ok'))); }, 3000); },
+	hang: () => undefined,                 // never answers: the client's bound ends it
 	wrongamount: () => payDoc('wrongamount'),
 	amountless: () => payDoc('amountless'),
 	nopr: () => payDoc('nopr'),
