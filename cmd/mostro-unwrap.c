@@ -174,6 +174,15 @@ int main(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s' (events come from stdin)", argv[optind]);
 	if (mfile && mfd >= 0)
 		cli_usage_error("give --mnemonic-file or --mnemonic-fd, not both");
+	/* the events come from stdin: a secret read from it would swallow them */
+	bool from_stdin = (mfile && !strcmp(mfile, "-")) || mfd == 0;
+	for (int i = 0; i < nkf; i++)
+		from_stdin |= !strcmp(kfiles[i], "-");
+	for (int i = 0; i < nkd; i++)
+		from_stdin |= kfds[i] == 0;
+	if (from_stdin)
+		cli_usage_error("a key or mnemonic cannot come from standard input, which carries the events: "
+				"give a file or another descriptor (--key-fd N, --mnemonic-fd N)");
 	if (have_index && !mnemonic && !getenv("MOSTRO_MNEMONIC"))
 		cli_usage_error("--index needs a mnemonic (--mnemonic-file, --mnemonic-fd or $MOSTRO_MNEMONIC)");
 	for (int i = 0; i < nkf + nkd; i++) {

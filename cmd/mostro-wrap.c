@@ -462,6 +462,10 @@ int main(int argc, char **argv)
 		cli_usage_error("give --key-file or --key-fd, not both");
 	if (ifile && ifd >= 0)
 		cli_usage_error("give --identity-key-file or --identity-key-fd, not both");
+	/* the lines come from stdin: a secret read from it would swallow them */
+	if ((kfile && !strcmp(kfile, "-")) || kfd == 0 || (ifile && !strcmp(ifile, "-")) || ifd == 0)
+		cli_usage_error("a key cannot come from standard input, which carries the input lines: "
+				"give a file or another descriptor (--key-fd N)");
 	if ((ifile || ifd >= 0) && cfg.mode != MODE_MESSAGE)
 		cli_usage_error("--identity-key-file is for Mostro messages, not --chat or --plain");
 	if (to) {

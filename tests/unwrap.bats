@@ -43,6 +43,12 @@ crafted() { echo "{\"to\":\"$PKM\",\"tuple\":$(jq -Rc . <<<"$1")}" | mostro-wrap
 	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --index 1-3 </dev/null
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"--index needs a mnemonic"* ]]
+	# a key or mnemonic from stdin would swallow the events: usage error
+	for args in "--key-file -" "--key-fd 0" "--key-file $T/mostro --key-file -" "--mnemonic-file -" "--mnemonic-fd 0"; do
+		run --separate-stderr bash -c "printf '%s\n' $SKM | mostro-unwrap $args"
+		[ "$status" -eq 2 ] || { echo "args: $args -> $status"; false; }
+		[[ $stderr == *"cannot come from standard input, which carries the events"* ]]
+	done
 }
 
 @test "keys: none, unreadable, bad mnemonic -> exit 5" {

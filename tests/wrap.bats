@@ -42,6 +42,14 @@ now() { date +%s; }
 	[ "$status" -eq 2 ]
 	run --separate-stderr mostro-wrap --identity-key-file "$T/id" --identity-key-fd 3 </dev/null
 	[ "$status" -eq 2 ]
+	# a key from stdin would swallow the input lines ("secret is neither 64 hex
+	# digits nor an nsec" about a valid key followed by messages): usage error
+	for args in "--key-file -" "--key-fd 0" "--key-file $T/trade --identity-key-file -" \
+		"--key-file $T/trade --identity-key-fd 0"; do
+		run --separate-stderr bash -c "printf '%s\n%s\n' $SK1 '$TAKE' | mostro-wrap --to $PKM $args"
+		[ "$status" -eq 2 ] || { echo "args: $args -> $status"; false; }
+		[[ $stderr == *"cannot come from standard input, which carries the input lines"* ]]
+	done
 	run --separate-stderr mostro-wrap --identity-key-file "$T/id" --chat </dev/null
 	[ "$status" -eq 2 ]
 	run --separate-stderr mostro-wrap --plain --to $PKM </dev/null
