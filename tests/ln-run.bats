@@ -7,7 +7,7 @@ load ln_helpers
 
 setup_file() { lnd_double_start; }
 teardown_file() { lnd_double_stop; }
-teardown() { ln_kill; }
+teardown() { ln_kill; [ -z "${FIXTURE_PID:-}" ] || kill "$FIXTURE_PID" 2>/dev/null; true; }
 
 # ---------- scenarios ----------
 
@@ -494,6 +494,7 @@ scenario_decode_validate() {
 @test "run: an LNURL request still fetching never holds up the exit (drain timeout, second signal)" {
 	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$BATS_TEST_TMPDIR/fixture.out" 2>&1 3>&- &
 	fpid=$!
+	FIXTURE_PID=$fpid
 	for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/fixture.out" ] && break; sleep 0.05; done
 	H=127.0.0.1:$(jq -r .port "$BATS_TEST_TMPDIR/fixture.out")
 	export MOSTRO_LNURL_ALLOW_PRIVATE=1
@@ -533,6 +534,7 @@ scenario_decode_validate() {
 @test "run: resolve_lnurl / probe_lnurl / validate_invoice with an address, in threads that block nothing" {
 	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$BATS_TEST_TMPDIR/fixture.out" 2>&1 3>&- &
 	fpid=$!
+	FIXTURE_PID=$fpid
 	for _ in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/fixture.out" ] && break; sleep 0.05; done
 	H=127.0.0.1:$(jq -r .port "$BATS_TEST_TMPDIR/fixture.out")
 	export MOSTRO_LNURL_ALLOW_PRIVATE=1
