@@ -336,7 +336,12 @@ static bool wrap_chat(line_ctx *c, jv line)
 	jv_free(text);
 	if (e != NIP44_OK) {
 		event_free(&ev);
-		return fail(c, "chat: %s", e == NIP44_ERR_PLAINTEXT_LEN ? "text too long for NIP-44" : "recipient is not a valid public key");
+		if (e != NIP44_ERR_PLAINTEXT_LEN)
+			return fail(c, "chat: recipient is not a valid public key");
+		/* nip59 encrypts the rumor, then the seal around it (a third larger) */
+		return fail(c, "chat: text too long for NIP-44 (65535 bytes of plaintext per layer): "
+			    "about %s KB of text fits in the %s format",
+			    f == CHAT_NIP59 ? "40" : "64", chat_format_names[f]);
 	}
 	bool ok = emit_event(c, &ev);
 	event_free(&ev);

@@ -404,4 +404,13 @@ now() { date +%s; }
 		[ "$status" -eq 123 ]
 		[[ $stderr == *"line 1: message too long: the content tuple (v2) or the rumor (v1)"* ]]
 	done
+	# chat: nip59 seals and wraps (about 40 KB), current and legacy one layer
+	text=$(head -c 45000 /dev/zero | tr '\0' x)
+	for f in nip59 current legacy; do
+		echo "{\"to\":\"$PK2\",\"text\":\"$text\",\"format\":\"$f\"}"
+	done >"$T/chat"
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --chat <"$T/chat"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $stderr == *"line 1: chat: text too long for NIP-44 (65535 bytes of plaintext per layer): about 40 KB of text fits in the nip59 format"* ]]
 }
