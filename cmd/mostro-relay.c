@@ -18,6 +18,7 @@
 #include "relay_config.h"
 #include "relay_info_client.h"
 #include "relay_pub.h"
+#include "relay_nip42.h"
 #include "relay_server.h"
 #include "relay_sub.h"
 #include "relay_url.h"
@@ -67,7 +68,8 @@ static const char usage_text[] =
 	"  --db FILE                SQLite database (default :memory:, nothing kept)\n"
 	"  --sync-full              fsync every commit (survive power loss, slower)\n"
 	"  --url URL                public URL clients use, for NIP-42 relay tags\n"
-	"                           (default ws://HOST:PORT)\n"
+	"                           (default ws://HOST:PORT; required with\n"
+	"                           --auth-read-kinds on 0.0.0.0 or [::])\n"
 	"  --name NAME              NIP-11 name (default mostro-relay)\n"
 	"  --max-event-size N       bytes of an event's JSON (default 65536)\n"
 	"  --max-event-tags N       tags per event (default 2000)\n"
@@ -478,7 +480,7 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 			break;
 		case O_SYNC_FULL: c->sync_full = true; break;
 		case O_URL:
-			if (strlen(optarg) >= sizeof c->url || !strstr(optarg, "://"))
+			if (strlen(optarg) >= sizeof c->url || !nip42_url_usable(optarg))
 				die(MU_EXIT_INVALID, "--url %s: not a ws:// or wss:// URL", optarg);
 			snprintf(c->url, sizeof c->url, "%s", optarg);
 			break;
@@ -507,6 +509,11 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		die(MU_EXIT_USAGE, "serve: unexpected argument: %s", argv[optind]);
+	/* NIP-42 relay tags must name this relay: on every interface it has no
+	 * one name to default to, and no AUTH (so no restricted read) could pass */
+	if (c->n_auth_read_kinds && !c->url[0] && relay_host_is_unspecified(c->host))
+		die(MU_EXIT_USAGE, "serve: --auth-read-kinds with --listen %s needs --url (the URL clients "
+		    "use, which their NIP-42 relay tags must name)", c->host);
 }
 
 static void catch_stop_signals(void)

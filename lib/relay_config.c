@@ -108,6 +108,15 @@ bool relay_host_is_loopback(const char *host)
 	return false;
 }
 
+bool relay_host_is_unspecified(const char *host)
+{
+	static const unsigned char zero[16];
+	unsigned char a[16];
+	if (inet_pton(AF_INET, host, a) == 1)
+		return memcmp(a, zero, 4) == 0;
+	return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, zero, 16) == 0;
+}
+
 bool relay_config_set_auth_kinds(relay_config *c, const char *list)
 {
 	uint16_t kinds[RELAY_MAX_AUTH_KINDS];

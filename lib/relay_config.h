@@ -72,6 +72,8 @@ const char *listen_strerror(listen_err e);
 listen_err relay_config_set_listen(relay_config *c, const char *spec);
 /* True for 127.0.0.0/8 and ::1. */
 bool relay_host_is_loopback(const char *host);
+/* True for the wildcard addresses 0.0.0.0 and :: (every interface). */
+bool relay_host_is_unspecified(const char *host);
 
 /* Parses a comma-separated kind list ("1059,14") into auth_read_kinds.
  * False (with nothing changed) on a bad kind or too many. */

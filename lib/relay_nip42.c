@@ -103,6 +103,11 @@ bool nip42_url_matches(const char *ours, const char *theirs)
 	return loopback_name(a.host) && loopback_name(b.host);
 }
 
+bool nip42_url_usable(const char *url)
+{
+	return strstr(url, "://") && split_url(url).ok;
+}
+
 /* The first value of the first tag named `name`, NUL-terminated, or NULL. */
 static const char *tag1(const nostr_event *ev, const char *name)
 {

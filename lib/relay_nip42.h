@@ -45,4 +45,8 @@ nip42_err nip42_check(const nostr_event *ev, const char *challenge, const char *
  * 127.0.0.1, [::1]). */
 bool nip42_url_matches(const char *ours, const char *theirs);
 
+/* True when url can name this relay in nip42_url_matches: a ws://, wss://,
+ * http:// or https:// URL with a host and a valid port (if any). */
+bool nip42_url_usable(const char *url);
+
 #endif

@@ -74,6 +74,21 @@ teardown() {
 	[[ "$output" == *"cannot listen on 192.0.2.1"* ]]
 }
 
+@test "serve: --auth-read-kinds on a wildcard address needs --url (2); --url must be a usable URL (4)" {
+	# on every interface the relay has no name that NIP-42 relay tags could
+	# match (the default ws://0.0.0.0:PORT matches none): nobody could read
+	for a in 0.0.0.0:0 '[::]:0'; do
+		run timeout 5 mostro-relay serve --listen "$a" --allow-remote --auth-read-kinds 1059
+		[ "$status" -eq 2 ] || { echo "$a -> $status"; false; }
+		[[ "$output" == *"--auth-read-kinds with --listen"*"needs --url"* ]]
+	done
+	for u in ftp://relay.example.com 'ws://relay.example.com:99999' 'ws://' 'wss://[::1'; do
+		run timeout 5 mostro-relay serve --listen 127.0.0.1:0 --url "$u"
+		[ "$status" -eq 4 ] || { echo "$u -> $status"; false; }
+		[[ "$output" == *"--url $u: not a ws:// or wss:// URL"* ]]
+	done
+}
+
 @test "serve: localhost and a bare port mean 127.0.0.1; [::1] works" {
 	start_relay
 	stop_relay
