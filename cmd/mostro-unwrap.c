@@ -60,21 +60,6 @@ static void add_mnemonic_keys(env_keyring *ring, const char *file, int fd, uint3
 	nip06_account_wipe(&acc);
 }
 
-/* errno of the first failed write to stdout (disk full, reader gone with
- * SIGPIPE ignored); the tool stops there and exits non-zero. */
-static int out_errno;
-
-static bool put_line(const char *s, size_t n)
-{
-	if (out_errno)
-		return false;
-	errno = 0;
-	if (out_line(s, n))
-		return true;
-	out_errno = errno ? errno : EIO;
-	return false;
-}
-
 /* "<id>" of a failed event for messages, or "line N" when there is none. */
 static void report_failure(bool errors, unsigned long lineno, const uint8_t *id, env_reason r, const char *detail)
 {
@@ -94,7 +79,7 @@ static void report_failure(bool errors, unsigned long lineno, const uint8_t *id,
 		buf_printf(&b, ",\"error\":\"%s\",\"message\":", env_reason_code(r));
 		json_write_string(&b, detail, strlen(detail));
 		buf_putc(&b, '}');
-		put_line(b.p, b.len);
+		out_line(b.p, b.len);
 		buf_free(&b);
 	}
 }
@@ -226,7 +211,7 @@ int main(int argc, char **argv)
 		if (st == LINE_TOO_LONG) {
 			report_failure(errors, r.lineno, NULL, ENV_BAD_JSON, "line too long");
 			failed++;
-			if (out_errno)
+			if (out_line_errno())
 				break;
 			continue;
 		}
@@ -236,7 +221,7 @@ int main(int argc, char **argv)
 			report_failure(errors, r.lineno, NULL, rs, detail);
 			event_free(&ev);
 			failed++;
-			if (out_errno)
+			if (out_line_errno())
 				break;
 			continue;
 		}
@@ -246,7 +231,7 @@ int main(int argc, char **argv)
 			report_failure(errors, r.lineno, ev.id, rs, detail);
 			event_free(&ev);
 			failed++;
-			if (out_errno)
+			if (out_line_errno())
 				break;
 			continue;
 		}
@@ -254,16 +239,16 @@ int main(int argc, char **argv)
 		env_opened_write(&out, &o);
 		env_opened_free(&o);
 		event_free(&ev);
-		if (!put_line(out.p, out.len))
+		if (!out_line(out.p, out.len))
 			break;
 	}
 	buf_wipe(&out);
 	line_reader_free(&r);
 	env_unwrapper_free(&u);
 	env_keyring_free(&ring);
-	if (out_errno) {
+	if (out_line_errno()) {
 		/* the records after the last one written are lost: never exit 0 */
-		report("writing standard output: %s", strerror(out_errno));
+		report("writing standard output: %s", strerror(out_line_errno()));
 		return MU_EXIT_PARTIAL;
 	}
 	return failed ? MU_EXIT_PARTIAL : MU_EXIT_OK;

@@ -80,21 +80,6 @@ typedef struct config {
 
 /* ------------------------------------------------------------- one line */
 
-/* errno of the first failed write to stdout (disk full, reader gone with
- * SIGPIPE ignored); the tool stops there and exits non-zero. */
-static int out_errno;
-
-static bool put_line(const char *s, size_t n)
-{
-	if (out_errno)
-		return false;
-	errno = 0;
-	if (out_line(s, n))
-		return true;
-	out_errno = errno ? errno : EIO;
-	return false;
-}
-
 typedef struct line_ctx {
 	const config *cfg;
 	unsigned long lineno;
@@ -166,7 +151,7 @@ static bool emit_event(line_ctx *c, const nostr_event *ev)
 	(void)c;
 	buf b = BUF_INIT;
 	event_write(&b, ev);
-	bool ok = put_line(b.p, b.len);
+	bool ok = out_line(b.p, b.len);
 	buf_free(&b);
 	return ok;
 }
@@ -394,7 +379,7 @@ static void report_failure(line_ctx *c)
 			   c->no_recipient ? "usage" : "invalid-input");
 		json_write_string(&b, c->err, strlen(c->err));
 		buf_putc(&b, '}');
-		put_line(b.p, b.len);
+		out_line(b.p, b.len);
 		buf_free(&b);
 	}
 }
@@ -527,15 +512,15 @@ int main(int argc, char **argv)
 			failed++;
 			usage |= lc.no_recipient;
 		}
-		if (out_errno)
+		if (out_line_errno())
 			break;
 	}
 	line_reader_free(&r);
 	key_wipe(&cfg.key);
 	key_wipe(&cfg.identity);
-	if (out_errno) {
+	if (out_line_errno()) {
 		/* the lines after the last one written are lost: never exit 0 */
-		report("writing standard output: %s", strerror(out_errno));
+		report("writing standard output: %s", strerror(out_line_errno()));
 		return MU_EXIT_PARTIAL;
 	}
 	if (usage)

@@ -138,11 +138,23 @@ line_status line_read(line_reader *r, const char **line, size_t *len)
 	}
 }
 
+static int out_err;   /* errno of the first failed write to stdout */
+
 bool out_line(const char *s, size_t n)
 {
-	if (fwrite(s, 1, n, stdout) != n || putc('\n', stdout) == EOF || fflush(stdout) == EOF)
+	if (out_err)
 		return false;
+	errno = 0;
+	if (fwrite(s, 1, n, stdout) != n || putc('\n', stdout) == EOF || fflush(stdout) == EOF) {
+		out_err = errno ? errno : EIO;
+		return false;
+	}
 	return true;
+}
+
+int out_line_errno(void)
+{
+	return out_err;
 }
 
 bool out_record(jv v)

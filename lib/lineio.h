@@ -58,8 +58,11 @@ line_status line_next(line_reader *r, const char **line, size_t *len);
 long line_fill(line_reader *r);
 
 /* Writes b's bytes plus '\n' to stdout and flushes. Returns false when stdout
- * is gone (EPIPE): the caller should stop. */
+ * is gone (EPIPE, disk full): the caller should stop. After a failure every
+ * later call returns false without writing. */
 bool out_line(const char *s, size_t n);
+/* errno of the first failed out_line (EIO when it set none), 0 if none failed. */
+int out_line_errno(void);
 /* Serializes v (consumed) as one line on stdout. */
 bool out_record(jv v);
 
