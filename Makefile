@@ -9,6 +9,9 @@ include config.mk
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 CMD_SRC   := $(sort $(wildcard cmd/mostro-*.c))
+# A tool with several subcommands keeps each one's options in cmd/<tool>/*.c,
+# linked into that tool only.
+SUBCMD_SRC := $(sort $(wildcard cmd/mostro-*/*.c))
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -34,10 +37,12 @@ $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIBA)
+subcmd_obj = $(patsubst %.c,$(BUILD)/%.o,$(filter cmd/$(1)/%,$(SUBCMD_SRC)))
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $$(call subcmd_obj,%) $(LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call subcmd_obj,$*) $(LIBA) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/t.o $(LIBA)
 	@mkdir -p $(dir $@)
@@ -110,5 +115,5 @@ clean:
 .PHONY: all tests test check-asan fuzz fuzz-smoke bench install clean
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(SUBCMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \
 	$(BENCH_SRC:%.c=$(BUILD)/%.d)
