@@ -80,13 +80,14 @@ typedef struct toml_kv {
 struct toml_value {
 	toml_type type;
 	unsigned  line, col;  /* where the value starts; a table: its header or first key */
+	unsigned  flags;      /* the reader's bookkeeping (how a table or array was made) */
 	union {
 		struct { char *p; size_t len; } s;    /* STRING, DATETIME (NUL-terminated; may hold \0) */
 		int64_t i;                             /* INTEGER */
 		double  f;                             /* FLOAT */
 		bool    b;                             /* BOOL */
 		struct { toml_value **items; size_t n, cap; } arr;   /* ARRAY */
-		struct { toml_kv *kv; size_t n, cap; unsigned flags; } tab;  /* TABLE */
+		struct { toml_kv *kv; size_t n, cap; } tab;          /* TABLE */
 	} u;
 };
 
