@@ -5,6 +5,10 @@
 # and SKM/PKM the Mostro node of tests/vectors/nip59.jsonl; TAKE a take-sell.
 #   secret_file PATH TEXT       TEXT and a newline in a 0600 file
 #   key_files                   $T/id, $T/trade, $T/other, $T/mostro from the keys above
+#   wait_for SECONDS CMD [ARG...]  runs CMD every 50 ms until it succeeds; fails
+#                               naming CMD after SECONDS (every wait in a test is
+#                               bounded: a missing tool fails it, never hangs it)
+#   need CMD...                 fails naming the first CMD that is not installed
 
 NIP06_MNEMONIC="leader monkey parrot ring guide accident before fence cannon height naive bean"
 SK0=df5ba9d72ec62e9d39a095f1b86936fe10abfc7d56700caa1652a463a40d19b1
@@ -24,4 +28,24 @@ key_files() {
 	secret_file "$T/trade" $SK1
 	secret_file "$T/other" $SK2
 	secret_file "$T/mostro" $SKM
+}
+
+wait_for() {
+	local limit=$1 end
+	shift
+	end=$((SECONDS + limit))
+	until "$@"; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "wait_for: still false after ${limit} s: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { echo "$c is not installed (scripts/install-deps installs it)" >&2; return 1; }
+	done
 }

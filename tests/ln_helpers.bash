@@ -17,6 +17,8 @@
 
 LN_TIMEOUT=${LN_TIMEOUT:-10}
 
+load helpers    # wait_for, need
+
 # ---------- the LND double ----------
 
 lnd_double_start() {            # in setup_file
@@ -36,12 +38,7 @@ lnd_double_start() {            # in setup_file
 	node "$MOSTRO_TOP/tests/lnd-double/server.mjs" --cert "$d/cert.pem" --key "$d/key.pem" \
 		--macaroon-hex "$hex" >"$d/ports" 2>"$d/server.log" 3>&- &
 	echo $! >"$d/pid"
-	local i
-	for i in $(seq 200); do
-		[ -s "$d/ports" ] && break
-		sleep 0.05
-	done
-	[ -s "$d/ports" ] || { cat "$d/server.log" >&2; return 1; }
+	wait_for 10 test -s "$d/ports" || { cat "$d/server.log" >&2; return 1; }
 }
 
 lnd_double_stop() {             # in teardown_file
@@ -58,7 +55,8 @@ lnd_url() { echo "https://127.0.0.1:$(lnd_port)"; }
 ctl() {
 	local port
 	port=$(jq -r .control "$(lnd_dir)/ports")
-	curl -sS -X "$1" -H 'Content-Type: application/json' --data "${3:-}" "http://127.0.0.1:$port$2"
+	need curl || return
+	curl -sS --max-time 20 -X "$1" -H 'Content-Type: application/json' --data "${3:-}" "http://127.0.0.1:$port$2"
 }
 
 # ---------- mostro-ln run as a coprocess ----------
@@ -156,7 +154,10 @@ jqt() {
 }
 
 rand_hex32() { od -An -N32 -v -tx1 /dev/urandom | tr -d ' \n'; }
-sha256_hex() { printf '%s' "$1" | xxd -r -p | sha256sum | cut -d' ' -f1; }
+sha256_hex() {
+	need xxd || return
+	printf '%s' "$1" | xxd -r -p | sha256sum | cut -d' ' -f1
+}
 
 # ---------- the node behind the backend ----------
 
