@@ -336,6 +336,7 @@ static void check_row(const row *r)
 		if (want_line && e == r->want)
 			t_ok(strncmp(err.msg, prefix, strlen(prefix)) == 0, "%s: message \"%s\" starts with \"%s\"",
 			     r->name, err.msg, prefix);
+		buf_free(&d.text);
 		return;
 	}
 	t_ok(e == SETTINGS_OK, "%s: accepted", r->name);
