@@ -3,7 +3,9 @@
  * A relay sends ["AUTH", challenge]; the client answers ["AUTH", ev] with ev a
  * kind 22242 event signed by its key, tags [["relay", URL], ["challenge", c]]
  * and created_at now; the relay answers OK for ev's id. OK and CLOSED messages
- * prefixed "auth-required:" mean "authenticate, then try again".
+ * prefixed "auth-required:" (rmsg_reason_of: also strfry's "ERROR:
+ * auth-required: ...") mean "authenticate, then try again". strfry sends the
+ * challenge only with its first such refusal, not on connect.
  *
  * relay_auth_frame() borrows the key (never copied) and writes the frame.
  */

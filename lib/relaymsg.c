@@ -54,7 +54,8 @@ static const struct { const char *word; rmsg_reason r; } reasons[] = {
 	{"unsupported", RMSG_REASON_UNSUPPORTED},
 };
 
-rmsg_reason rmsg_reason_of(const char *msg, size_t len)
+/* The "word:" that opens msg (NONE when there is none). */
+static rmsg_reason first_word(const char *msg, size_t len)
 {
 	size_t w = 0;
 	while (w < len && msg[w] != ':' && msg[w] != ' ')
@@ -65,6 +66,20 @@ rmsg_reason rmsg_reason_of(const char *msg, size_t len)
 		if (strlen(reasons[i].word) == w && memcmp(reasons[i].word, msg, w) == 0)
 			return reasons[i].r;
 	return RMSG_REASON_OTHER;
+}
+
+rmsg_reason rmsg_reason_of(const char *msg, size_t len)
+{
+	static const char lead[] = RMSG_ERROR_LEAD;
+	size_t n = sizeof lead - 1;
+	if (len < n || memcmp(msg, lead, n) != 0)
+		return first_word(msg, len);
+	/* strfry: "ERROR: auth-required: ...": the NIP-01 prefix comes second;
+	 * without one, the relay still said it is an error */
+	while (n < len && msg[n] == ' ')
+		n++;
+	rmsg_reason r = first_word(msg + n, len - n);
+	return r == RMSG_REASON_NONE || r == RMSG_REASON_OTHER ? RMSG_REASON_ERROR : r;
 }
 
 const char *rmsg_reason_name(rmsg_reason r)

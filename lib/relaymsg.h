@@ -68,7 +68,16 @@ typedef enum rmsg_reason {
 	RMSG_REASON_OTHER,          /* a "word:" prefix NIP-01/42 do not define */
 } rmsg_reason;
 
-/* Classifies the machine-readable prefix of an OK/CLOSED message. */
+/* strfry (since February 2026) opens every CLOSED and NOTICE it sends with
+ * this, before the NIP-01 prefix: "ERROR: auth-required: requested filter
+ * requires authentication". */
+#define RMSG_ERROR_LEAD    "ERROR:"
+
+/* Classifies the machine-readable prefix of an OK/CLOSED/NOTICE message: the
+ * first word when it ends in ':' ("auth-required: ..."). Behind a leading
+ * RMSG_ERROR_LEAD (uppercase, then any spaces) the prefix that follows is
+ * read; with no NIP-01 prefix there, the message is RMSG_REASON_ERROR
+ * ("ERROR: bad req: ..."). The lowercase "error:" is NIP-01's own prefix. */
 rmsg_reason rmsg_reason_of(const char *msg, size_t len);
 /* "invalid", "auth-required", ...; "" for NONE, "other" for OTHER. */
 const char *rmsg_reason_name(rmsg_reason r);

@@ -34,17 +34,24 @@ teardown() {
 # sign [SK] < templates  -> signed events, one per line
 sign() { node "$FAKE" sign "${1:-$SK}"; }
 
-# fake NAME SCRIPT_JSON: start a fake relay; its URL is in $T/NAME.url
-fake() {
-	local name=$1
-	echo "$2" >"$T/$name.json"
+# node_relay NAME SCRIPT_JSON CMD...: start a node relay CMD SCRIPT PORTFILE;
+# its URL is in $T/NAME.url
+node_relay() {
+	local name=$1 script=$2
+	shift 2
+	echo "$script" >"$T/$name.json"
 	rm -f "$T/$name.port"
-	node "$FAKE" serve "$T/$name.json" "$T/$name.port" &
+	node "$@" "$T/$name.json" "$T/$name.port" &
 	echo $! >"$T/$name.pid"
 	for _ in $(seq 400); do [ -s "$T/$name.port" ] && break; sleep 0.025; done
-	[ -s "$T/$name.port" ] || { echo "fake relay $name did not start" >&2; return 1; }
+	[ -s "$T/$name.port" ] || { echo "relay $name ($*) did not start" >&2; return 1; }
 	echo "ws://127.0.0.1:$(cat "$T/$name.port")" >"$T/$name.url"
 }
+# fake NAME SCRIPT_JSON: start a fake relay; its URL is in $T/NAME.url
+fake() { node_relay "$1" "$2" "$FAKE" serve; }
+# strfry NAME SCRIPT_JSON: start tests/strfry-relay.mjs, which answers as strfry
+# does (NIP-42 on restricted reads, every CLOSED and NOTICE led by "ERROR: ")
+strfry() { node_relay "$1" "$2" "$TOP/tests/strfry-relay.mjs"; }
 url() { cat "$T/$1.url"; }
 stop_fake() {
 	kill "$(cat "$T/$1.pid")" 2>/dev/null
@@ -903,6 +910,118 @@ stop_sub() {
 	# the certificate names localhost, not this host name
 	run --separate-stderr mostro-relay req "wss://127.0.0.1:$port" --filter '{"kinds":[1]}'
 	[ "$status" -ne 0 ]
+}
+
+# ---------------------------------------------------------------- against strfry's wording
+
+@test "strfry: req --auth-key-file answers the challenge and sends again the REQ refused 'ERROR: auth-required:'; the gift wrap arrives (0)" {
+	gift=$(echo '{"kind":1059,"content":"sealed","tags":[["p","'$PK'"]]}' | sign "$SK2")
+	strfry r '{"store":['"$gift"'],"log":"'$T'/log"}'
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr mostro-relay req --status --auth-key-file "$T/key" "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.kind).content')" = sealed ]
+	[ "$(echo "$output" | jq -c 'select(.type=="closed") | .message')" = '"ERROR: auth-required: requested filter requires authentication"' ]
+	[ "$(echo "$output" | jq -c 'select(.type=="auth") | [.accepted,.message]')" = '[true,"successfully authenticated"]' ]
+	[ "$(grep -c '^\["REQ"' "$T/log")" -eq 2 ]
+	[ "$(grep -c '^\["AUTH"' "$T/log")" -eq 1 ]
+}
+
+@test "strfry: req and sub without --auth-key-file are refused (1), the relay's words on stderr" {
+	gift=$(echo '{"kind":1059,"content":"sealed","tags":[["p","'$PK'"]]}' | sign "$SK2")
+	strfry r '{"store":['"$gift"']}'
+	run --separate-stderr mostro-relay req "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"closed: ERROR: auth-required: requested filter requires authentication"* ]]
+	[[ $stderr == *"no --auth-key-file given"* ]]
+	run --separate-stderr timeout 20 mostro-relay sub "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"closed: ERROR: auth-required: requested filter requires authentication"* ]]
+}
+
+@test "strfry: sub --auth-key-file authenticates, then streams the stored gift wrap and a live one (0 on SIGTERM)" {
+	now=$(date +%s)
+	w1=$(echo '{"kind":1059,"content":"stored","created_at":'$((now - 60))',"tags":[["p","'$PK'"]]}' | sign "$SK2")
+	strfry r '{"store":['"$w1"'],"log":"'$T'/log"}'
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	start_sub "$(url r)" --auth-key-file "$T/key" --filter '{"kinds":[1059],"#p":["'$PK'"]}' --status
+	for _ in $(seq 400); do grep -q '"stored"' "$T/sub.out" && break; sleep 0.025; done
+	w2=$(echo '{"kind":1059,"content":"live","tags":[["p","'$PK'"]]}' | sign "$SK2")
+	echo "$w2" | mostro-relay pub -q "$(url r)" >"$T/pub.out"
+	[ "$(jq -r .accepted "$T/pub.out")" = true ]
+	for _ in $(seq 400); do grep -q '"live"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | tr '\n' ' ')" = "stored live " ]
+	[ "$(jq -c 'select(.type=="auth") | .accepted' "$T/sub.out")" = true ]
+}
+
+@test "strfry: a key the relay accepts but the gift wraps do not involve reads nothing of them (0, empty)" {
+	gift=$(echo '{"kind":1059,"content":"sealed","tags":[["p","'$PK'"]]}' | sign 0000000000000000000000000000000000000000000000000000000000000003)
+	strfry r '{"store":['"$gift"']}'
+	echo "$SK2" >"$T/key2"; chmod 600 "$T/key2"
+	run --separate-stderr mostro-relay req --auth-key-file "$T/key2" "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "strfry: an AUTH the relay refuses ('error: ...') ends the subscription it asked for (1); nothing is sent again" {
+	strfry r '{"serviceUrl":"wss://relay.example.com","log":"'$T'/log"}'
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr mostro-relay req --status --auth-key-file "$T/key" "$(url r)" --filter '{"kinds":[1059],"#p":["'$PK'"]}'
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c 'select(.type=="auth") | [.accepted,.message]')" = '[false,"error: incorrect or missing relay tag, expected: wss://relay.example.com"]' ]
+	[ "$(grep -c '^\["REQ"' "$T/log")" -eq 1 ]
+}
+
+@test "strfry: a CLOSED that is not auth-required ('ERROR: bad req: ...') is a refusal even with a key (1), the REQ not sent again" {
+	strfry r '{"maxReqFilterSize":2,"log":"'$T'/log"}'
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	printf '%s\n' '{"kinds":[1]}' '{"kinds":[2]}' '{"kinds":[3]}' >"$T/filters"
+	run --separate-stderr mostro-relay req --status --auth-key-file "$T/key" "$(url r)" <"$T/filters"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c 'select(.type=="closed") | .message')" = '"ERROR: bad req: arr too big"' ]
+	[ "$(grep -c '^\["REQ"' "$T/log")" -eq 1 ]
+}
+
+@test "strfry: pub of a protected event (NIP-70): without a key auth-required (1); the author's key accepted after AUTH (0); another key restricted (1)" {
+	ev=$(echo '{"kind":1,"content":"mine","tags":[["-"]]}' | sign)
+	strfry r '{}'
+	run --separate-stderr mostro-relay pub "$(url r)" <<<"$ev"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[false,"auth-required: event marked as protected"]' ]
+	echo "$SK" >"$T/key"; chmod 600 "$T/key"
+	run --separate-stderr mostro-relay pub --auth-key-file "$T/key" "$(url r)" <<<"$ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[true,""]' ]
+	run --separate-stderr mostro-relay pub --auth-key-file "$T/key" "$(url r)" <<<"$ev"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[true,"duplicate: have this event"]' ]
+	echo "$SK2" >"$T/key2"; chmod 600 "$T/key2"
+	run --separate-stderr mostro-relay pub --auth-key-file "$T/key2" "$(url r)" <<<"$ev"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[false,"restricted: must be published by the author"]' ]
+}
+
+@test "strfry: an event the relay finds invalid is refused with its 'invalid:' message (1)" {
+	strfry r '{}'
+	ev=$(echo '{"kind":1,"content":"old","created_at":1000}' | sign)
+	run --separate-stderr mostro-relay pub "$(url r)" <<<"$ev"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -c '[.accepted,.message]')" = '[false,"invalid: created_at too early"]' ]
+}
+
+@test "the strfry-like relay keeps strfry's wording: NOTICE and CLOSED begin with 'ERROR: ', OK does not" {
+	strfry r '{}'
+	printf '%s\n' '["HELLO","x"]' '["REQ","s",{"kinds":[1059]}]' 'await 3' '["CLOSE","a","b"]' >"$T/frames"
+	run --separate-stderr node "$TOP/tests/lib/relay-client.mjs" "$(url r)" --keep-challenge --expect 4 <"$T/frames"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sed -n 1p)" = '["NOTICE","ERROR: bad msg: unknown cmd"]' ]
+	[ "$(echo "$output" | sed -n 2p | jq -r '.[0]')" = AUTH ]
+	[ "$(echo "$output" | sed -n 3p)" = '["CLOSED","s","ERROR: auth-required: requested filter requires authentication"]' ]
+	[ "$(echo "$output" | sed -n 4p)" = '["NOTICE","ERROR: bad close: arr too small/big"]' ]
 }
 
 # ---------------------------------------------------------------- against serve

@@ -167,6 +167,14 @@ static void test_reasons(void)
 		{RMSG_AUTH_REQUIRED " auth", "auth-required"}, {RMSG_ERROR " db", "error"},
 		{RMSG_UNSUPPORTED " x", "unsupported"}, {"", ""}, {"no prefix here", ""},
 		{"two words: x", ""}, {":x", ""}, {"mute:", "other"},
+		/* strfry opens every CLOSED and NOTICE with "ERROR: " */
+		{"ERROR: auth-required: requested filter requires authentication", "auth-required"},
+		{"ERROR: rate-limited: slow down", "rate-limited"}, {"ERROR:restricted: no", "restricted"},
+		{"ERROR:   invalid: x", "invalid"}, {"ERROR: bad req: arr too big", "error"},
+		{"ERROR: too many concurrent REQs", "error"}, {"ERROR: count-failed: x", "error"},
+		{"ERROR: ", "error"}, {"ERROR:", "error"}, {"ERRORS: x", "other"},
+		{"Error: auth-required: x", "other"}, {"error: auth-required: x", "error"},
+		{"ERROR", ""}, {"auth-required: ERROR: x", "auth-required"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
 		t_eq_str(rmsg_reason_name(rmsg_reason_of(cases[i].msg, strlen(cases[i].msg))), cases[i].want,
