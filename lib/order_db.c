@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "json.h"
 
 /* ------------------------------------------------------------ migrations */
 
@@ -1150,3 +1151,112 @@ order_db_err parked_take(order_db *d, int64_t intent_seq, char **out)
 	sqlite3_bind_int64(st, 1, seq);
 	return step_done(d, st);
 }
+
+/* ------------------------------------------------------------ JSON rows */
+
+static jv row_to_jv(const table *t, const void *row)
+{
+	const char *base = row;
+	jv o = jv_object();
+	for (size_t i = 0; i < t->n; i++) {
+		const void *p = base + t->cols[i].off;
+		jv v;
+		switch (t->cols[i].type) {
+		case C_UUID:
+		case C_KEY: v = jv_string((const char *)p); break;
+		case C_TEXT:
+		case C_OPT_TEXT: {
+			const char *s = *(char *const *)p;
+			v = s ? jv_string(s) : t->cols[i].type == C_TEXT ? jv_string("") : jv_null();
+			break;
+		}
+		case C_I64: v = json_from_i64(*(const int64_t *)p); break;
+		case C_OPT_I64: {
+			const opt_i64 *x = p;
+			v = x->set ? json_from_i64(x->v) : jv_null();
+			break;
+		}
+		case C_BOOL: v = jv_bool(*(const bool *)p); break;
+		case C_REAL: v = jv_number(*(const double *)p); break;
+		case C_STATUS: v = jv_string(order_status_name(*(const order_status *)p)); break;
+		case C_KIND: v = jv_string(order_kind_name(*(const order_kind *)p)); break;
+		case C_DSTATUS: v = jv_string(dispute_status_name(*(const dispute_status *)p)); break;
+		default: v = jv_null();
+		}
+		o = jv_object_set(o, jv_string(t->cols[i].name), v);
+	}
+	return o;
+}
+
+static bool row_from_jv(const table *t, void *row, jv o, char *err, size_t errlen)
+{
+	char *base = row;
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		snprintf(err, errlen, "%s row: not an object", t->name);
+		return false;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		void *p = base + t->cols[i].off;
+		jv v = json_get(o, t->cols[i].name);
+		bool null = !jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL;
+		const char *s = json_str(v, NULL);
+		bool ok = true;
+		int64_t x = 0;
+		switch (t->cols[i].type) {
+		case C_UUID: ok = s && strlen(s) <= 36; if (ok) snprintf(p, 37, "%s", s); break;
+		case C_KEY: ok = s && strlen(s) <= 64; if (ok) snprintf(p, 65, "%s", s); break;
+		case C_TEXT: ok = s != NULL; str_set((char **)p, s ? s : ""); break;
+		case C_OPT_TEXT: ok = null || s; str_set((char **)p, null ? NULL : s); break;
+		case C_I64: ok = null || json_get_i64(v, &x); *(int64_t *)p = x; break;
+		case C_OPT_I64:
+			if (null)
+				*(opt_i64 *)p = OPT_NONE;
+			else if ((ok = json_get_i64(v, &x)))
+				*(opt_i64 *)p = OPT_SOME(x);
+			break;
+		case C_BOOL:
+			ok = null || jv_get_kind(v) == JV_KIND_TRUE || jv_get_kind(v) == JV_KIND_FALSE ||
+			     json_get_i64(v, &x);
+			*(bool *)p = jv_get_kind(v) == JV_KIND_TRUE || x != 0;
+			break;
+		case C_REAL: {
+			double d = 0;
+			ok = null || json_get_f64(v, &d);
+			*(double *)p = d;
+			break;
+		}
+		case C_STATUS: {
+			int st = order_status_from_name(s);
+			if ((ok = st >= 0))
+				*(order_status *)p = (order_status)st;
+			break;
+		}
+		case C_KIND: {
+			int k = order_kind_from_name(s);
+			if ((ok = k >= 0))
+				*(order_kind *)p = (order_kind)k;
+			break;
+		}
+		case C_DSTATUS: {
+			int k = dispute_status_from_name(s);
+			if ((ok = k >= 0))
+				*(dispute_status *)p = (dispute_status)k;
+			break;
+		}
+		}
+		jv_free(v);
+		if (!ok) {
+			snprintf(err, errlen, "%s row: %s: wrong type or value", t->name, t->cols[i].name);
+			return false;
+		}
+	}
+	return true;
+}
+
+jv order_row_to_jv(const order_row *o) { return row_to_jv(&T_ORDERS, o); }
+jv dispute_row_to_jv(const dispute_row *d) { return row_to_jv(&T_DISPUTES, d); }
+jv user_row_to_jv(const user_row *u) { return row_to_jv(&T_USERS, u); }
+
+bool order_row_from_jv(order_row *o, jv v, char *err, size_t errlen) { return row_from_jv(&T_ORDERS, o, v, err, errlen); }
+bool dispute_row_from_jv(dispute_row *d, jv v, char *err, size_t errlen) { return row_from_jv(&T_DISPUTES, d, v, err, errlen); }
+bool user_row_from_jv(user_row *u, jv v, char *err, size_t errlen) { return row_from_jv(&T_USERS, u, v, err, errlen); }

@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
+#include <jv.h>
 
 #include "db.h"
 #include "order.h"
@@ -113,6 +114,19 @@ order_db_err user_insert(order_db *d, const user_row *u);   /* ODB_CONFLICT if p
 order_db_err user_save(order_db *d, const user_row *u);
 /* UPDATE users SET last_trade_index = ? WHERE pubkey = ? (no row: no-op). */
 order_db_err user_set_last_trade_index(order_db *d, const char *pubkey, int64_t index);
+
+/* ---- rows as JSON ----
+ * One member per column, named and ordered as the table's columns: text as
+ * strings (NULL as null), integers exact, booleans as true/false, statuses
+ * and kinds as mostrod's strings. from_jv fills an initialized row (missing
+ * nullable members are NULL); false with a message naming the column. The
+ * jv passed to *_from_jv is borrowed; *_to_jv returns an owned value. */
+jv order_row_to_jv(const order_row *o);
+jv dispute_row_to_jv(const dispute_row *d);
+jv user_row_to_jv(const user_row *u);
+bool order_row_from_jv(order_row *o, jv v, char *err, size_t errlen);
+bool dispute_row_from_jv(dispute_row *d, jv v, char *err, size_t errlen);
+bool user_row_from_jv(user_row *u, jv v, char *err, size_t errlen);
 
 /* ---- engine tables ---- */
 /* engine_meta: *out malloc'd (free it), NULL when absent. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ struct outq {
 	buf             pending;   /* complete lines waiting for the writer */
 	bool            closing;
 	bool            failed;
+	uint64_t        written;   /* lines written so far */
 };
 
 static bool write_all(int fd, const char *p, size_t n)
@@ -52,10 +54,14 @@ static void *writer(void *arg)
 		bool dead = q->failed;
 		pthread_mutex_unlock(&q->mu);
 		bool ok = dead || write_all(q->fd, out.p, out.len);
+		uint64_t lines = 0;
+		for (size_t i = 0; ok && !dead && i < out.len; i++)
+			lines += out.p[i] == '\n';
 		buf_reset(&out);
 		pthread_mutex_lock(&q->mu);
 		if (!ok)
 			q->failed = true;
+		q->written += lines;
 	}
 	pthread_mutex_unlock(&q->mu);
 	buf_free(&out);
@@ -107,6 +113,14 @@ bool outq_failed(outq *q)
 	bool f = q->failed;
 	pthread_mutex_unlock(&q->mu);
 	return f;
+}
+
+uint64_t outq_written(outq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	uint64_t n = q->written;
+	pthread_mutex_unlock(&q->mu);
+	return n;
 }
 
 size_t outq_pending(outq *q)

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jv.h>
 
 typedef struct outq outq;
@@ -27,6 +28,9 @@ bool outq_push(outq *q, const char *line, size_t n);
 bool outq_push_record(outq *q, jv v);
 /* True once a write failed. */
 bool outq_failed(outq *q);
+/* Lines written to the descriptor so far (a caller that must know a line
+ * reached its reader, such as the order engine's outbox, counts its pushes). */
+uint64_t outq_written(outq *q);
 /* Bytes queued and not yet written. */
 size_t outq_pending(outq *q);
 /* Flushes the queue, joins the thread, frees q. False when a write failed. */

@@ -1,16 +1,186 @@
-/* mostro-order run — placeholder until its owner lands it. */
+/* mostro-order run / replay — options, wiring and exit code; the loop is
+ * lib/order_run.c (man mostro-order, RUN PROTOCOL). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
 #include "exitcode.h"
+#include "hex.h"
+#include "json.h"
 #include "lineio.h"
 #include "order_cmds.h"
+#include "order_config.h"
+#include "order_run.h"
+
+static const char run_usage[] =
+	"Usage: mostro-order run [OPTIONS]\n"
+	"Mostro's order engine: the single writer of the order database.\n"
+	"Reads records (mostro-unwrap messages, ticks, ln_result/ln_event, price, ctl) on\n"
+	"standard input and --input; writes DM and event records for mostro-wrap --mixed\n"
+	"on standard output and Lightning ops for mostro-ln run (standard output or --ln-out).\n\n"
+	"  -d, --dir DIR          settings directory: the database is DIR/mostro.db\n"
+	"      --db FILE          the order database (created 0600; default ./mostro.db)\n"
+	"      --mostro-pubkey HEX  Mostro's public key (admin identity, 38383 source tag, event ids)\n"
+	"      --set KEY=VALUE    a setting of the engine (repeatable; VALUE is JSON or a string):\n"
+	"                         fee=0.006, transport=both, relays='[\"wss://r\"]', ...\n"
+	"      --input PATH       another input (repeatable): a FIFO is kept open, a file read to its end\n"
+	"      --no-stdin         do not read standard input\n"
+	"      --ln-out PATH|FD   Lightning ops there instead of standard output\n"
+	"      --log FILE         append every input record (and a start record) to FILE (0600)\n"
+	"      --ctl-socket PATH  accept control records on a UNIX socket (0600)\n"
+	"      --clock system|ticks  ticks: time comes from tick records (default); system: the\n"
+	"                         engine writes a tick every second (and logs it)\n"
+	"      --batch N          inputs per transaction at most (default 256)\n"
+	"  -h, --help             this help\n";
+
+static const char replay_usage[] =
+	"Usage: mostro-order replay [OPTIONS] LOG\n"
+	"Re-runs a log written by 'run --log' on a fresh database and prints the same outputs.\n\n"
+	"      --db FILE          database to replay into (default: in memory)\n"
+	"      --ln-out PATH|FD   Lightning ops there instead of standard output\n"
+	"  -h, --help             this help\n";
+
+enum { OPT_DB = 256, OPT_PUBKEY, OPT_SET, OPT_INPUT, OPT_NO_STDIN, OPT_LN_OUT, OPT_LOG, OPT_CTL,
+       OPT_CLOCK, OPT_BATCH };
+
+/* --set KEY=VALUE into the config through its JSON form. */
+static void set_option(order_config *cfg, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		cli_usage_error("--set: expected KEY=VALUE, not '%s'", arg);
+	jv v = json_parse(eq + 1, strlen(eq + 1), 0, NULL);
+	if (!jv_is_valid(v))
+		v = jv_string(eq + 1);
+	char key[128];
+	snprintf(key, sizeof key, "%.*s", (int)(eq - arg), arg);
+	jv o = jv_object_set(jv_object(), jv_string(key), v);
+	char err[256];
+	bool ok = order_config_from_jv(cfg, o, err, sizeof err);
+	jv_free(o);
+	if (!ok)
+		cli_usage_error("--set %s", err + (strncmp(err, "config: ", 8) == 0 ? 8 : 0));
+}
+
+static void ln_out_option(order_run_opts *o, const char *arg)
+{
+	uint64_t fd;
+	if (cli_parse_u64(arg, 65535, &fd))
+		o->ln_out_fd = (int)fd;
+	else
+		o->ln_out_path = arg;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	report("run: not built yet");
-	return MU_EXIT_USAGE;
+	static const struct option opts[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"db", required_argument, NULL, OPT_DB},
+		{"mostro-pubkey", required_argument, NULL, OPT_PUBKEY},
+		{"set", required_argument, NULL, OPT_SET},
+		{"input", required_argument, NULL, OPT_INPUT},
+		{"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+		{"ln-out", required_argument, NULL, OPT_LN_OUT},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"ctl-socket", required_argument, NULL, OPT_CTL},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0}};
+	order_config cfg;
+	order_config_defaults(&cfg);
+	order_run_opts o = { .db_path = "mostro.db", .cfg = &cfg, .use_stdin = true, .ln_out_fd = -1 };
+	const char **inputs = NULL;
+	char *dbpath = NULL;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hd:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(run_usage, stdout);
+			order_config_free(&cfg);
+			free(inputs);
+			return MU_EXIT_OK;
+		case 'd': {
+			free(dbpath);
+			size_t n = strlen(optarg) + sizeof "/mostro.db";
+			dbpath = mu_xmalloc(n);
+			snprintf(dbpath, n, "%s/mostro.db", optarg);
+			o.db_path = dbpath;
+			break;
+		}
+		case OPT_DB: o.db_path = optarg; break;
+		case OPT_PUBKEY:
+			if (!hex_is_lower(optarg, strlen(optarg), 64))
+				cli_usage_error("--mostro-pubkey: expected 64 lowercase hex digits, not '%s'", optarg);
+			snprintf(cfg.mostro_pubkey, sizeof cfg.mostro_pubkey, "%s", optarg);
+			break;
+		case OPT_SET: set_option(&cfg, optarg); break;
+		case OPT_INPUT:
+			inputs = mu_xrealloc(inputs, (o.n_inputs + 1) * sizeof *inputs);
+			inputs[o.n_inputs++] = optarg;
+			break;
+		case OPT_NO_STDIN: o.use_stdin = false; break;
+		case OPT_LN_OUT: ln_out_option(&o, optarg); break;
+		case OPT_LOG: o.log_path = optarg; break;
+		case OPT_CTL: o.ctl_socket = optarg; break;
+		case OPT_CLOCK:
+			if (strcmp(optarg, "system") == 0)
+				o.clock_system = true;
+			else if (strcmp(optarg, "ticks") != 0)
+				cli_usage_error("--clock: expected system or ticks, not '%s'", optarg);
+			break;
+		case OPT_BATCH:
+			o.batch = (int)cli_uint("--batch", optarg, 100000);
+			if (o.batch == 0)
+				cli_usage_error("--batch: at least 1");
+			break;
+		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s' (records come on standard input and --input)", argv[optind]);
+	if (!o.use_stdin && !o.n_inputs && !o.ctl_socket && !o.clock_system)
+		cli_usage_error("--no-stdin without --input, --ctl-socket or --clock system leaves nothing to read");
+	if (!cfg.pow_first_contact)
+		cfg.pow_first_contact = cfg.pow;
+	o.inputs = inputs;
+	int rc = order_run(&o);
+	order_config_free(&cfg);
+	free(inputs);
+	free(dbpath);
+	return rc;
 }
 
 int cmd_replay(int argc, char **argv)
 {
-	report("replay: not built yet");
-	return MU_EXIT_USAGE;
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"ln-out", required_argument, NULL, OPT_LN_OUT},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0}};
+	order_config cfg;
+	order_config_defaults(&cfg);
+	order_run_opts o = { .db_path = ":memory:", .cfg = &cfg, .ln_out_fd = -1 };
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(replay_usage, stdout); return MU_EXIT_OK;
+		case OPT_DB: o.db_path = optarg; break;
+		case OPT_LN_OUT: ln_out_option(&o, optarg); break;
+		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		cli_usage_error("replay needs exactly one LOG");
+	int rc = order_replay(argv[optind], &o);
+	order_config_free(&cfg);
+	return rc;
 }

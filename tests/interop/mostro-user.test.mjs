@@ -15,7 +15,8 @@
 //                             publish, correlation by request_id, forged replies ignored
 // Every check is named "producer -> consumer transport mode: what"; the matrix is printed
 // at the end.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nt from 'nostr-tools/pure';
@@ -26,7 +27,7 @@ import { MostroUser } from './lib/mostro-user.mjs';
 import { canonical, verifyShape, MsgError } from './lib/mostro-msg.mjs';
 import { tupleText, identityPayload, signText, verifyText, openFromMostro, ready, now } from './lib/mostro-envelope.mjs';
 import { chatKeys, Conversation } from './lib/mostro-chat.mjs';
-import { startRelay, pipeline, sleep, stopAll } from './lib/procs.mjs';
+import { startRelay, pipeline, sleep, until, stopAll } from './lib/procs.mjs';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 await ready();
@@ -457,11 +458,15 @@ if (relay) {
           sent.every(s => seen.some(r => r.id === s.event_id && JSON.stringify(r.message) === s.M && r.transport === transport &&
             r.mode === (mode === 'reputation' && r.sender !== alice.identity.pk ? 'reputation' : 'full-privacy'))),
         `mostro-unwrap (--min-pow ${pow}) opened all ${sent.length} requests to the messages sent`, { seen: seen.length, sent: sent.length, err: resp.seen.filter(r => r.type === 'error') });
-        // subscribe before publish: each EVENT went out after the EOSE of a REQ naming its key
+        // subscribe before publish: each EVENT went out after the EOSE of a REQ (for each
+        // kind) naming the key it was sent from
         const tr = alice.conn.trace;
         const order = sent.every(s => {
           const at = tr.findIndex(f => f.dir === 'out' && f.type === 'EVENT' && f.id === s.event_id);
-          return at > 0 && tr.slice(0, at).some(f => f.dir === 'in' && f.type === 'EOSE' && f.sub === 'mostro');
+          return at > 0 && ['mostro-v2', 'mostro-v1'].every(sub => {
+            const req = tr.findIndex(f => f.dir === 'out' && f.type === 'REQ' && f.sub === sub && f.p.includes(s.key));
+            return req >= 0 && req < at && tr.slice(req, at).some(f => f.dir === 'in' && f.type === 'EOSE' && f.sub === sub);
+          });
         });
         check('mostro-user', 'relay+responder', transport, tag, order, 'every request published after the EOSE of its subscription');
         // one forged reply (same request_id, another key) and one decoy (another request_id)
@@ -514,6 +519,49 @@ if (relay) {
   });
   await relay.stop();
 }
+
+// strfry restricts gift wraps to an authenticated recipient, challenges only with its
+// first refusal ("ERROR: auth-required: ..."), and takes one key per connection:
+// tests/strfry-relay.mjs answers as it does.
+async function startStrfry(store) {
+  const dir = mkdtempSync(join(tmpdir(), 'mostro-user-strfry-'));
+  const script = join(dir, 'script.json'), portFile = join(dir, 'port');
+  writeFileSync(script, JSON.stringify({ store }));
+  const p = pipeline('exec node "$1" "$2" "$3"', [join(here, '..', 'strfry-relay.mjs'), script, portFile]);
+  const port = await until(() => existsSync(portFile) && readFileSync(portFile, 'utf8'), 5000);
+  if (!port) { await p.stop(); throw new Error('strfry-relay.mjs did not start: ' + p.stderr()); }
+  return { url: `ws://127.0.0.1:${port}`, stop: () => p.stop() };
+}
+await test('relay: strfry\'s NIP-42 (tests/strfry-relay.mjs): gift wraps after its challenge', async () => {
+  const alice = await MostroUser.fromMnemonic(ALICE_M, { mostroPubkey: MOSTRO.pk, timeout: 4000, name: 'alice' });
+  const bob = await MostroUser.fromMnemonic(BOB_M, { mostroPubkey: MOSTRO.pk, timeout: 4000, name: 'bob' });
+  const to = alice.key(1);
+  const replies = ['v1', 'v2'].map((t, i) => ({ to: to.pk, transport: t, message: { order: { version: i + 1, request_id: 77, trade_index: null,
+    id: UUID, action: 'released', payload: null } } }));
+  const w = run('mostro-wrap', ['--key-file', MOSTRO.file], { input: replies.map(r => JSON.stringify(r)).join('\n') + '\n' });
+  const A = alice.key(2), B = bob.key(3);
+  const chat = run('mostro-wrap', ['--chat=legacy', '--key-file', keyFile(hex(A.sk)), '--to', B.pk], { input: '"legacy through strfry"\n' });
+  let srv;
+  try {
+    srv = await startStrfry([...w.lines, ...chat.lines]);
+    await alice.connect(srv.url);
+    await alice.listen(to);
+    const got = await Promise.all(['v1', 'v2'].map(t => alice.waitFor(r => r.transport === t && r.action === 'released')));
+    check('strfry-relay', 'mostro-user', 'v1+v2', 'nip42-strfry', got.length === 2 && alice.conn.authed.has(to.pk) && alice.conn.authed.size === 1,
+      'the stored v1 and v2 replies arrive; authenticated as the trade key only after the refusal', { authed: [...alice.conn.authed], trace: alice.conn.trace.filter(f => f.type !== 'EVENT') });
+    await bob.connect(srv.url);
+    const OID = 'c0000000-0000-4000-8000-000000000002';
+    bob.orderKeys.set(OID, 3);
+    const m = await bob.chatRead(OID, { peer: A.pk });
+    check('strfry-relay', 'mostro-user', 'v1', 'nip42-strfry', m[0]?.text === 'legacy through strfry' && m[0].format === 'legacy' &&
+      bob.conn.authed.size === 1 && bob.conn.authed.has(bob.conversation(OID, A.pk).k.sharedPk), 'a legacy chat: authenticated as the shared key', m);
+  } catch (e) {
+    check('strfry-relay', 'mostro-user', 'v1+v2', 'nip42-strfry', false, 'threw', e.message);
+  } finally {
+    alice.close(); bob.close();
+    await srv?.stop();
+  }
+});
 
 stopAll();
 console.log('# mostro-user matrix (producer | consumer | transport | mode: result)');

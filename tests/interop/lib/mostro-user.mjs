@@ -134,8 +134,8 @@ export class MostroUser {
   get lastTradeIndexUsed() { return this.tradeIndex; }
 
   // ----------------------------------------------------------------- relay
-  async connect() {
-    this.conn = await RelayConn.connect(this.opts.relay, { timeout: Math.min(this.timeout, 10000) });
+  async connect(url = this.opts.relay) {
+    this.conn = await RelayConn.connect(url, { timeout: Math.min(this.timeout, 10000) });
     return this;
   }
   close() {
@@ -157,10 +157,12 @@ export class MostroUser {
       if (!fresh.length && this.mostroSub) return;
       for (const k of fresh) { await this.conn.addSigner(k.sk); this.listening.add(k.pk); }
       const pks = [...this.listening];
-      await this.conn.req([
-        { kinds: [14], authors: [this.mostroPubkey], '#p': pks, since: this.since },
-        { kinds: [1059], '#p': pks, since: this.since - TWO_DAYS },
-      ], e => this.onMostroEvent(e), { id: 'mostro' });
+      // one REQ per kind: a relay that restricts gift wraps (strfry) challenges only a
+      // REQ whose every filter is restricted
+      await this.conn.req([{ kinds: [14], authors: [this.mostroPubkey], '#p': pks, since: this.since }],
+        e => this.onMostroEvent(e), { id: 'mostro-v2' });
+      await this.conn.req([{ kinds: [1059], '#p': pks, since: this.since - TWO_DAYS }],
+        e => this.onMostroEvent(e), { id: 'mostro-v1' });
       this.mostroSub = true;
     });
   }
@@ -197,7 +199,7 @@ export class MostroUser {
   }
 
   // The first inbox record from `from` on that matches; bounded.
-  waitFor(pred, timeout = this.timeout, { from = 0, what = 'a matching message' } = {}) {
+  waitFor(pred, timeout = this.timeout, { from = 0, what = 'matching message' } = {}) {
     const hit = this.inbox.slice(from).find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
@@ -282,7 +284,7 @@ export class MostroUser {
     const from = this.inbox.length;
     const { event, M } = await this.envelope(fields, { key, channel, transport, pow });
     this.seen.add(event.id); // an admin on the node's own key would read its request back
-    this.sent = [...(this.sent ?? []), { event_id: event.id, M, transport, pow }];
+    this.sent = [...(this.sent ?? []), { event_id: event.id, M, transport, pow, key: key.pk }];
     await this.conn.publish(event);
     if (noReply) return { event, M };
     const match = expect ?? (r => r.request_id === rid && r.to === key.pk);
@@ -402,7 +404,8 @@ export class MostroUser {
       for (const sk of c.authKeys()) await this.conn.addSigner(sk);
       c.listening = true;
       const filters = [...this.conversations.values()].filter(x => x.listening).flatMap(x => x.filters(this.since));
-      await this.conn.req(filters, e => this.onChatEvent(e), { id: 'chat' });
+      for (const [id, kind] of [['chat-current', 14], ['chat-legacy', 1059]])
+        await this.conn.req(filters.filter(f => f.kinds[0] === kind), e => this.onChatEvent(e), { id });
       this.chatSub = true;
     });
   }

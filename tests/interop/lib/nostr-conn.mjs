@@ -1,10 +1,15 @@
 // nostr-conn.mjs — a small NIP-01/NIP-42 relay connection over `ws` for the independent
 // Mostro user agent: REQ that resolves at EOSE (so a caller can subscribe before it
-// publishes), EVENT that resolves at OK, AUTH answered for every key registered (a relay
-// such as strfry or `mostro-relay serve --auth-read-kinds 1059,14` serves gift wraps and
-// kind 14 only to an authenticated recipient), a subscription CLOSED auth-required: sent
-// again once after authenticating. Every wait is bounded. trace keeps the frames in the
-// order they crossed the wire (type, subscription, event id) for tests.
+// publishes), EVENT that resolves at OK, NIP-42 for the keys registered. Relays serve
+// gift wraps (and on `mostro-relay serve --auth-read-kinds 1059,14` kind 14) only to an
+// authenticated recipient. `mostro-relay serve` challenges on connect and lets one
+// connection authenticate several keys: a key registered then is authenticated at once.
+// strfry challenges only with its first refusal (CLOSED "ERROR: auth-required: ..."),
+// lets a connection authenticate one key, and refuses restricted REQs only when every
+// filter is restricted: so callers keep restricted kinds in REQs of their own, and a
+// refused REQ authenticates the registered keys its #p filters name, then is sent again
+// once. Every wait is bounded. trace keeps the frames in the order they crossed the wire
+// (type, subscription, event id) for tests.
 import WebSocket from 'ws';
 import { finalizeEvent, getPublicKey } from 'nostr-tools/pure';
 import { makeAuthEvent } from 'nostr-tools/nip42';
@@ -26,6 +31,7 @@ export class RelayConn {
     this.pendingOk = new Map(); // event id -> deferred
     this.signers = new Map();   // pubkey -> sk
     this.authed = new Set();    // pubkeys authenticated for the current challenge
+    this.authing = new Map();   // pubkey -> AUTH in flight
     this.challenge = null;
     this.notices = [];
     this.trace = [];
@@ -55,7 +61,8 @@ export class RelayConn {
   send(frame) {
     if (this.closed) throw new RelayError(`${this.url}: connection closed`);
     const [type, a] = frame;
-    this.trace.push({ dir: 'out', type, sub: type === 'REQ' || type === 'CLOSE' ? a : undefined, id: type === 'EVENT' || type === 'AUTH' ? a.id : undefined });
+    this.trace.push({ dir: 'out', type, sub: type === 'REQ' || type === 'CLOSE' ? a : undefined, id: type === 'EVENT' || type === 'AUTH' ? a.id : undefined,
+      p: type === 'REQ' ? frame.slice(2).flatMap(f => f['#p'] ?? []) : undefined });
     this.ws.send(JSON.stringify(frame));
   }
 
@@ -81,17 +88,20 @@ export class RelayConn {
     } else if (type === 'AUTH' && typeof a === 'string') {
       this.challenge = a;
       this.authed.clear();
-      for (const sk of this.signers.values()) this.authOne(sk).catch(() => {});
+      this.authing.clear();
     }
   }
 
   async onClosed(subId, message) {
     const s = this.subs.get(subId);
     if (!s) return;
-    if (message.startsWith('auth-required:') && !s.retried && this.challenge && this.signers.size) {
+    const reason = message.replace(/^ERROR:\s*/, ''); // strfry's prefix before NIP-01's
+    if (reason.startsWith('auth-required:') && !s.retried && this.challenge && this.signers.size) {
       s.retried = true;
       try {
-        await this.authAll();
+        const named = new Set(s.filters.flatMap(f => f['#p'] ?? []));
+        const keys = [...this.signers].filter(([pk]) => !named.size || named.has(pk)).map(([, sk]) => sk);
+        await Promise.all(keys.map(sk => this.authOne(sk)));
         this.send(['REQ', subId, ...s.filters]);
         return;
       } catch (e) { s.eose?.reject(e); return; }
@@ -100,16 +110,20 @@ export class RelayConn {
     s.eose?.reject(new RelayError(`${this.url}: subscription ${subId} closed: ${message}`));
   }
 
-  async authOne(sk) {
+  authOne(sk) {
     const pk = getPublicKey(sk);
-    if (!this.challenge || this.authed.has(pk)) return;
+    if (!this.challenge || this.authed.has(pk)) return Promise.resolve();
+    if (this.authing.has(pk)) return this.authing.get(pk);
     const ev = finalizeEvent(makeAuthEvent(this.url, this.challenge), sk);
     const d = deferred(this.timeout, `OK to AUTH as ${pk}`);
     this.pendingOk.set(ev.id, d);
     this.send(['AUTH', ev]);
-    const r = await d.p;
-    if (!r.accepted) throw new RelayError(`${this.url}: AUTH as ${pk} refused: ${r.message}`);
-    this.authed.add(pk);
+    const p = d.p.then(r => {
+      if (!r.accepted) throw new RelayError(`${this.url}: AUTH as ${pk} refused: ${r.message}`);
+      this.authed.add(pk);
+    }).finally(() => this.authing.delete(pk));
+    this.authing.set(pk, p);
+    return p;
   }
   authAll() { return Promise.all([...this.signers.values()].map(sk => this.authOne(sk))); }
 
