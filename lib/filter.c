@@ -100,6 +100,29 @@ bool filter_tag_letter_ok(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+char filter_tag_indexed(jv tag, const char **value, size_t *len)
+{
+	if (jv_get_kind(tag) != JV_KIND_ARRAY || jv_array_length(jv_copy(tag)) < 2)
+		return 0;
+	jv name = jv_array_get(jv_copy(tag), 0);
+	char letter = 0;
+	if (jv_get_kind(name) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(name)) == 1 &&
+	    filter_tag_letter_ok((unsigned char)jv_string_value(name)[0]))
+		letter = jv_string_value(name)[0];
+	jv_free(name);
+	if (!letter)
+		return 0;
+	jv v = jv_array_get(jv_copy(tag), 1);
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		jv_free(v);
+		return 0;
+	}
+	*value = jv_string_value(v);       /* tag still holds a reference */
+	*len = (size_t)jv_string_length_bytes(jv_copy(v));
+	jv_free(v);
+	return letter;
+}
+
 /* ------------------------------------------------------ sorted insertion */
 
 /* Binary search over a sorted array of 32-byte keys. Returns the index of the
@@ -427,21 +450,12 @@ static bool tags_match(const nostr_filter *f, const nostr_event *ev)
 	int n = jv_array_length(jv_copy(ev->tags));
 	for (int i = 0; i < n && got != want; i++) {
 		jv t = jv_array_get(jv_copy(ev->tags), i);
-		if (jv_array_length(jv_copy(t)) >= 2) {
-			jv name = jv_array_get(jv_copy(t), 0);
-			int li = -1;
-			if (jv_string_length_bytes(jv_copy(name)) == 1)
-				li = letter_index((unsigned char)jv_string_value(name)[0]);
-			jv_free(name);
-			if (li >= 0 && by_letter[li] && !(got & (1ull << li))) {
-				jv val = jv_array_get(jv_copy(t), 1);
-				size_t at;
-				if (value_find(by_letter[li]->values, by_letter[li]->n, jv_string_value(val),
-					       (size_t)jv_string_length_bytes(jv_copy(val)), &at))
-					got |= 1ull << li;
-				jv_free(val);
-			}
-		}
+		const char *v;
+		size_t vn, at;
+		int li = letter_index(filter_tag_indexed(t, &v, &vn));
+		if (li >= 0 && by_letter[li] && !(got & (1ull << li)) &&
+		    value_find(by_letter[li]->values, by_letter[li]->n, v, vn, &at))
+			got |= 1ull << li;
 		jv_free(t);
 	}
 	return got == want;

@@ -21,7 +21,10 @@
  *
  * Matching (filter_match): every present condition must hold (AND); a list
  * condition holds when the event's field is in the list; "#x" holds when some
- * tag named exactly "x" has a second element in the list. limit is not a
+ * tag named exactly "x" has a second element in the list. Which tags count is
+ * decided in one place, filter_tag_indexed(): tag names are length-counted
+ * strings, so a tag named "p\u0000x" is no "p" tag (the relay's store, its
+ * live delivery and its NIP-42 read check all ask that function). limit is not a
  * matching condition. A filter list matches when any filter matches (OR).
  *
  * Ownership: a nostr_filter owns all its arrays. Initialize with filter_init()
@@ -117,5 +120,11 @@ void filters_free(nostr_filter *fs, size_t n);   /* frees each, then the array *
 
 /* True for 'a'..'z' and 'A'..'Z'. */
 bool filter_tag_letter_ok(int c);
+
+/* The tags that "#x" filters see: an event tag (a JSON array, borrowed), whose
+ * name is a string of exactly one byte a-z or A-Z and whose second element is a
+ * string. Returns the letter and sets *value and *len to that string (borrowed
+ * from tag, valid while tag is), or returns 0. */
+char filter_tag_indexed(jv tag, const char **value, size_t *len);
 
 #endif

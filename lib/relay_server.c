@@ -324,17 +324,12 @@ static bool conn_may_read(const relay_server *s, const conn *c, const nostr_even
 	int n = jv_array_length(jv_copy(ev->tags));
 	for (int i = 0; i < n && !ok; i++) {
 		jv t = jv_array_get(jv_copy(ev->tags), i);
-		if (jv_array_length(jv_copy(t)) >= 2) {
-			jv name = jv_array_get(jv_copy(t), 0);
-			jv val = jv_array_get(jv_copy(t), 1);
-			uint8_t pk[32];
-			size_t vl = (size_t)jv_string_length_bytes(jv_copy(val));
-			if (strcmp(jv_string_value(name), "p") == 0 &&
-			    hex_decode(pk, 32, jv_string_value(val), vl, true))
-				ok = conn_authed_as(c, pk);
-			jv_free(name);
-			jv_free(val);
-		}
+		const char *v;
+		size_t vn;
+		uint8_t pk[32];
+		/* the same tags the store indexes for its "p" read check */
+		if (filter_tag_indexed(t, &v, &vn) == 'p' && hex_decode(pk, 32, v, vn, true))
+			ok = conn_authed_as(c, pk);
 		jv_free(t);
 	}
 	return ok;

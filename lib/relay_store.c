@@ -114,21 +114,16 @@ static bool put_tags(relay_store *s, sqlite3_int64 seq, const nostr_event *ev)
 	int n = jv_array_length(jv_copy(ev->tags));
 	for (int i = 0; i < n; i++) {
 		jv t = jv_array_get(jv_copy(ev->tags), i);
+		const char *v;
+		size_t vn;
+		char letter = filter_tag_indexed(t, &v, &vn);
 		bool ok = true;
-		if (jv_array_length(jv_copy(t)) >= 2) {
-			jv name = jv_array_get(jv_copy(t), 0);
-			if (jv_string_length_bytes(jv_copy(name)) == 1 &&
-			    filter_tag_letter_ok((unsigned char)jv_string_value(name)[0])) {
-				jv v = jv_array_get(jv_copy(t), 1);
-				sqlite3_bind_int64(s->ins_tag, 1, seq);
-				sqlite3_bind_text(s->ins_tag, 2, jv_string_value(name), 1, SQLITE_STATIC);
-				sqlite3_bind_text(s->ins_tag, 3, jv_string_value(v),
-						  jv_string_length_bytes(jv_copy(v)), SQLITE_STATIC);
-				ok = run(s->ins_tag);
-				sqlite3_clear_bindings(s->ins_tag);
-				jv_free(v);
-			}
-			jv_free(name);
+		if (letter) {
+			sqlite3_bind_int64(s->ins_tag, 1, seq);
+			sqlite3_bind_text(s->ins_tag, 2, &letter, 1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(s->ins_tag, 3, v, (int)vn, SQLITE_STATIC);
+			ok = run(s->ins_tag);
+			sqlite3_clear_bindings(s->ins_tag);
 		}
 		jv_free(t);
 		if (!ok)

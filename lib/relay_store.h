@@ -4,7 +4,8 @@
  * Schema: `events` (one row per stored event: id, pubkey, created_at, kind,
  * the replaceable address `d`, NIP-40 `expiration`, and the canonical JSON
  * exactly as it is served) and `tags` (one row per single-letter tag with a
- * value, the only tags NIP-01 filters can query), deleted with their event.
+ * value as filter_tag_indexed() defines it, the only tags NIP-01 filters can
+ * query), deleted with their event.
  *
  * Replacement (NIP-01): replaceable kinds keep one event per (pubkey, kind),
  * addressable kinds one per (pubkey, kind, d). The newer created_at wins; on

@@ -511,6 +511,30 @@ JS
 	[ "${lines[6]}" = '[true,""]' ]
 }
 
+@test "tag names are length-counted: a tag named \"p\\u0000x\" is no p tag, live or stored" {
+	# Live delivery and stored queries decide the same: such an event is
+	# neither delivered to the p-named key nor returned to it, and a #p
+	# filter does not see it either (only a one-letter name is a p tag).
+	start_relay --auth-read-kinds 1059
+	odd=$(sign "$SK2" "{\"kind\":1059,\"content\":\"odd\",\"tags\":[[\"p\\u0000x\",\"$PK1\"]]}")
+	pub=$(sign "$SK2" "{\"kind\":1,\"content\":\"odd public\",\"tags\":[[\"p\\u0000x\",\"$PK1\"]]}")
+	[ "$(jq -r '.tags[0][0] | explode | length' <<<"$odd")" = 3 ]
+	oid=$(jq -r .id <<<"$odd")
+	pid=$(jq -r .id <<<"$pub")
+	RELAY_CLIENT_OPTS="--auth $SK1" run relay_session 7 \
+		'["REQ","live",{"kinds":[1059]}]' '["REQ","tag",{"#p":["'"$PK1"'"]}]' 'await 2' \
+		"[\"EVENT\",$odd]" "[\"EVENT\",$pub]" 'await 4' 'sleep 200' \
+		'["REQ","stored",{"kinds":[1059]}]' '["REQ","stag",{"#p":["'"$PK1"'"]}]' '["COUNT","n",{"kinds":[1059]}]'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '["EOSE","live"]' ]
+	[ "${lines[1]}" = '["EOSE","tag"]' ]
+	[ "${lines[2]}" = "[\"OK\",\"$oid\",true,\"\"]" ]
+	[ "${lines[3]}" = "[\"OK\",\"$pid\",true,\"\"]" ]
+	[ "${lines[4]}" = '["EOSE","stored"]' ]
+	[ "${lines[5]}" = '["EOSE","stag"]' ]
+	[ "${lines[6]}" = '["COUNT","n",{"count":0}]' ]
+}
+
 # ------------------------------------------------------- persistence
 
 @test "restart: events acknowledged OK true survive kill -9 and a restart" {

@@ -141,6 +141,40 @@ static void test_list(void)
 	event_free(&ev);
 }
 
+/* filter_tag_indexed: the one rule for which tags "#x" filters, the relay's
+ * tag index and its NIP-42 read check see. Names are length-counted. */
+static void test_tag_indexed(void)
+{
+	static const struct { const char *tag; char letter; const char *value; } rows[] = {
+		{"[\"p\",\"v\"]", 'p', "v"},
+		{"[\"Z\",\"\",\"x\"]", 'Z', ""},
+		{"[\"p\\u0000x\",\"v\"]", 0, NULL},     /* "p" then NUL: three bytes, no p tag */
+		{"[\"p\\u0000\",\"v\"]", 0, NULL},
+		{"[\"\\u0000\",\"v\"]", 0, NULL},
+		{"[\"pp\",\"v\"]", 0, NULL},
+		{"[\"\",\"v\"]", 0, NULL},
+		{"[\"1\",\"v\"]", 0, NULL},
+		{"[\"\u00e9\",\"v\"]", 0, NULL},          /* one character, two bytes */
+		{"[\"p\"]", 0, NULL},                       /* no value */
+		{"[\"p\",1]", 0, NULL},                     /* value not a string */
+		{"[1,\"v\"]", 0, NULL},
+		{"[\"e\",\"a\\u0000b\"]", 'e', "a\0b"},   /* values may hold NUL: use the length */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		json_error je;
+		jv t = json_parse(rows[i].tag, strlen(rows[i].tag), 0, &je);
+		const char *v = NULL;
+		size_t vn = 0;
+		char got = filter_tag_indexed(t, &v, &vn);
+		t_eq_int(got, rows[i].letter, "tag_indexed %s: letter", rows[i].tag);
+		if (rows[i].value) {
+			size_t wn = strlen(rows[i].value) + (rows[i].letter == 'e' ? 2 : 0);
+			t_ok(v && vn == wn && memcmp(v, rows[i].value, wn) == 0, "tag_indexed %s: value", rows[i].tag);
+		}
+		jv_free(t);
+	}
+}
+
 int main(void)
 {
 	int n = t_jsonl("filter-parse.jsonl", check_parse, NULL);
@@ -149,5 +183,6 @@ int main(void)
 	t_ok(n >= 20, "filter-match.jsonl has %d records", n);
 	test_build();
 	test_list();
+	test_tag_indexed();
 	return t_done();
 }
