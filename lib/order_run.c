@@ -842,7 +842,7 @@ static int exit_code(engine *e)
 int order_run(const order_run_opts *o)
 {
 	engine e;
-	int rc = engine_open(&e, o, NULL);
+	int rc = engine_open(&e, o, o->seed_hex);
 	if (rc != MU_EXIT_OK) {
 		order_db_close(e.db);
 		return rc;

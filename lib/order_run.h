@@ -33,6 +33,7 @@ typedef struct order_run_opts {
 	const char        *ctl_socket;    /* --ctl-socket: UNIX socket path, or NULL */
 	bool               clock_system;  /* --clock system: the engine writes its own ticks */
 	int                batch;         /* inputs per transaction at most (default 256) */
+	const char        *seed_hex;      /* --seed-file: the seed of a new database (64 hex) */
 } order_run_opts;
 
 /* Runs until every input that can end has ended (standard input, files,

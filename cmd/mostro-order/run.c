@@ -13,6 +13,7 @@
 #include "order_cmds.h"
 #include "order_config.h"
 #include "order_run.h"
+#include "secret.h"
 
 static const char run_usage[] =
 	"Usage: mostro-order run [OPTIONS]\n"
@@ -33,6 +34,8 @@ static const char run_usage[] =
 	"      --clock system|ticks  ticks: time comes from tick records (default); system: the\n"
 	"                         engine writes a tick every second (and logs it)\n"
 	"      --batch N          inputs per transaction at most (default 256)\n"
+	"      --seed-file FILE   the secret seed of a NEW database (64 hex digits, file 0600):\n"
+	"                         reproducible hold-invoice preimages for tests\n"
 	"  -h, --help             this help\n";
 
 static const char replay_usage[] =
@@ -43,7 +46,7 @@ static const char replay_usage[] =
 	"  -h, --help             this help\n";
 
 enum { OPT_DB = 256, OPT_PUBKEY, OPT_SET, OPT_INPUT, OPT_NO_STDIN, OPT_LN_OUT, OPT_LOG, OPT_CTL,
-       OPT_CLOCK, OPT_BATCH };
+       OPT_CLOCK, OPT_BATCH, OPT_SEED };
 
 /* --set KEY=VALUE into the config through its JSON form. */
 static void set_option(order_config *cfg, const char *arg)
@@ -87,10 +90,12 @@ int cmd_run(int argc, char **argv)
 		{"ctl-socket", required_argument, NULL, OPT_CTL},
 		{"clock", required_argument, NULL, OPT_CLOCK},
 		{"batch", required_argument, NULL, OPT_BATCH},
+		{"seed-file", required_argument, NULL, OPT_SEED},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0}};
 	order_config cfg;
 	order_config_defaults(&cfg);
+	buf seed = BUF_INIT;
 	order_run_opts o = { .db_path = "mostro.db", .cfg = &cfg, .use_stdin = true, .ln_out_fd = -1 };
 	const char **inputs = NULL;
 	char *dbpath = NULL;
@@ -138,6 +143,15 @@ int cmd_run(int argc, char **argv)
 			if (o.batch == 0)
 				cli_usage_error("--batch: at least 1");
 			break;
+		case OPT_SEED: {
+			secret_err se = secret_read_file(optarg, &seed);
+			if (se != SECRET_OK)
+				die(MU_EXIT_CONFIG, "--seed-file %s: %s", optarg, secret_strerror(se));
+			if (!hex_is_lower(seed.p, seed.len, 64))
+				die(MU_EXIT_CONFIG, "--seed-file %s: expected 64 lowercase hex digits", optarg);
+			o.seed_hex = seed.p;
+			break;
+		}
 		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -151,6 +165,7 @@ int cmd_run(int argc, char **argv)
 	o.inputs = inputs;
 	int rc = order_run(&o);
 	order_config_free(&cfg);
+	buf_wipe(&seed);
 	free(inputs);
 	free(dbpath);
 	return rc;
