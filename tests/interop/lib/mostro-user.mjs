@@ -155,14 +155,15 @@ export class MostroUser {
     return this.serial(async () => {
       const fresh = keys.filter(k => !this.listening.has(k.pk));
       if (!fresh.length && this.mostroSub) return;
-      for (const k of fresh) { await this.conn.addSigner(k.sk); this.listening.add(k.pk); }
-      const pks = [...this.listening];
+      for (const k of fresh) await this.conn.addSigner(k.sk);
+      const pks = [...this.listening, ...fresh.map(k => k.pk)];
       // one REQ per kind: a relay that restricts gift wraps (strfry) challenges only a
       // REQ whose every filter is restricted
       await this.conn.req([{ kinds: [14], authors: [this.mostroPubkey], '#p': pks, since: this.since }],
         e => this.onMostroEvent(e), { id: 'mostro-v2' });
       await this.conn.req([{ kinds: [1059], '#p': pks, since: this.since - TWO_DAYS }],
         e => this.onMostroEvent(e), { id: 'mostro-v1' });
+      for (const k of fresh) this.listening.add(k.pk);
       this.mostroSub = true;
     });
   }
@@ -402,10 +403,10 @@ export class MostroUser {
     return this.serial(async () => {
       if (c.listening && this.chatSub) return;
       for (const sk of c.authKeys()) await this.conn.addSigner(sk);
-      c.listening = true;
-      const filters = [...this.conversations.values()].filter(x => x.listening).flatMap(x => x.filters(this.since));
+      const filters = [...this.conversations.values()].filter(x => x.listening || x === c).flatMap(x => x.filters(this.since));
       for (const [id, kind] of [['chat-current', 14], ['chat-legacy', 1059]])
         await this.conn.req(filters.filter(f => f.kinds[0] === kind), e => this.onChatEvent(e), { id });
+      c.listening = true;
       this.chatSub = true;
     });
   }
