@@ -550,7 +550,9 @@ static bool replay_outbox(int64_t seq, const char *stream, const char *line, voi
  * get_info, in one transaction. */
 static bool engine_start(engine *e)
 {
-	outbox_each(e->db, replay_outbox, e);
+	/* (a replay never crashed: a restart record follows a clean stop) */
+	if (!e->replay)
+		outbox_each(e->db, replay_outbox, e);
 	if (!tx_begin(e))
 		return false;
 	intent_each_open(e->db, reissue, e);

@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# mostro-order run: the engine's contract (man mostro-order, RUN PROTOCOL).
+#
+# The golden transcripts in tests/vectors/order-golden/ are DAEMON.md's flows
+# written step by step (make.py): every {"in":...} record goes to the engine
+# on a fixed clock and the engine must print exactly the {"out":...} records,
+# byte for byte, in order. The other tests pin the loop: replay, the ctl
+# socket, the clock, the outbox across a crash, transports, usage.
+
+load helpers
+
+GOLD="$MOSTRO_TOP/tests/vectors/order-golden"
+MOSTRO=79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798
+S_ID=c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5
+S_TRADE=f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9
+B_TRADE=2f8bde4d1a07209355b4a7250a5c5128e88b84bddc619ab7cba8d569b240efe4
+
+setup() {
+	T=$(mktemp -d)
+	cp "$GOLD/seed" "$T/seed"
+	chmod 600 "$T/seed"
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# The records of a transcript: ins FILE / outs FILE (the raw JSON text).
+ins() { grep '^{"in":' "$1" | sed 's/^{"in":\(.*\)}$/\1/'; }
+outs() { grep '^{"out":' "$1" | sed 's/^{"out":\(.*\)}$/\1/'; }
+
+# --set options from the transcript's config line.
+sets() {
+	grep '^{"config":' "$1" | jq -r '.config | to_entries[] | "--set\n\(.key)=\(.value|tojson)"'
+}
+
+engine() {
+	mostro-order run --db "$T/db" --seed-file "$T/seed" --mostro-pubkey "$MOSTRO" "$@"
+}
+
+# golden NAME: the engine prints exactly the transcript's outputs.
+golden() {
+	local f="$GOLD/$1.jsonl" args=()
+	[ -f "$f" ]
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	outs "$f" >"$T/want"
+	engine --batch 1 "${args[@]}" <"$T/in" >"$T/got" 2>"$T/err"
+	if ! diff -u "$T/want" "$T/got" >"$T/diff"; then
+		head -c 4000 "$T/diff"
+		tail -20 "$T/err"
+		return 1
+	fi
+}
+
+@test "golden: §1.7 sell order, happy path (taken without an invoice)" { golden sell-happy; }
+@test "golden: §1.7 buy order, happy path (seller takes, buyer adds the invoice after paying)" { golden buy-happy; }
+@test "golden: §2.4 range order, the release leaves a pending child for the next trade key" { golden range-child; }
+@test "golden: §2.2 market price with premium +5, then the taker cancels (amount back to 0)" { golden market-premium; }
+@test "golden: §1.3 cancel table: maker, stranger, already canceled, not found, waiting, cooperative" { golden cancel; }
+@test "golden: §3.4 payout failures, retries, new invoice, paid" { golden payment-retry; }
+@test "golden: §9 intake: invalid_action, replay, stale, trade index, shape gate, ignored" { golden intake; }
+
+@test "every golden transcript has its test above" {
+	for f in "$GOLD"/*.jsonl; do
+		n=$(basename "$f" .jsonl)
+		grep -q "golden $n;" "$BATS_TEST_FILENAME" || { echo "no test for $n"; return 1; }
+	done
+}
+
+@test "the outputs do not depend on the group commit size" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	outs "$f" >"$T/want"
+	engine --batch 1000 "${args[@]}" <"$T/in" >"$T/got" 2>/dev/null
+	diff -u "$T/want" "$T/got"
+}
+
+@test "replay: a logged session replays on a fresh database to the same bytes" {
+	f="$GOLD/cancel.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	engine "${args[@]}" --log "$T/log" <"$T/in" >"$T/run" 2>/dev/null
+	[ "$(stat -c %a "$T/log")" = 600 ]      # it holds the seed
+	head -1 "$T/log" | jq -e '.type == "start" and (.seed | length) == 64'
+	mostro-order replay "$T/log" >"$T/replay" 2>/dev/null
+	[ -s "$T/run" ]
+	cmp "$T/run" "$T/replay"
+}
+
+@test "replay: a restart in the log (a second start record) is replayed as one" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	head -12 "$T/in" >"$T/in1"
+	tail -n +13 "$T/in" >"$T/in2"
+	engine "${args[@]}" --log "$T/log" <"$T/in1" >"$T/run" 2>/dev/null
+	engine "${args[@]}" --log "$T/log" <"$T/in2" >>"$T/run" 2>/dev/null
+	[ "$(grep -c '"type":"start"' "$T/log")" = 2 ]
+	mostro-order replay "$T/log" >"$T/replay" 2>/dev/null
+	cmp "$T/run" "$T/replay"
+}
+
+@test "replay: a log without its start record is invalid input (4)" {
+	echo '{"type":"tick","now":1}' >"$T/log"
+	run mostro-order replay "$T/log"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"does not begin with a start record"* ]]
+}
+
+@test "clock: records before the first tick wait for it, then run in arrival order" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	# the first new-order arrives before any tick
+	msg=$(ins "$f" | grep '"action":"new-order"' | head -1)
+	{ echo "$msg"; echo '{"type":"tick","now":1700000001}'; } >"$T/in"
+	engine "${args[@]}" <"$T/in" >"$T/got" 2>/dev/null
+	grep -q '"action":"new-order"' "$T/got"
+	# and with no tick at all it never runs
+	rm -f "$T/db"*
+	echo "$msg" | engine "${args[@]}" >"$T/got2" 2>/dev/null
+	! grep -q '"action":"new-order"' "$T/got2"
+}
+
+@test "clock: a tick older than the clock is ignored (time only moves forward)" {
+	printf '%s\n' '{"type":"tick","now":1700000100}' '{"type":"tick","now":1700000000}' \
+		'{"type":"ctl","id":"c","cmd":"status"}' | engine >"$T/out" 2>/dev/null
+	grep '"type":"ctl_result"' "$T/out" | jq -e '.ok and .result.clock == 1700000100'
+}
+
+@test "ctl socket: 0600, status and order answered on the connection, preimage withheld" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	mkfifo "$T/in"
+	engine "${args[@]}" --ctl-socket "$T/ctl" <"$T/in" >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 7>"$T/in"           # (bats owns fd 3)
+	ins "$f" >&7
+	wait_for 10 test -S "$T/ctl"
+	[ "$(stat -c %a "$T/ctl")" = 600 ]
+	wait_for 10 grep -q '"action":"purchase-completed"' "$T/out"
+	run mostro-order ctl --socket "$T/ctl" status
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.ok and .result.orders.success == 1 and .result.network == "regtest"'
+	id=$(grep '"action":"new-order"' "$T/out" | head -1 | jq -r '.message.order.id')
+	run mostro-order ctl --socket "$T/ctl" order "order_id=$id"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg id "$id" '.result.id == $id and .result.status == "success" and .result.preimage == "(set)"'
+	run mostro-order ctl --socket "$T/ctl" nosuchcommand
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e '.ok == false and .error == "unknown command"'
+	exec 7>&-
+	wait "$pid"
+	[ ! -e "$T/ctl" ]
+	! grep -q ctl_result "$T/out"     # answers went to the connection, not to the outputs
+}
+
+@test "outbox: killed between commit and write, the restart writes what was decided" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	outs "$f" >"$T/want"
+	# commit 1 is the start (get_info); commit 5 is S's new-order (tick, get_info, tick, new-order)
+	run env MOSTRO_ORDER_CRASH=after-commit:5 mostro-order run --db "$T/db" --seed-file "$T/seed" \
+		--mostro-pubkey "$MOSTRO" --batch 1 "${args[@]}" <"$T/in"
+	[ "$status" -eq 137 ]
+	! grep -q '"action":"new-order"' <<<"$output"
+	sqlite3 "$T/db" 'select line from outbox' | grep -q '"action":"new-order"'
+	# restart with no input: the outbox first, then the start's get_info (ln2)
+	engine "${args[@]}" </dev/null >"$T/after" 2>/dev/null
+	grep -q '"kind":38383' "$T/after"
+	grep -q '"action":"new-order"' "$T/after"
+	[ "$(sqlite3 "$T/db" 'select count(*) from outbox')" = 0 ]
+	# the event and the ack are exactly the ones the transcript expects
+	grep -F -x -f "$T/after" "$T/want" | grep -c . | grep -qx 2
+}
+
+@test "transport both: each key is answered on the transport it last wrote on" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" | head -6 | sed 's/"transport":"v2"/"transport":"v1"/' >"$T/in"
+	engine "${args[@]}" --set transport=both <"$T/in" >"$T/out" 2>/dev/null
+	# S wrote on v1: the ack goes on v1, version 1, no expiration
+	grep '"action":"new-order"' "$T/out" | jq -e '.transport == "v1" and .message.order.version == 1 and .expiration == null'
+	rm -f "$T/db"*
+	ins "$f" | head -6 >"$T/in"
+	engine "${args[@]}" --set transport=both <"$T/in" >"$T/out" 2>/dev/null
+	grep '"action":"new-order"' "$T/out" | jq -e '.transport == "v2" and .message.order.version == 2'
+	# gift-wrap only: a v2 message is not this node's transport (dropped)
+	rm -f "$T/db"*
+	engine "${args[@]}" --set transport=gift-wrap <"$T/in" >"$T/out" 2>"$T/err"
+	! grep -q '"action":"new-order"' "$T/out"
+	grep -q 'a transport this node does not speak' "$T/err"
+}
+
+@test "first contact: a trade key in no live order needs pow_first_contact bits (v2)" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	# the new-order's event id with no leading zero bit
+	ins "$f" | head -6 | sed 's/"id":"0000000000000000000000000000000000000000000000000000000000000001"/"id":"ff00000000000000000000000000000000000000000000000000000000000001"/' >"$T/in"
+	engine "${args[@]}" --set pow_first_contact=8 <"$T/in" >"$T/out" 2>"$T/err"
+	! grep -q '"action":"new-order"' "$T/out"
+	grep -q 'first contact without pow_first_contact bits' "$T/err"
+	# with 8 leading zero bits it passes
+	rm -f "$T/db"*
+	sed 's/"id":"ff00000000000000000000000000000000000000000000000000000000000001"/"id":"00aa000000000000000000000000000000000000000000000000000000000001"/' "$T/in" >"$T/in2"
+	engine "${args[@]}" --set pow_first_contact=8 <"$T/in2" >"$T/out" 2>/dev/null
+	grep -q '"action":"new-order"' "$T/out"
+}
+
+@test "bad lines are reported with their input, the stream goes on, exit 123" {
+	printf '%s\n' '{"type":"tick","now":1700000000}' 'not json' '{"no":"type"}' '{"type":"bogus"}' \
+		'{"type":"ctl","id":1,"cmd":"status"}' | engine >"$T/out" 2>"$T/err" && rc=0 || rc=$?
+	[ "$rc" -eq 123 ]
+	grep -q 'stdin: .*' "$T/err"
+	grep -q 'record without "type"' "$T/err"
+	grep -q 'unknown record type' "$T/err"
+	grep -q '"type":"ctl_result"' "$T/out"
+}
+
+@test "usage errors exit 2; --help exits 0" {
+	run mostro-order run --bogus
+	[ "$status" -eq 2 ]
+	run mostro-order run --mostro-pubkey XYZ
+	[ "$status" -eq 2 ]
+	run mostro-order run --set nosuchsetting=1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown key nosuchsetting"* ]]
+	run mostro-order run --batch 0
+	[ "$status" -eq 2 ]
+	run mostro-order run --no-stdin
+	[ "$status" -eq 2 ]
+	run mostro-order run extra
+	[ "$status" -eq 2 ]
+	run mostro-order replay
+	[ "$status" -eq 2 ]
+	run mostro-order run --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--ln-out"* ]]
+}
+
+@test "the database is created 0600 and an unopenable one exits 5" {
+	echo '{"type":"tick","now":1}' | engine >/dev/null 2>&1
+	[ "$(stat -c %a "$T/db")" = 600 ]
+	run mostro-order run --db "$T/no/such/dir/db" </dev/null
+	[ "$status" -eq 5 ]
+}
+
+@test "--ln-out: LN ops on their own descriptor, DMs and events on standard output" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" >"$T/in"
+	engine "${args[@]}" --ln-out 3 <"$T/in" >"$T/wrap" 3>"$T/ln" 2>/dev/null
+	! grep -q '"op":' "$T/wrap"
+	grep -q '"kind":38383' "$T/wrap"
+	[ "$(jq -r .op "$T/ln" | tr '\n' ' ')" = "get_info create_hold_invoice watch_invoice settle_hold_invoice pay_invoice " ]
+}
