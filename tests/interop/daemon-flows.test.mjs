@@ -9,32 +9,53 @@
 // Daemon glue (settings, start, stop) lives in lib/mostrod.mjs. Until scripts/mostrod
 // exists the suite is one skipped test.
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { npubEncode } from 'nostr-tools/nip19';
-import { ok, done } from './lib/tap.mjs';
+import { npubEncode, nsecEncode } from 'nostr-tools/nip19';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ok, done, run } from './lib/tap.mjs';
 import { MostroUser, TimeoutError } from './lib/mostro-user.mjs';
 import { ready } from './lib/mostro-envelope.mjs';
-import { mostrodMissing, startMostrod } from './lib/mostrod.mjs';
+import { mostrodMissing, startMostrod, settingsToml } from './lib/mostrod.mjs';
 import { until } from './lib/procs.mjs';
-
-const missing = mostrodMissing();
-if (missing) {
-  console.log(`ok 1 - daemon flows through scripts/mostrod # SKIP ${missing}`);
-  console.log('1..1');
-  process.exit(0);
-}
-await ready();
-
-const ALICE_M = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
-const BOB_M = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
-const WAIT = Number(process.env.MOSTRO_FLOW_WAIT_MS ?? 8000);
-const AMOUNT = 5000, FEE = 15; // fee 0.006: each party round(0.006 * 5000 / 2)
-const ORDER = { fiat_code: 'USD', fiat_amount: 3, payment_method: 'XYZ', amount: AMOUNT };
 
 const CONFIGS = [
   { name: 'v2', transport: 'nip44', alice: 'v2', bob: 'v2', settings: { pow: 1, powFirstContact: 4 }, protocolVersion: '2' },
   { name: 'v1', transport: 'gift-wrap', alice: 'v1', bob: 'v1', settings: { pow: 2 }, protocolVersion: '1' },
   { name: 'both', transport: 'both', alice: 'v2', bob: 'v1', settings: { pow: 1, powFirstContact: 4 }, protocolVersion: '2' },
 ];
+
+// The settings files the flows write, read by the daemon's own settings loader
+// (`mostro-order settings`): accepted without a warning and resolved as meant.
+function settingsAccepted() {
+  for (const cfg of CONFIGS) {
+    const dir = mkdtempSync(join(tmpdir(), 'mostrod-settings-'));
+    const relayUrl = 'ws://127.0.0.1:7777';
+    writeFileSync(join(dir, 'settings.toml'), settingsToml({ nsec: nsecEncode(generateSecretKey()), relayUrl, transport: cfg.transport, ...cfg.settings }), { mode: 0o600 });
+    const r = run('mostro-order', ['settings', '-d', dir]);
+    const j = r.lines[0] ?? {};
+    ok(r.status === 0 && r.stderr === '' && j.lightning?.backend === 'sim' && j.lightning.sim_db === join(dir, 'ln-sim.db') &&
+      j.mostro?.transport === cfg.transport && j.mostro.pow === cfg.settings.pow && j.mostro.pow_first_contact === (cfg.settings.powFirstContact ?? cfg.settings.pow) &&
+      JSON.stringify(j.nostr?.relays) === JSON.stringify([relayUrl]), `${cfg.name}: mostro-order settings reads the flows' settings.toml as meant, no warning`,
+    { status: r.status, stderr: r.stderr, resolved: j });
+  }
+}
+
+const missing = mostrodMissing();
+if (missing) {
+  ok(true, `daemon flows through scripts/mostrod # SKIP ${missing}`);
+  settingsAccepted();
+  done();
+  process.exit();
+}
+await ready();
+settingsAccepted();
+
+const ALICE_M = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const BOB_M = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+const WAIT = Number(process.env.MOSTRO_FLOW_WAIT_MS ?? 8000);
+const AMOUNT = 5000, FEE = 15; // fee 0.006: each party round(0.006 * 5000 / 2)
+const ORDER = { fiat_code: 'USD', fiat_amount: 3, payment_method: 'XYZ', amount: AMOUNT };
 
 // ------------------------------------------------------------ bookkeeping
 const matrix = new Map(); // flow -> config -> pass
