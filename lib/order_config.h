@@ -81,4 +81,10 @@ void order_config_add_fiat(order_config *c, const char *code);
 jv order_config_to_jv(const order_config *c);
 bool order_config_from_jv(order_config *c, jv v, char *err, size_t errlen);
 
+/* The engine's fields from mostrod's settings in the JSON form of
+ * settings_to_jv() / `mostro-order settings` (borrowed; no secret in it):
+ * [mostro], [lightning], [nostr].relays and the public key, [expiration],
+ * [price].max_price_staleness_seconds (lib/order_config_settings.c). */
+bool order_config_from_settings(order_config *c, jv settings, char *err, size_t errlen);
+
 #endif

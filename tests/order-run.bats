@@ -256,3 +256,26 @@ golden() {
 	grep -q '"kind":38383' "$T/wrap"
 	[ "$(jq -r .op "$T/ln" | tr '\n' ' ')" = "get_info create_hold_invoice watch_invoice settle_hold_invoice pay_invoice " ]
 }
+
+@test "settings: -d DIR reads DIR/settings.toml (mostrod's) and keeps DIR/mostro.db; --set and --mostro-pubkey override" {
+	mkdir "$T/dir"
+	mostro-order settings --template >"$T/dir/settings.toml"
+	sed -i "s/^nsec_privkey = .*/nsec_privkey = '0000000000000000000000000000000000000000000000000000000000000001'/; s/^fee = .*/fee = 0.006/" "$T/dir/settings.toml"
+	chmod 600 "$T/dir/settings.toml"
+	echo '{"type":"tick","now":1}' | mostro-order run -d "$T/dir" --log "$T/log" >/dev/null 2>&1
+	[ -f "$T/dir/mostro.db" ]
+	head -1 "$T/log" | jq -e --arg m "$MOSTRO" '.config.fee == 0.006 and .config.mostro_pubkey == $m and .config.relays == ["ws://localhost:7000"]'
+	rm "$T/log"
+	echo '{"type":"tick","now":1}' | mostro-order run -d "$T/dir" --set fee=0.01 --mostro-pubkey "$S_ID" --log "$T/log" >/dev/null 2>&1
+	head -1 "$T/log" | jq -e --arg s "$S_ID" '.config.fee == 0.01 and .config.mostro_pubkey == $s'
+	# the same through the JSON of 'mostro-order settings' (no secret in it)
+	mostro-order settings -d "$T/dir" >"$T/settings.json"
+	rm "$T/log"
+	echo '{"type":"tick","now":1}' | mostro-order run --settings "$T/settings.json" --db "$T/db2" --log "$T/log" >/dev/null 2>&1
+	head -1 "$T/log" | jq -e '.config.fee == 0.006'
+	# bad settings: exit 5, naming the file
+	sed -i 's/^fee = .*/fee = "x"/' "$T/dir/settings.toml"
+	run mostro-order run -d "$T/dir" </dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *settings.toml* ]]
+}

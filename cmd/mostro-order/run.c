@@ -1,5 +1,6 @@
 /* mostro-order run / replay — options, wiring and exit code; the loop is
  * lib/order_run.c (man mostro-order, RUN PROTOCOL). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "order_config.h"
 #include "order_run.h"
 #include "secret.h"
+#include "settings.h"
 
 static const char run_usage[] =
 	"Usage: mostro-order run [OPTIONS]\n"
@@ -21,7 +23,11 @@ static const char run_usage[] =
 	"Reads records (mostro-unwrap messages, ticks, ln_result/ln_event, price, ctl) on\n"
 	"standard input and --input; writes DM and event records for mostro-wrap --mixed\n"
 	"on standard output and Lightning ops for mostro-ln run (standard output or --ln-out).\n\n"
-	"  -d, --dir DIR          settings directory: the database is DIR/mostro.db\n"
+	"  -d, --dir DIR          settings directory: DIR/settings.toml (mostrod's, read with its\n"
+	"                         checks; the key is only used for its public half) and\n"
+	"                         the database DIR/mostro.db\n"
+	"      --settings FILE    the settings as 'mostro-order settings' prints them (JSON, no\n"
+	"                         secret in it); '-' is not allowed (stdin carries records)\n"
 	"      --db FILE          the order database (created 0600; default ./mostro.db)\n"
 	"      --mostro-pubkey HEX  Mostro's public key (admin identity, 38383 source tag, event ids)\n"
 	"      --set KEY=VALUE    a setting of the engine (repeatable; VALUE is JSON or a string):\n"
@@ -45,7 +51,7 @@ static const char replay_usage[] =
 	"      --ln-out PATH|FD   Lightning ops there instead of standard output\n"
 	"  -h, --help             this help\n";
 
-enum { OPT_DB = 256, OPT_PUBKEY, OPT_SET, OPT_INPUT, OPT_NO_STDIN, OPT_LN_OUT, OPT_LOG, OPT_CTL,
+enum { OPT_SETTINGS = 300, OPT_DB = 256, OPT_PUBKEY, OPT_SET, OPT_INPUT, OPT_NO_STDIN, OPT_LN_OUT, OPT_LOG, OPT_CTL,
        OPT_CLOCK, OPT_BATCH, OPT_SEED };
 
 /* --set KEY=VALUE into the config through its JSON form. */
@@ -67,6 +73,55 @@ static void set_option(order_config *cfg, const char *arg)
 		cli_usage_error("--set %s", err + (strncmp(err, "config: ", 8) == 0 ? 8 : 0));
 }
 
+/* -d DIR: DIR/settings.toml with mostrod's checks (lib/settings.h); the key
+ * it holds is wiped at once, only its public half is kept. */
+static void load_settings_dir(order_config *cfg, const char *dir)
+{
+	settings_source src = { .dir = dir };
+	mostro_settings s;
+	settings_error err;
+	memset(&s, 0, sizeof s);
+	if (settings_load(&src, &s, &err) != SETTINGS_OK) {
+		settings_free(&s);
+		die(MU_EXIT_CONFIG, "%s", err.msg);
+	}
+	for (size_t i = 0; i < s.warning_count; i++)
+		report("%s", s.warnings[i]);
+	jv j = settings_to_jv(&s);
+	settings_free(&s);
+	char msg[256];
+	bool ok = order_config_from_settings(cfg, j, msg, sizeof msg);
+	jv_free(j);
+	if (!ok)
+		die(MU_EXIT_CONFIG, "%s/settings.toml: %s", dir, msg);
+}
+
+/* --settings FILE: the JSON `mostro-order settings` prints. */
+static void load_settings_json(order_config *cfg, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		cli_usage_error("--settings -: standard input carries the records");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die(MU_EXIT_CONFIG, "--settings %s: %s", path, strerror(errno));
+	buf b = BUF_INIT;
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_put(&b, tmp, n);
+	fclose(f);
+	json_error je;
+	jv j = json_parse(b.p ? b.p : "", b.len, 0, &je);
+	buf_free(&b);
+	if (!jv_is_valid(j))
+		die(MU_EXIT_CONFIG, "--settings %s: %s", path, je.msg);
+	char msg[256];
+	bool ok = order_config_from_settings(cfg, j, msg, sizeof msg);
+	jv_free(j);
+	if (!ok)
+		die(MU_EXIT_CONFIG, "--settings %s: %s", path, msg);
+}
+
 static void ln_out_option(order_run_opts *o, const char *arg)
 {
 	uint64_t fd;
@@ -80,6 +135,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"dir", required_argument, NULL, 'd'},
+		{"settings", required_argument, NULL, OPT_SETTINGS},
 		{"db", required_argument, NULL, OPT_DB},
 		{"mostro-pubkey", required_argument, NULL, OPT_PUBKEY},
 		{"set", required_argument, NULL, OPT_SET},
@@ -97,7 +153,9 @@ int cmd_run(int argc, char **argv)
 	order_config_defaults(&cfg);
 	buf seed = BUF_INIT;
 	order_run_opts o = { .db_path = "mostro.db", .cfg = &cfg, .use_stdin = true, .ln_out_fd = -1 };
-	const char **inputs = NULL;
+	const char **inputs = NULL, **set_args = NULL, *dir = NULL, *settings_file = NULL, *pubkey = NULL;
+	const char *db_opt = NULL;
+	size_t n_sets = 0;
 	char *dbpath = NULL;
 	int c;
 	opterr = 0;
@@ -109,21 +167,18 @@ int cmd_run(int argc, char **argv)
 			order_config_free(&cfg);
 			free(inputs);
 			return MU_EXIT_OK;
-		case 'd': {
-			free(dbpath);
-			size_t n = strlen(optarg) + sizeof "/mostro.db";
-			dbpath = mu_xmalloc(n);
-			snprintf(dbpath, n, "%s/mostro.db", optarg);
-			o.db_path = dbpath;
-			break;
-		}
-		case OPT_DB: o.db_path = optarg; break;
+		case 'd': dir = optarg; break;
+		case OPT_SETTINGS: settings_file = optarg; break;
+		case OPT_DB: db_opt = optarg; break;
 		case OPT_PUBKEY:
 			if (!hex_is_lower(optarg, strlen(optarg), 64))
 				cli_usage_error("--mostro-pubkey: expected 64 lowercase hex digits, not '%s'", optarg);
-			snprintf(cfg.mostro_pubkey, sizeof cfg.mostro_pubkey, "%s", optarg);
+			pubkey = optarg;
 			break;
-		case OPT_SET: set_option(&cfg, optarg); break;
+		case OPT_SET:
+			set_args = mu_xrealloc(set_args, (n_sets + 1) * sizeof *set_args);
+			set_args[n_sets++] = optarg;
+			break;
 		case OPT_INPUT:
 			inputs = mu_xrealloc(inputs, (o.n_inputs + 1) * sizeof *inputs);
 			inputs[o.n_inputs++] = optarg;
@@ -160,13 +215,31 @@ int cmd_run(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s' (records come on standard input and --input)", argv[optind]);
 	if (!o.use_stdin && !o.n_inputs && !o.ctl_socket && !o.clock_system)
 		cli_usage_error("--no-stdin without --input, --ctl-socket or --clock system leaves nothing to read");
-	if (!cfg.pow_first_contact)
-		cfg.pow_first_contact = cfg.pow;
+	if (dir && settings_file)
+		cli_usage_error("give -d DIR or --settings FILE, not both");
+	/* settings first, then --set, then --mostro-pubkey */
+	if (dir)
+		load_settings_dir(&cfg, dir);
+	if (settings_file)
+		load_settings_json(&cfg, settings_file);
+	for (size_t i = 0; i < n_sets; i++)
+		set_option(&cfg, set_args[i]);
+	if (pubkey)
+		snprintf(cfg.mostro_pubkey, sizeof cfg.mostro_pubkey, "%s", pubkey);
+	if (db_opt) {
+		o.db_path = db_opt;
+	} else if (dir) {
+		size_t n = strlen(dir) + sizeof "/mostro.db";
+		dbpath = mu_xmalloc(n);
+		snprintf(dbpath, n, "%s/mostro.db", dir);
+		o.db_path = dbpath;
+	}
 	o.inputs = inputs;
 	int rc = order_run(&o);
 	order_config_free(&cfg);
 	buf_wipe(&seed);
 	free(inputs);
+	free(set_args);
 	free(dbpath);
 	return rc;
 }
