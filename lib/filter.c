@@ -381,11 +381,13 @@ static filter_err parse_field(nostr_filter *f, const char *key, size_t klen, jv 
 		return parse_u64(v, &f->limit, &f->has_limit, FILTER_ERR_LIMIT, key, detail, dlen);
 	if (klen == 2 && key[0] == '#' && filter_tag_letter_ok((unsigned char)key[1]))
 		return parse_tag_list(f, v, key, detail, dlen);
-	/* Keys may contain anything; show them escaped and bounded. */
+	/* Keys may contain anything; show them escaped and bounded (cut on a
+	 * character boundary: the text goes into a relay's CLOSED frame). */
+	size_t shown = klen > 40 ? detail_utf8_prefix(key, 40) : klen;
 	buf k = BUF_INIT;
-	json_write_string(&k, key, klen > 40 ? 40 : klen);
+	json_write_string(&k, key, shown);
 	filter_err e = fail(FILTER_ERR_UNKNOWN_KEY, detail, dlen, "unknown key %s%s", k.p,
-			    klen > 40 ? "..." : "");
+			    shown < klen ? "..." : "");
 	buf_free(&k);
 	return e;
 }

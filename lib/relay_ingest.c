@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detail.h"
 #include "hex.h"
 #include "relaymsg.h"
 #include "sha256.h"
@@ -36,7 +37,7 @@ static ingest_status refuse(ingest_result *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	detail_vset(r->message, sizeof r->message, NULL, fmt, ap);
 	va_end(ap);
 	relay_event_free(&r->re);
 	return r->status = INGEST_REFUSED;
@@ -210,7 +211,7 @@ ingest_status relay_ingest_frame(const relay_config *c, const char *frame, size_
 	rmsg_err e = rmsg_parse_client(&m, frame, len, detail, sizeof detail);
 	if (e == RMSG_OK_PARSED && m.type != RMSG_EVENT) {
 		e = RMSG_ERR_UNKNOWN;
-		snprintf(detail, sizeof detail, "not an EVENT frame");
+		detail_set(detail, sizeof detail, "not an EVENT frame");
 	}
 	if (e != RMSG_OK_PARSED) {
 		result_init(r);
@@ -220,7 +221,7 @@ ingest_status relay_ingest_frame(const relay_config *c, const char *frame, size_
 		} else {
 			r->status = INGEST_NOTICE;
 		}
-		snprintf(r->message, sizeof r->message, RMSG_INVALID " %s", detail);
+		detail_set(r->message, sizeof r->message, RMSG_INVALID " %s", detail);
 		rmsg_free(&m);
 		return r->status;
 	}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "detail.h"
 #include "hex.h"
 #include "keys.h"
 #include "lineio.h"
@@ -125,7 +126,7 @@ static void status(relay_server *s, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	detail_vset(msg, sizeof msg, NULL, fmt, ap);
 	va_end(ap);
 	report("%s", msg);
 }
@@ -692,7 +693,7 @@ static void answer_parse_error(conn *c, const rmsg *m, rmsg_err e, const char *d
 {
 	char msg[300];
 	const char *pfx = e == RMSG_ERR_FILTER && m->sub_err == FILTER_ERR_UNKNOWN_KEY ? RMSG_UNSUPPORTED : RMSG_INVALID;
-	snprintf(msg, sizeof msg, "%s %s", pfx, detail);
+	detail_set(msg, sizeof msg, "%s %s", pfx, detail);
 	if ((m->type == RMSG_REQ || m->type == RMSG_COUNT) && m->subid && e != RMSG_ERR_SUBID) {
 		send_closed(c, m->subid, m->subid_len, msg);
 		if (m->type == RMSG_REQ)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detail.h"
 #include "hex.h"
 #include "json.h"
 
@@ -122,12 +123,10 @@ typedef struct pctx {
 static rmsg_err fail(pctx *c, rmsg_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static rmsg_err fail(pctx *c, rmsg_err e, const char *fmt, ...)
 {
-	if (c->detail && c->dlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(c->detail, c->dlen, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	detail_vset(c->detail, c->dlen, NULL, fmt, ap);
+	va_end(ap);
 	return e;
 }
 
@@ -324,9 +323,12 @@ static rmsg_err from_jv(rmsg *m, jv v, bool client, char *detail, size_t dlen)
 	e = strlen(ts) != tn ? RMSG_ERR_UNKNOWN :
 	    client ? parse_client_body(&c, ts) : parse_relay_body(&c, ts);
 	if (e == RMSG_ERR_UNKNOWN) {
+		/* echoed escaped and bounded, cut on a character boundary */
+		size_t shown = tn > 24 ? detail_utf8_prefix(ts, 24) : tn;
 		buf q = BUF_INIT;
-		json_write_string(&q, ts, tn > 24 ? 24 : tn);
-		fail(&c, e, "frame: unknown %s message type %s", client ? "client" : "relay", q.p);
+		json_write_string(&q, ts, shown);
+		fail(&c, e, "frame: unknown %s message type %s%s", client ? "client" : "relay", q.p,
+		     shown < tn ? "..." : "");
 		buf_free(&q);
 	}
 	jv_free(t);
@@ -352,8 +354,7 @@ static rmsg_err parse_text(rmsg *m, const char *text, size_t len, bool client, c
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		rmsg_init(m);
-		if (detail && dlen)
-			snprintf(detail, dlen, "%s", je.msg);
+		detail_set(detail, dlen, "%s", je.msg);
 		return RMSG_ERR_JSON;
 	}
 	return from_jv(m, v, client, detail, dlen);
@@ -469,7 +470,7 @@ void rmsg_write_okf(buf *b, const uint8_t id[32], bool accepted, const char *fmt
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	detail_vset(msg, sizeof msg, NULL, fmt, ap);
 	va_end(ap);
 	rmsg_write_ok(b, id, accepted, msg);
 }
@@ -499,7 +500,7 @@ void rmsg_write_closedf(buf *b, const char *subid, size_t sl, const char *fmt, .
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	detail_vset(msg, sizeof msg, NULL, fmt, ap);
 	va_end(ap);
 	rmsg_write_closed(b, subid, sl, msg);
 }

@@ -207,6 +207,22 @@ teardown() {
 	[ "${lines[5]}" = '["NOTICE","invalid: CLOSE: subscription id is empty"]' ]
 }
 
+@test "echoed client text cut to fit is cut on a UTF-8 character boundary (strict clients keep the connection)" {
+	# node ws, like browsers, drops a text frame that is not UTF-8: each
+	# answer below used to end inside a character, closing the connection
+	start_relay
+	e12=$(printf 'é%.0s' $(seq 12))
+	k=$(jq -nr '("\\u0001" * 23) + "x" + ("é" * 8)')
+	run relay_session 3 "[\"a$e12\"]" "[\"REQ\",\"k\",{\"$k\":1}]" '["REQ","z",{"limit":0}]'
+	[ "$status" -eq 0 ]
+	# the type is shown up to 24 bytes: 'a' and 11 characters of two bytes
+	[ "$(jq -r '.[1]' <<<"${lines[0]}")" = "invalid: frame: unknown client message type \"a${e12%é}\"..." ]
+	# a key of 23 control characters (6 bytes each, escaped), 'x' and 8
+	# two-byte characters: the filter's 160-byte detail ends after 3 of them
+	[ "$(jq -r '.[2]' <<<"${lines[1]}")" = "$(jq -nr '"unsupported: REQ: filter 1: unknown key \"" + ("\\u0001" * 23) + "xééé"')" ]
+	[ "${lines[2]}" = '["EOSE","z"]' ]
+}
+
 @test "REQ: bad filters are CLOSED with invalid: or unsupported:" {
 	start_relay
 	run relay_session 3 '["REQ","a",{"ids":["abcd"]}]' '["REQ","b",{"search":"x"}]' '["REQ","c",{"kinds":[1]},{"#e":["zz"]}]'
