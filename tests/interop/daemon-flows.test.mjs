@@ -240,7 +240,7 @@ const FLOWS = {
     const p = await a.newOrder({ kind: 'sell', ...ORDER });
     x.expect(p.action === 'new-order', 'a pending order', p);
     const { id: q, inv } = await sellToActive(x, node, a, b);
-    const a2 = await MostroUser.fromMnemonic(ALICE_M, { relay: relayUrl, mostroPubkey, transport: cfg.alice, timeout: WAIT, name: 'alice-restored' });
+    const a2 = await MostroUser.fromMnemonic(ALICE_M, { relay: relayUrl, mostroPubkey, transport: cfg.alice, pow: a.opts.pow, timeout: WAIT, name: 'alice-restored' });
     try {
       const rs = await a2.restoreSession();
       const orders = rs.payload?.restore_data?.orders ?? [];
