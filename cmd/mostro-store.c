@@ -1,0 +1,88 @@
+/* mostro-store — the order database, for operators and scripts.
+ *
+ * Subcommands; each one's options live in cmd/mostro-store/<file>.c (thin:
+ * options, wiring, exit code), the logic in lib/store_*.c:
+ *   init, migrate              create / update the schema (init.c)
+ *   orders, users, disputes, get   read rows as JSON lines (query.c)
+ *   export, import             the whole database as JSONL, round trip exact (transfer.c)
+ *   backup                     online copy with SQLite's backup API (backup.c)
+ *   import-mostrod             take over a mostrod 0.18.5 database (mostrod.c)
+ * Readers never block the engine; writers refuse while it runs
+ * (lib/store_lock.h). See man/mostro-store.1. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "lineio.h"
+#include "mostro-store/store_cmds.h"
+
+typedef struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} subcommand;
+
+static const subcommand commands[] = {
+	{"init", cmd_init, "create the database with the current schema"},
+	{"migrate", cmd_migrate, "bring an existing database up to the current schema"},
+	{"orders", cmd_orders, "orders as JSON lines (--status, --kind, --since, --until, --fiat-code, --limit)"},
+	{"users", cmd_users, "users as JSON lines (--solvers)"},
+	{"disputes", cmd_disputes, "disputes as JSON lines (--status)"},
+	{"get", cmd_get, "one order or dispute by id"},
+	{"export", cmd_export, "every table as JSON lines (exact; import reads it back)"},
+	{"import", cmd_import, "load an export into an empty database"},
+	{"backup", cmd_backup, "online copy of the database into FILE"},
+	{"import-mostrod", cmd_import_mostrod, "take over a mostrod 0.18.5 database"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: mostro-store [-d DIR | --db FILE] COMMAND [OPTIONS] [ARGS...]\n"
+	      "The order database (DIR/mostro.db, DIR default ~/.mostro), for operators and scripts.\n\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nOptions (before or after the command):\n"
+	      "  -d, --dir DIR   mostrod's settings directory; the database is DIR/mostro.db\n"
+	      "      --db FILE   the database file itself\n"
+	      "\nmostro-store COMMAND --help describes each command; man mostro-store has it all.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	mu_progname = "mostro-store";
+	static const struct option opts[] = {STORE_COMMON_OPTS, {0}};
+	int c;
+	while ((c = getopt_long(argc, argv, STORE_COMMON_SHORT, opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return MU_EXIT_OK;
+		}
+		if (c == '?') {
+			usage(stderr);
+			return MU_EXIT_USAGE;
+		}
+		store_common_opt(c, "");
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return MU_EXIT_USAGE;
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return MU_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(name, commands[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			optind = 0;      /* getopt starts afresh on the command's arguments */
+			return commands[i].run(sub_argc, sub_argv);
+		}
+	report("unknown command: %s", name);
+	usage(stderr);
+	return MU_EXIT_USAGE;
+}
