@@ -992,7 +992,7 @@ static const om_arg common_args[] = {
 #define ARG_FULL_PRIVACY {OM_FULL_PRIVACY, NULL, "full privacy: no trade index (trade_index null)"}
 #define ARG_NETWORK {OM_NETWORK, "NET", "the node's network (38385 lnd_networks): the invoice must be for it"}
 #define ARG_MIN_ORDER {OM_MIN_ORDER_AMOUNT, "SATS", "the node's min_order_amount (38385): order and invoice minimum (invoice default 100)"}
-#define ARG_WINDOW {OM_INVOICE_WINDOW, "SECS", "the node's invoice_expiration_window (default 3600)"}
+#define ARG_WINDOW {OM_INVOICE_WINDOW, "SECS", "invoice_expiration_window (default 3600; not 38385's tag of that name, mostro#895)"}
 #define ARG_NOW {OM_NOW, "UNIX", "the current time (default: the clock)"}
 #define ARG_INVOICE_AMOUNT {OM_INVOICE_AMOUNT, "SATS", "the sats the invoice must carry (amount - fee, as Mostro's message says); amountless passes"}
 #define ARG_ORDER(what) {OM_ID, "UUID", what " (required)"}

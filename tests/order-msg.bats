@@ -178,6 +178,12 @@ vector_rows() {
 	run --separate-stderr mostro-order msg cancel --id
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "mostro-order: msg: --id: bad_value: needs a value" ]
+	run --separate-stderr mostro-order msg take-buy --id $UUID --full-privacy=yes
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mostro-order: msg: --full-privacy: bad_value: takes no value" ]
+	run --separate-stderr mostro-order msg --batch --errors=1 </dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mostro-order: msg: --errors: bad_value: takes no value" ]
 	run --separate-stderr mostro-order msg cancel --id $UUID --id $UUID
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "mostro-order: msg: --id: repeated: given twice" ]

@@ -122,6 +122,13 @@ int cmd_msg(int argc, char **argv)
 			report("msg: %s: bad_value: needs a value", argv[optind - 1]);
 			free(given);
 			return MU_EXIT_USAGE;
+		} else if (c == '?' && optopt > 0) {
+			/* a flag given a value (--full-privacy=yes): optopt is its val */
+			for (int k = 0; longopts[k].name; k++)
+				if (longopts[k].val == optopt)
+					report("msg: --%s: bad_value: takes no value", longopts[k].name);
+			free(given);
+			return MU_EXIT_USAGE;
 		} else if (c == '?') {
 			report("msg: %s: unknown_option: no such option (mostro-order msg --help)", argv[optind - 1]);
 			free(given);
