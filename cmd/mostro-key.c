@@ -178,22 +178,14 @@ static int cmd_new(int argc, char **argv)
 	bip39_generate(words, &m);
 	buf_reserve(&rec, m.len + 64 + (out ? strlen(out) : 0));
 	if (out) {
-		secret_err e;
-		int fd = secret_create_file(out, &e);
-		if (fd < 0) {
-			buf_wipe(&m);
-			if (e == SECRET_ERR_EXISTS)
-				die(MU_EXIT_REFUSED, "new: %s: file already exists (not overwritten)", out);
-			die(MU_EXIT_CONFIG, "new: cannot create %s: %s", out, strerror(errno));
-		}
 		buf_putc(&m, '\n');
-		bool ok = secret_write_all(fd, m.p, m.len) && fsync(fd) == 0;
-		ok = close(fd) == 0 && ok;
+		secret_err e = secret_write_file(out, m.p, m.len);
+		int saved = errno;
 		buf_wipe(&m);
-		if (!ok) {
-			unlink(out);
-			die(MU_EXIT_CONFIG, "new: cannot write %s: %s", out, strerror(errno));
-		}
+		if (e == SECRET_ERR_EXISTS)
+			die(MU_EXIT_REFUSED, "new: %s: file already exists (not overwritten)", out);
+		if (e)
+			die(MU_EXIT_CONFIG, "new: cannot create %s: %s", out, strerror(saved));
 		buf_puts(&rec, "{\"type\":\"mnemonic-file\",\"path\":");
 		json_write_string(&rec, out, strlen(out));
 		buf_printf(&rec, ",\"words\":%d}", words);

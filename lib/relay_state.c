@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "safefile.h"
 
 #define STATE_MAX 4096
 
@@ -63,38 +64,13 @@ relay_state_err relay_state_load(const char *path, uint64_t *created_at, bool *f
 	return e;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 relay_state_err relay_state_save(const char *path, uint64_t created_at)
 {
-	buf tmp = BUF_INIT, rec = BUF_INIT;
-	buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	buf rec = BUF_INIT;
 	buf_puts(&rec, "{\"type\":\"cursor\",\"created_at\":");
 	buf_put_u64(&rec, created_at);
 	buf_puts(&rec, "}\n");
-	relay_state_err e = RELAY_STATE_ERR_WRITE;
-	int fd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		bool ok = write_all(fd, rec.p, rec.len) && fsync(fd) == 0;
-		ok = close(fd) == 0 && ok;
-		if (ok && rename(tmp.p, path) == 0)
-			e = RELAY_STATE_OK;
-		else
-			unlink(tmp.p);
-	}
-	buf_free(&tmp);
+	safefile_err e = safefile_write(path, rec.p, rec.len, SAFEFILE_REPLACE);
 	buf_free(&rec);
-	return e;
+	return e == SAFEFILE_OK ? RELAY_STATE_OK : RELAY_STATE_ERR_WRITE;
 }

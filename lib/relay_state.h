@@ -4,10 +4,11 @@
  * subscription asks relays for events since cursor minus a look-back, so
  * nothing published while it was down is lost (nak issue #24).
  *
- * File format: one JSON line {"type":"cursor","created_at":N}. Writes are
- * atomic: a temporary file in the same directory is written, fsync'ed and
- * renamed over the old one, so a crash leaves either the old or the new
- * cursor, never a torn file. No allocation escapes these functions.
+ * File format: one JSON line {"type":"cursor","created_at":N}. Writes go
+ * through safefile_write (safefile.h): a fresh mkstemp file beside it, 0600,
+ * fsync'ed and renamed over the old one, so a crash leaves either the old or
+ * the new cursor, never a torn file, and a symlink planted in the directory
+ * is never written through. No allocation escapes these functions.
  */
 #ifndef MU_RELAY_STATE_H
 #define MU_RELAY_STATE_H

@@ -10,6 +10,7 @@
 
 #include "bech32.h"
 #include "hex.h"
+#include "safefile.h"
 
 #define SECRET_MAX 4096
 
@@ -191,49 +192,8 @@ secret_err secret_load_mnemonic(const char *file, int fd, buf *out, const char *
 	return e;
 }
 
-static int mkdirs(char *path)
+secret_err secret_write_file(const char *path, const void *s, size_t n)
 {
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		int r = mkdir(path, 0700);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -1;
-	}
-	return 0;
-}
-
-int secret_create_file(const char *path, secret_err *e)
-{
-	char *dup = mu_xstrdup(path);
-	int r = mkdirs(dup);
-	free(dup);
-	if (r < 0) {
-		*e = SECRET_ERR_OPEN;
-		return -1;
-	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		*e = errno == EEXIST ? SECRET_ERR_EXISTS : SECRET_ERR_OPEN;
-		return -1;
-	}
-	*e = SECRET_OK;
-	return fd;
-}
-
-bool secret_write_all(int fd, const void *s, size_t n)
-{
-	const char *p = s;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
+	safefile_err e = safefile_write(path, s, n, SAFEFILE_EXCLUSIVE | SAFEFILE_MKDIRS);
+	return e == SAFEFILE_OK ? SECRET_OK : e == SAFEFILE_ERR_EXISTS ? SECRET_ERR_EXISTS : SECRET_ERR_OPEN;
 }

@@ -28,7 +28,7 @@ typedef enum secret_err {
 	SECRET_ERR_TOO_LONG,   /* more than 4 KiB: not a key file */
 	SECRET_ERR_FORMAT,     /* neither 64 hex digits nor an nsec1 string */
 	SECRET_ERR_INVALID,    /* zero or not below the curve order */
-	SECRET_ERR_EXISTS,     /* secret_create_file: the file already exists */
+	SECRET_ERR_EXISTS,     /* secret_write_file: the file already exists */
 } secret_err;
 
 const char *secret_strerror(secret_err e);
@@ -50,11 +50,11 @@ secret_err secret_load_key(const char *file, int fd, mu_key *k, const char **fro
  * $MOSTRO_MNEMONIC. */
 secret_err secret_load_mnemonic(const char *file, int fd, buf *out, const char **from);
 
-/* Creates a file for a secret: O_CREAT|O_EXCL, mode 0600, parent directories
- * created 0700. Returns an fd, or -1 with *e set. */
-int secret_create_file(const char *path, secret_err *e);
-
-/* Writes all of s to fd; false on error. */
-bool secret_write_all(int fd, const void *s, size_t n);
+/* Writes a new secret file: s[0..n) as path, mode 0600, parent directories
+ * created 0700, through safefile_write (SAFEFILE_EXCLUSIVE): the file appears
+ * whole or not at all, and nothing that has the name (a file, a symlink, a
+ * dangling symlink) is replaced or followed (SECRET_ERR_EXISTS). Other
+ * failures are SECRET_ERR_OPEN with errno set. */
+secret_err secret_write_file(const char *path, const void *s, size_t n);
 
 #endif

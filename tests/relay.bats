@@ -705,6 +705,29 @@ stop_sub() {
 	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((cursor - 60)) ]
 }
 
+@test "sub --state: a symlink another user plants beside the cursor (at its old temporary name, or its own) is never written through; the cursor is 0600" {
+	fake r '{"store":[]}'
+	# one victim reads as a cursor, so the state file loads through its link
+	echo '{"type":"cursor","created_at":1}' >"$T/victim1"
+	ln -s "$T/victim1" "$T/cursor"
+	echo "victim's data" >"$T/victim2"
+	# the link at the old temporary name (FILE.tmp.<pid>) is in place before
+	# sub starts: the shell plants it, then becomes sub (same pid)
+	bash -c 'ln -s "$1/victim2" "$1/cursor.tmp.$$" && shift && exec mostro-relay sub "$@"' _ "$T" \
+		"$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor" --status >"$T/sub.out" 2>"$T/sub.err" &
+	echo $! >"$T/sub.pid"
+	for _ in $(seq 400); do grep -qs '"eose"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(cat "$T/victim1")" = '{"type":"cursor","created_at":1}' ]
+	[ "$(cat "$T/victim2")" = "victim's data" ]
+	[ -f "$T/cursor" ] && [ ! -L "$T/cursor" ]
+	[ "$(stat -c %a "$T/cursor")" = 600 ]
+	[ "$(jq -r .type "$T/cursor")" = cursor ]
+	# nothing is left beside it but the planted link
+	[ "$(ls -A "$T" | grep -c '^\.\?cursor')" -eq 2 ]
+}
+
 @test "sub: a relay reachable only later gets the plain filter, not a since taken from the other relays' progress" {
 	now=$(date +%s)
 	e1=$(echo '{"kind":1,"content":"recent","created_at":'$((now - 5))'}' | sign)

@@ -1,6 +1,9 @@
 /* Subscription cursor persistence: round trip, overwrite, missing file,
- * malformed files refused, no temporary file left behind, unwritable place. */
+ * malformed files refused, no temporary file left behind (dot files
+ * included), unwritable place, and no write through a symlink planted where
+ * the old code put its temporary file (FILE.tmp.<pid>) or at FILE itself. */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,7 @@ static int count_files(const char *dir)
 	int n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			n++;
 	closedir(d);
 	return n;
@@ -58,6 +61,42 @@ int main(void)
 		put(path, bad[i]);
 		t_eq_int(relay_state_load(path, &c, &found), RELAY_STATE_ERR_FORMAT, "refuses '%s'", bad[i]);
 	}
+
+	/* another user of the directory plants symlinks to a victim file */
+	char victim[256], planted[300];
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	put(victim, "victim's data\n");
+	unlink(path);
+	snprintf(planted, sizeof planted, "%s.tmp.%ld", path, (long)getpid());
+	t_ok(symlink(victim, planted) == 0, "symlink planted at the old temporary name");
+	t_eq_int(relay_state_save(path, 42), RELAY_STATE_OK, "save beside a planted symlink");
+	char text[64] = "";
+	FILE *f = fopen(victim, "r");
+	if (f) {
+		if (!fgets(text, sizeof text, f))
+			text[0] = 0;
+		fclose(f);
+	}
+	t_eq_str(text, "victim's data\n", "the symlink's target is not written");
+	struct stat st;
+	t_ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600,
+	     "the cursor is a regular file, mode 0600 (%04o)", (unsigned)(st.st_mode & 07777));
+	relay_state_load(path, &c, &found);
+	t_ok(found && c == 42, "and holds the cursor");
+	unlink(planted);
+	unlink(path);
+	t_ok(symlink(victim, path) == 0, "symlink planted at the cursor's own name");
+	t_eq_int(relay_state_save(path, 43), RELAY_STATE_OK, "save over it");
+	f = fopen(victim, "r");
+	if (f) {
+		if (!fgets(text, sizeof text, f))
+			text[0] = 0;
+		fclose(f);
+	}
+	t_eq_str(text, "victim's data\n", "the symlink is replaced, its target not written");
+	t_ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode), "the cursor is a regular file");
+	unlink(victim);
+	t_eq_int(count_files(dir), 1, "no temporary file is left behind");
 
 	snprintf(sub, sizeof sub, "%s/no-such-dir/cursor.json", dir);
 	t_eq_int(relay_state_save(sub, 1), RELAY_STATE_ERR_WRITE, "unwritable place is reported");

@@ -1,7 +1,7 @@
 /* lib/secret: where secrets come from. Key file modes (group/other bits
  * refused), file types, formats (hex either case, nsec either case, trimmed),
  * invalid scalars, size limits, precedence file > fd > $MOSTRO_SECRET_KEY >
- * $NOSTR_SECRET_KEY, mnemonics, and secret_create_file (O_EXCL, 0600, parent
+ * $NOSTR_SECRET_KEY, mnemonics, and secret_write_file (exclusive, 0600, parent
  * directories 0700). */
 #include <errno.h>
 #include <fcntl.h>
@@ -274,13 +274,9 @@ static void mnemonics(void)
 static void create_file(void)
 {
 	mode_t old = umask(0);    /* the modes must be right without help from umask */
-	secret_err e;
 	const char *p = path_in("new/deeper/key");
-	int fd = secret_create_file(p, &e);
-	t_ok(fd >= 0 && e == SECRET_OK, "secret_create_file in missing directories (%s)", secret_strerror(e));
-	t_ok(fd >= 0 && secret_write_all(fd, SK_HEX "\n", 65), "secret_write_all");
-	if (fd >= 0)
-		close(fd);
+	secret_err e = secret_write_file(p, SK_HEX "\n", 65);
+	t_ok(e == SECRET_OK, "secret_write_file in missing directories (%s)", secret_strerror(e));
 	struct stat st;
 	t_ok(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600, "file mode 0600 (%04o)", (unsigned)(st.st_mode & 07777));
 	t_ok(stat(path_in("new/deeper"), &st) == 0 && (st.st_mode & 07777) == 0700, "parent created 0700 (%04o)",
@@ -291,31 +287,26 @@ static void create_file(void)
 	key_wipe(&k);
 
 	/* never overwritten */
-	fd = secret_create_file(p, &e);
-	t_ok(fd < 0 && e == SECRET_ERR_EXISTS, "an existing file: SECRET_ERR_EXISTS");
+	e = secret_write_file(p, "x\n", 2);
+	t_ok(e == SECRET_ERR_EXISTS, "an existing file: SECRET_ERR_EXISTS");
 	t_ok(stat(p, &st) == 0 && st.st_size == 65, "and it is not truncated");
 	const char *link = path_in("link");
 	unlink(link);
 	if (symlink(path_in("elsewhere"), link) == 0) {
-		fd = secret_create_file(link, &e);
-		t_ok(fd < 0 && e == SECRET_ERR_EXISTS && access(path_in("elsewhere"), F_OK) != 0,
+		e = secret_write_file(link, "x\n", 2);
+		t_ok(e == SECRET_ERR_EXISTS && access(path_in("elsewhere"), F_OK) != 0,
 		     "a dangling symlink is not followed");
 	}
 	file_with("plainfile", "x", 0600);
-	fd = secret_create_file(path_in("plainfile/key"), &e);
-	t_ok(fd < 0 && e == SECRET_ERR_OPEN, "a parent that is a file: SECRET_ERR_OPEN");
+	e = secret_write_file(path_in("plainfile/key"), "x\n", 2);
+	t_ok(e == SECRET_ERR_OPEN, "a parent that is a file: SECRET_ERR_OPEN");
 	/* an existing parent is used as it is */
-	fd = secret_create_file(path_in("new/second"), &e);
-	t_ok(fd >= 0, "an existing parent directory is fine");
-	if (fd >= 0)
-		close(fd);
+	t_ok(secret_write_file(path_in("new/second"), "x\n", 2) == SECRET_OK, "an existing parent directory is fine");
 	/* relative paths */
 	char cwd[512];
 	if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
-		fd = secret_create_file("rel/a/key", &e);
-		t_ok(fd >= 0 && stat("rel/a", &st) == 0 && (st.st_mode & 07777) == 0700, "a relative path");
-		if (fd >= 0)
-			close(fd);
+		e = secret_write_file("rel/a/key", "x\n", 2);
+		t_ok(e == SECRET_OK && stat("rel/a", &st) == 0 && (st.st_mode & 07777) == 0700, "a relative path");
 		if (chdir(cwd) != 0)
 			t_diag("chdir back failed");
 	}
