@@ -4,6 +4,7 @@
 #   make check-asan the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz-smoke run every libFuzzer target for a few seconds
 #   make bench      build and run the benchmarks in bench/
+#   make check-fresh the README's quick start in a fresh Debian 12 chroot (root)
 #   make install / make clean
 include config.mk
 
@@ -97,6 +98,11 @@ fuzz-smoke: fuzz
 bench: $(BENCHES) $(TOOLS)
 	@for b in $(BENCHES); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
+# debootstraps a minimal Debian 12, clones HEAD into it and runs the README's
+# quick-start commands there as root (scripts/check-fresh --help).
+check-fresh:
+	scripts/check-fresh $(CHECK_FRESH_FLAGS)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(DATADIR)/bash-completion/completions \
@@ -112,7 +118,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests test check-asan fuzz fuzz-smoke bench install clean
+.PHONY: all tests test check-asan check-fresh fuzz fuzz-smoke bench install clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(SUBCMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \
