@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "detail.h"
@@ -781,11 +782,69 @@ static void on_receive(relay_server *s, struct lws *wsi, conn *c, const void *in
 
 /* ------------------------------------------------------------- NIP-11 */
 
+/* The whole value of a request header (every fragment), malloc'd; "" when
+ * absent. */
+static char *header_value(struct lws *wsi, enum lws_token_indexes h)
+{
+	int n = lws_hdr_total_length(wsi, h);
+	char *v = mu_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+	v[0] = 0;
+	if (n > 0 && lws_hdr_copy(wsi, v, n + 1, h) < 0)
+		v[0] = 0;
+	return v;
+}
+
+/* One media range "type/sub;param..." in [a, b): is it the NIP-11 type with
+ * a non-zero weight? */
+static bool range_is_nip11(const char *a, const char *b)
+{
+	static const char want[] = "application/nostr+json";
+	const char *semi = memchr(a, ';', (size_t)(b - a));
+	const char *te = semi ? semi : b;
+	while (a < te && (*a == ' ' || *a == '\t'))
+		a++;
+	while (te > a && (te[-1] == ' ' || te[-1] == '\t'))
+		te--;
+	if ((size_t)(te - a) != sizeof want - 1 || strncasecmp(a, want, sizeof want - 1) != 0)
+		return false;
+	/* "q=0" (also 0.0, 0.00, 0.000) says "not acceptable" (RFC 9110 12.4.2) */
+	for (const char *p = semi; p && p < b; p = memchr(p + 1, ';', (size_t)(b - p - 1))) {
+		const char *q = p + 1;
+		while (q < b && (*q == ' ' || *q == '\t'))
+			q++;
+		if (b - q >= 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+			q += 2;
+			bool zero = q < b && *q == '0';
+			for (q += zero; zero && q < b && *q != ';' && *q != ' ' && *q != '\t'; q++)
+				zero = *q == '.' || *q == '0';
+			if (zero)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Does an Accept value name the NIP-11 media type? Each comma-separated
+ * range is compared whole, case-insensitively (RFC 9110 8.3.1), whatever
+ * the header's length. */
+bool relay_accept_wants_nip11(const char *accept)
+{
+	for (const char *p = accept; *p;) {
+		const char *end = p + strcspn(p, ",");
+		if (range_is_nip11(p, end))
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 static int http_request(relay_server *s, struct lws *wsi, pss *p)
 {
-	char accept[256] = "";
-	lws_hdr_copy(wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT);
-	bool nip11 = strstr(accept, "application/nostr+json") != NULL;
+	char *accept = header_value(wsi, WSI_TOKEN_HTTP_ACCEPT);
+	bool nip11 = relay_accept_wants_nip11(accept);
+	free(accept);
+	/* HEAD: the headers GET would send, Content-Length included, no body */
+	bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
 	p->http_body = nip11 ? &s->info : &s->plain;
 	p->http_type = nip11 ? "application/nostr+json" : "text/plain";
 	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *q = start, *end = hdr + sizeof hdr - 1;
@@ -795,11 +854,41 @@ static int http_request(relay_server *s, struct lws *wsi, pss *p)
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
 					(const unsigned char *)"*", 1, &q, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-methods:",
-					(const unsigned char *)"GET", 3, &q, end) ||
+					(const unsigned char *)"GET, HEAD", 9, &q, end) ||
 	    lws_finalize_write_http_header(wsi, start, &q, end))
 		return 1;
+	if (head) {
+		p->http_body = NULL;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/* RFC 6455 4.2.2: a handshake for a version other than 13 is answered 426
+ * with the version this relay speaks (400 when the header is missing: no
+ * valid handshake). Returns 0 to let a version-13 upgrade proceed, 1 when
+ * the refusal was written, -1 to hang up. */
+static int confirm_upgrade(struct lws *wsi, const char *to)
+{
+	if (!to || strcasecmp(to, "websocket") != 0)
+		return 0;
+	char *v = header_value(wsi, WSI_TOKEN_VERSION);
+	bool missing = !v[0], ok = strcmp(v, "13") == 0;
+	free(v);
+	if (ok)
+		return 0;
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *q = start, *end = hdr + sizeof hdr - 1;
+	/* the status line by hand: lws knows neither 426's reason phrase nor,
+	 * this early, the request's HTTP version */
+	q += lws_snprintf((char *)q, (size_t)(end - q), "HTTP/1.1 %s\r\n",
+			  missing ? "400 Bad Request" : "426 Upgrade Required");
+	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"sec-websocket-version:",
+					(const unsigned char *)"13", 2, &q, end) ||
+	    lws_add_http_header_content_length(wsi, 0, &q, end) ||
+	    lws_finalize_write_http_header(wsi, start, &q, end))
+		return -1;
+	return 1;
 }
 
 static int http_body(struct lws *wsi, pss *p)
@@ -843,6 +932,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		break;
 	case LWS_CALLBACK_HTTP:
 		return http_request(s, wsi, p);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_body(wsi, p);
 	default:
@@ -948,6 +1039,7 @@ relay_err relay_server_new(relay_server **out, const relay_config *c, char *err,
 	info.protocols = protocols;
 	info.user = s;
 	info.pt_serv_buf_size = 256 * 1024;
+	info.max_http_header_data = 8192;         /* request headers (a long Accept) */
 	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	if (!strchr(c->host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;

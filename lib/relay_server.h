@@ -4,8 +4,9 @@
  *
  * Protocol: NIP-01 (EVENT/OK, REQ/EOSE with several filters, CLOSE/CLOSED,
  * NOTICE; regular, replaceable, ephemeral and addressable kinds; live
- * delivery to matching subscriptions), NIP-11 (HTTP GET with
- * `Accept: application/nostr+json` on the same port), NIP-40 (expired events
+ * delivery to matching subscriptions), NIP-11 (HTTP GET or HEAD with
+ * `Accept: application/nostr+json` on the same port; a WebSocket upgrade
+ * other than version 13 is answered 426), NIP-40 (expired events
  * refused, never served, purged every purge_interval seconds), NIP-42 (a
  * challenge on connect; kinds in auth_read_kinds are served only to a
  * connection authenticated as a pubkey p-tagged in the event), NIP-45 COUNT.
@@ -68,5 +69,10 @@ typedef struct relay_stats {
 } relay_stats;
 
 void relay_server_stats(const relay_server *s, relay_stats *out);
+
+/* HTTP on the relay's port: does this Accept value ask for the NIP-11
+ * document? A media range "application/nostr+json" compared whole,
+ * case-insensitively, parameters ignored, whatever the header's length. */
+bool relay_accept_wants_nip11(const char *accept);
 
 #endif

@@ -417,6 +417,57 @@ teardown() {
 	[[ "$output" == *"This is a Nostr relay"* ]]
 }
 
+@test "HTTP: HEAD has no body; the NIP-11 Accept match ignores case and length" {
+	start_relay --name head-test
+	doc_len=$(http_raw 'GET / HTTP/1.1' 'Host: x' 'Accept: application/nostr+json' 'Connection: close' |
+		tr -d '\r' | sed '1,/^$/d' | wc -c)
+	[ "$doc_len" -gt 100 ]
+	# HEAD: the headers GET would send (content-length included), no body (RFC 9110 9.3.2)
+	run http_raw 'HEAD / HTTP/1.1' 'Host: x' 'Accept: application/nostr+json' 'Connection: close'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" == *"content-type: application/nostr+json"* ]]
+	[[ "$output" == *"content-length: $doc_len"* ]]
+	[ "$(http_raw 'HEAD / HTTP/1.1' 'Host: x' 'Accept: application/nostr+json' 'Connection: close' | body_bytes)" = 0 ]
+	run http_raw 'HEAD / HTTP/1.1' 'Host: x' 'Connection: close'
+	[[ "${lines[0]}" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" == *"content-type: text/plain"* ]]
+	[ "$(http_raw 'HEAD / HTTP/1.1' 'Host: x' 'Connection: close' | body_bytes)" = 0 ]
+	# a GET still has its body
+	[ "$(http_raw 'GET / HTTP/1.1' 'Host: x' 'Connection: close' | body_bytes)" -gt 50 ]
+	# media types are case-insensitive (RFC 9110 8.3.1), and a long Accept still names it
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Accept: Application/Nostr+JSON' 'Connection: close'
+	[[ "$output" == *"content-type: application/nostr+json"* ]]
+	[[ "$output" == *'"name":"head-test"'* ]]
+	long="text/html;q=0.9, $(printf 'application/x-%03d, ' $(seq 1 250))application/nostr+json;q=0.8"
+	[ "${#long}" -gt 4096 ]
+	run http_raw 'GET / HTTP/1.1' 'Host: x' "Accept: $long" 'Connection: close'
+	[[ "$output" == *"content-type: application/nostr+json"* ]]
+	[[ "$output" == *'"name":"head-test"'* ]]
+	# a type that only contains the name is not it
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Accept: application/nostr+jsonx' 'Connection: close'
+	[[ "$output" == *"content-type: text/plain"* ]]
+}
+
+@test "HTTP: a WebSocket upgrade other than version 13 gets 426 naming 13 (RFC 6455 4.2.2)" {
+	start_relay
+	key='Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Upgrade: websocket' 'Connection: Upgrade' "$key" 'Sec-WebSocket-Version: 99'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "HTTP/1.1 426 "* ]]
+	[[ "${output,,}" == *"sec-websocket-version: 13"* ]]
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Upgrade: websocket' 'Connection: Upgrade' "$key" 'Sec-WebSocket-Version: 8'
+	[[ "${lines[0]}" == "HTTP/1.1 426 "* ]]
+	# without the header the request is not a valid handshake
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Upgrade: websocket' 'Connection: Upgrade' "$key"
+	[[ "${lines[0]}" == "HTTP/1.1 400 "* ]]
+	[[ "${output,,}" == *"sec-websocket-version: 13"* ]]
+	# version 13 is upgraded, and the relay's challenge follows
+	run http_raw 'GET / HTTP/1.1' 'Host: x' 'Upgrade: websocket' 'Connection: Upgrade' "$key" 'Sec-WebSocket-Version: 13'
+	[[ "${lines[0]}" == "HTTP/1.1 101 "* ]]
+	[[ "$output" == *'["AUTH","'* ]]
+}
+
 # ------------------------------------------------------------- NIP-40
 
 @test "NIP-40: expired events are refused, expiring ones stop being served, then purged" {

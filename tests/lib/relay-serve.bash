@@ -6,8 +6,12 @@
 # relay_session N FRAME.. sends the frames on one connection, prints the
 #                         first N frames received (challenge excluded)
 # sign SK TEMPLATE        prints the signed event (sign_many SK: stdin lines)
+# http_raw LINE...        sends the lines as one HTTP request (CRLF, blank
+#                         line added) on a raw connection, prints the answer
+# body_bytes < ANSWER     bytes after the first blank line of an HTTP answer
 
 CLIENT="$BATS_TEST_DIRNAME/lib/relay-client.mjs"
+ATTACK="$BATS_TEST_DIRNAME/lib/relay-attack.mjs"
 
 relay_serve_setup_file() {
 	local top="$BATS_TEST_DIRNAME/.."
@@ -45,6 +49,15 @@ relay_session() {
 	local n=$1
 	shift
 	printf '%s\n' "$@" | node "$CLIENT" "${RELAY_CLIENT_URL:-$RELAY_URL}" --expect "$n" --timeout 20000 ${RELAY_CLIENT_OPTS:-}
+}
+
+http_raw() {
+	{ printf '%s\r\n' "$@"; printf '\r\n'; } | node "$ATTACK" raw "$RELAY_URL" --wait 1500
+}
+
+body_bytes() {
+	node -e 'const b = require("fs").readFileSync(0), i = b.indexOf("\r\n\r\n");
+		console.log(i < 0 ? -1 : b.length - i - 4)'
 }
 
 sign() {

@@ -7,7 +7,8 @@
  *                by d), duplicates, queries (limits, several filters, tags,
  *                expiration, restricted kinds), COUNT, purge
  *  workpool:     every item runs exactly once, with 0..3 helper threads,
- *                synchronous and started/waited (done called once) */
+ *                synchronous and started/waited (done called once)
+ *  relay_server: which Accept values ask for the NIP-11 document */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "relay_config.h"
 #include "relay_ingest.h"
 #include "relay_nip42.h"
+#include "relay_server.h"
 #include "relay_store.h"
 #include "relaymsg.h"
 #include "t.h"
@@ -433,9 +435,43 @@ static void test_workpool(void)
 	}
 }
 
+static void test_accept(void)
+{
+	static const struct { const char *accept; bool nip11; } accepts[] = {
+		{"application/nostr+json", true},
+		{"Application/Nostr+JSON", true},
+		{"APPLICATION/NOSTR+JSON;q=0.5", true},
+		{"text/html, application/nostr+json ; q=0.9", true},
+		{"text/html,application/nostr+json", true},
+		{" \tapplication/nostr+json\t", true},
+		{"", false},
+		{"*/*", false},
+		{"application/json", false},
+		{"application/nostr+jsonx", false},
+		{"xapplication/nostr+json", false},
+		{"text/plain; profile=application/nostr+json", false},
+		{"application/nostr", false},
+		{"application/nostr+json;q=0", false},           /* weight 0: not acceptable */
+		{"application/nostr+json; Q=0.000", false},
+		{"application/nostr+json;q=0.5;level=1", true},
+		{"application/nostr+json;q=0.01", true},
+		{"text/html;q=0, application/nostr+json", true},
+	};
+	for (size_t i = 0; i < sizeof accepts / sizeof *accepts; i++)
+		t_ok(relay_accept_wants_nip11(accepts[i].accept) == accepts[i].nip11, "accept \"%s\": %s",
+		     accepts[i].accept, accepts[i].nip11 ? "NIP-11" : "not NIP-11");
+	/* no length limit: the type after 4000 bytes of other ranges */
+	char long_accept[5000] = "";
+	for (int i = 0; i < 200; i++)
+		strcat(long_accept, "application/x-type-00, ");
+	strcat(long_accept, "application/nostr+json");
+	t_ok(relay_accept_wants_nip11(long_accept), "accept: a %zu-byte header still names it", strlen(long_accept));
+}
+
 int main(void)
 {
 	keys_init();
+	test_accept();
 	test_listen();
 	test_url_match();
 	test_auth();
