@@ -35,7 +35,9 @@ static const char usage_text[] =
 	"Gates (off unless given, as mostrod's):\n"
 	"  --min-pow N                outer event id needs N leading zero bits\n"
 	"  --max-age S                inner created_at no older than S seconds\n"
-	"  --dedupe                   drop event ids already seen\n"
+	"  --dedupe                   drop an event whose id already opened (among the\n"
+	"                             last 50000 that opened; failed events are not kept)\n"
+	"  --dedupe-window N          that many (1..10000000); implies --dedupe\n"
 	"Output:\n"
 	"  --errors                   also write {\"type\":\"error\",...} records\n"
 	"  -h, --help                 this text\n"
@@ -85,7 +87,7 @@ static void report_failure(bool errors, unsigned long lineno, const uint8_t *id,
 }
 
 enum { OPT_HELP = 'h', OPT_KFILE = 256, OPT_KFD, OPT_MFILE, OPT_MFD, OPT_INDEX, OPT_PEER,
-       OPT_MIN_POW, OPT_MAX_AGE, OPT_DEDUPE, OPT_ERRORS };
+       OPT_MIN_POW, OPT_MAX_AGE, OPT_DEDUPE, OPT_DEDUPE_WINDOW, OPT_ERRORS };
 
 int main(int argc, char **argv)
 {
@@ -99,6 +101,7 @@ int main(int argc, char **argv)
 		{"min-pow", required_argument, NULL, OPT_MIN_POW},
 		{"max-age", required_argument, NULL, OPT_MAX_AGE},
 		{"dedupe", no_argument, NULL, OPT_DEDUPE},
+		{"dedupe-window", required_argument, NULL, OPT_DEDUPE_WINDOW},
 		{"errors", no_argument, NULL, OPT_ERRORS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0, 0, 0, 0}};
@@ -150,6 +153,15 @@ int main(int argc, char **argv)
 			eo.has_max_age = true;   /* 0 is a bound (nothing older than now), not off */
 			break;
 		case OPT_DEDUPE: eo.dedupe = true; break;
+		case OPT_DEDUPE_WINDOW: {
+			uint64_t w;
+			if (!cli_parse_u64(optarg, ENV_DEDUPE_WINDOW_MAX, &w) || w == 0)
+				cli_usage_error("--dedupe-window: expected an integer 1..%u, not '%s'",
+						ENV_DEDUPE_WINDOW_MAX, optarg);
+			eo.dedupe_window = (size_t)w;
+			eo.dedupe = true;
+			break;
+		}
 		case OPT_ERRORS: errors = true; break;
 		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);

@@ -728,6 +728,18 @@ static env_reason open_v2(env_unwrapper *u, const nostr_event *ev, const nip44_p
 	return ENV_OK;
 }
 
+/* --dedupe: records the id of an event that opened. When the table is about
+ * to grow past the window, the ids of the events opened before the last
+ * window - 1 are dropped first (ENV_DEDUPE_WINDOW). */
+static void remember_opened(env_unwrapper *u, const uint8_t id[32])
+{
+	uint64_t w = u->opts.dedupe_window ? u->opts.dedupe_window : ENV_DEDUPE_WINDOW;
+	u->opened_count++;
+	if (idset_full(&u->seen) && u->seen.n >= w)
+		idset_prune_before(&u->seen, u->opened_count > w ? u->opened_count - w + 1 : 0);
+	idset_add_at(&u->seen, id, u->opened_count);
+}
+
 env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 		      char *d, size_t dn)
 {
@@ -749,7 +761,7 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	event_err ve = verify_event(ev, &author);
 	if (ve != EVENT_OK)
 		return why(ENV_BAD_SIGNATURE, d, dn, "%s", event_strerror(ve));
-	if (u->opts.dedupe && !idset_add(&u->seen, ev->id))
+	if (u->opts.dedupe && idset_has(&u->seen, ev->id))
 		return why(ENV_REPLAY, d, dn, "event id already seen");
 	memcpy(out->id, ev->id, 32);
 	buf_reset(&u->pt1);
@@ -785,6 +797,8 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	}
 	if (r != ENV_OK)
 		env_opened_free(out);
+	else if (u->opts.dedupe)
+		remember_opened(u, ev->id);
 	return r;
 }
 

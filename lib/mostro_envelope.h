@@ -15,7 +15,7 @@
  *   asked (mostro-core's `signed`), no proof. M is the canonical message text.
  *
  * Receiving (env_unwrap), in mostrod's order where it has one: kind, PoW,
- * outer id and signature, replay, addressing (a p tag naming one of our keys,
+ * outer id and signature, replay (see ENV_DEDUPE_WINDOW), addressing (a p tag naming one of our keys,
  * or for current-format chat an author that is one of our conversations'
  * K_sign), decryption, inner layers, signature rules, freshness. Binding
  * rules:
@@ -143,11 +143,23 @@ void env_keyring_add(env_keyring *r, const mu_key *k);
 /* A chat peer: derives the conversation keys with every key added so far. */
 bool env_keyring_add_peer(env_keyring *r, const uint8_t peer[32]);
 
+/* --dedupe: an event whose id is among the last N events that opened is a
+ * replay. Only an event that opened (every check passed, --max-age
+ * included) is recorded: one that fails is never remembered, so no sender
+ * grows the set with events that are not ours or do not decrypt, and its
+ * repeat fails again for its own reason. The set is a window by count: at
+ * least the ids of the last dedupe_window opened events are remembered;
+ * older ones are forgotten (in batches, so at most about twice as many are
+ * held), and an event re-sent after that many others opens again. */
+#define ENV_DEDUPE_WINDOW     50000u
+#define ENV_DEDUPE_WINDOW_MAX 10000000u
+
 typedef struct env_opts {
 	unsigned min_pow;      /* 0 = off */
 	bool     has_max_age;  /* false = off; true: max_age is the bound (0 included) */
 	uint64_t max_age;      /* seconds */
 	bool     dedupe;
+	size_t   dedupe_window; /* 0: ENV_DEDUPE_WINDOW */
 	uint64_t now;          /* 0 = the clock */
 } env_opts;
 
@@ -182,7 +194,8 @@ typedef struct env_conv_slot {
 typedef struct env_unwrapper {
 	const env_keyring *ring;
 	env_opts           opts;
-	idset              seen;
+	idset              seen;        /* --dedupe: ids of opened events, time = opened_count */
+	uint64_t           opened_count;
 	buf                pt1, pt2;    /* plaintext scratch, wiped per event */
 	env_conv_slot     *conv;        /* ENV_CONV_CACHE slots, wiped on free */
 	uint64_t           tick;

@@ -357,6 +357,36 @@ rumor_of() { jq -nc --arg pk $1 --arg c "$2" --argjson t $(date +%s) '{pubkey:$p
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+@test "--dedupe records only events that opened: a copy of one that is not ours or does not decrypt fails again for its own reason" {
+	# p-tagged to Mostro, signed, but the content is not NIP-44: bad-mac
+	garbage=$(echo '{"kind":14,"tags":[["p","'$PKM'"]],"content":"not nip44"}' | mostro-wrap --plain --key-file "$T/trade")
+	# a v2 event for another key: not-for-us
+	other=$(mostro-wrap --key-file "$T/trade" --to $PK2 <<<"$TAKE")
+	# opens, but is 100 s old under --max-age 10: stale
+	old=$(echo '{"to":"'$PKM'","message":'"$TAKE"',"created_at":'$(( $(date +%s) - 100 ))'}' | mostro-wrap --key-file "$T/trade")
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --dedupe --max-age 10 \
+		<<<"$garbage"$'\n'"$garbage"$'\n'"$other"$'\n'"$other"$'\n'"$old"$'\n'"$old"
+	[ "$status" -eq 123 ]
+	[ -z "$output" ]
+	[ "$(grep -o ': [a-z-]*: ' <<<"$stderr" | tr -d ': ' | tr '\n' ' ')" = "bad-mac bad-mac not-for-us not-for-us stale stale " ]
+}
+
+@test "--dedupe-window N: the last N opened ids are remembered, an older one opens again; N is 1..10000000 (2)" {
+	for i in $(seq 60); do jq -c ".order.request_id = $i" <<<"$TAKE"; done | wrap >"$T/evs"
+	{ cat "$T/evs"; tail -3 "$T/evs"; head -1 "$T/evs"; } >"$T/in"
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" --dedupe-window 3 <"$T/in"
+	[ "$status" -eq 123 ]
+	# 60 open, the last three again are replays, the first (forgotten) opens again
+	[ "${#lines[@]}" -eq 61 ]
+	[ "$(grep -c ': replay: ' <<<"$stderr")" -eq 3 ]
+	[ "$(jq -r .message.order.request_id <<<"${lines[60]}")" = 1 ]
+	for n in 0 10000001 x -1; do
+		run --separate-stderr mostro-unwrap --key-file "$T/mostro" --dedupe-window "$n" </dev/null
+		[ "$status" -eq 2 ]
+		[[ $stderr == *"--dedupe-window: expected an integer 1..10000000"* ]]
+	done
+}
+
 # ------------------------------------------------------------------ chat
 
 @test "--peer: chat in all three formats, from both sides; bad-chat on tampering" {

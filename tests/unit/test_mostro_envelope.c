@@ -528,7 +528,8 @@ static void tampering(void)
 		env_opts eo = { .has_max_age = true, .max_age = 10, .dedupe = true, .min_pow = 0 };
 		env_unwrapper_init(&u, &ring, &eo);
 		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "stale", "100 s old with --max-age 10: stale");
-		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "replay", "the same id again: replay");
+		t_eq_str(env_reason_code(env_unwrap(&u, &ev, &op, d, sizeof d)), "stale",
+			 "the same id again: stale again (--dedupe keeps only events that opened)");
 		env_unwrapper_free(&u);
 		/* the bound, on a fixed clock: stale when created_at < now - S
 		 * (mostrod); the event is 100 s old plus `late` */
@@ -571,6 +572,81 @@ static void tampering(void)
 		env_keyring_free(&ring);
 	}
 	event_free(&ev);
+}
+
+/* ---------------------------------------------------------------- dedupe */
+
+static env_reason open_with(env_unwrapper *u, const nostr_event *ev)
+{
+	env_opened op;
+	char d[200];
+	env_reason r = env_unwrap(u, ev, &op, d, sizeof d);
+	if (r == ENV_OK)
+		env_opened_free(&op);
+	return r;
+}
+
+/* --dedupe records an id only once its event opened, and keeps a window of
+ * the last N opened ids (ENV_DEDUPE_WINDOW). */
+static void dedupe(void)
+{
+	env_keyring ring;
+	env_keyring_init(&ring);
+	env_keyring_add(&ring, &K_MOSTRO);
+	env_opts eo = { .dedupe = true };
+	env_unwrapper u;
+	env_unwrapper_init(&u, &ring, &eo);
+	mostro_wrap_opts o = { .transport = MOSTRO_V2 };
+	nostr_event good, bad_msg, bad_mac, other;
+	mostro_wrap(&good, MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o);
+	v2_raw(&bad_msg, &K_TRADE, K_MOSTRO.pk, "[\"not a tuple\"]");
+	v2_raw(&bad_mac, &K_TRADE, K_MOSTRO.pk, "x");
+	event_set_content(&bad_mac, "not nip44", 9);
+	event_sign(&bad_mac, &K_TRADE, NULL);
+	mostro_wrap(&other, MSG, strlen(MSG), &K_TRADE, NULL, K_OTHER.pk, &o);
+	static const struct { const char *name, *want; } rows[] = {
+		{"bad-message", "bad-message"}, {"bad-mac", "bad-mac"}, {"not-for-us", "not-for-us"},
+	};
+	const nostr_event *evs[] = { &bad_msg, &bad_mac, &other };
+	for (size_t i = 0; i < 3; i++) {
+		t_eq_str(env_reason_code(open_with(&u, evs[i])), rows[i].want, "dedupe: a %s event fails", rows[i].name);
+		t_eq_str(env_reason_code(open_with(&u, evs[i])), rows[i].want,
+			 "dedupe: sent again, it fails for its own reason, not replay (never recorded)");
+	}
+	t_eq_int((int)u.seen.n, 0, "dedupe: failed events leave the set empty");
+	t_eq_int(open_with(&u, &good), ENV_OK, "dedupe: an event that opens");
+	t_eq_str(env_reason_code(open_with(&u, &good)), "replay", "dedupe: sent again: replay");
+	t_eq_int((int)u.seen.n, 1, "dedupe: one id held");
+	env_unwrapper_free(&u);
+	event_free(&good);
+	event_free(&bad_msg);
+	event_free(&bad_mac);
+	event_free(&other);
+
+	/* the window: 200 events open, with a window of 3 */
+	enum { N = 200, W = 3 };
+	eo.dedupe_window = W;
+	env_unwrapper_init(&u, &ring, &eo);
+	nostr_event *many = malloc(N * sizeof *many);
+	bool all_open = true;
+	size_t most = 0;
+	for (int i = 0; i < N; i++) {
+		mostro_wrap(&many[i], MSG, strlen(MSG), &K_TRADE, NULL, K_MOSTRO.pk, &o);
+		all_open = all_open && open_with(&u, &many[i]) == ENV_OK;
+		most = u.seen.n > most ? u.seen.n : most;
+	}
+	t_ok(all_open, "window: %d distinct events open", N);
+	t_ok(most <= 48, "window %d: at most 48 ids held at once (the smallest table's load), held %zu", W, most);
+	bool last_replayed = true;
+	for (int i = N - W; i < N; i++)
+		last_replayed = last_replayed && open_with(&u, &many[i]) == ENV_REPLAY;
+	t_ok(last_replayed, "window: each of the last %d is a replay", W);
+	t_eq_int(open_with(&u, &many[0]), ENV_OK, "window: the first, forgotten long ago, opens again");
+	env_unwrapper_free(&u);
+	for (int i = 0; i < N; i++)
+		event_free(&many[i]);
+	free(many);
+	env_keyring_free(&ring);
 }
 
 /* ------------------------------------------------------------------ chat */
@@ -745,6 +821,7 @@ int main(void)
 	pow_limits();
 	size_limits();
 	tampering();
+	dedupe();
 	conv_cache();
 	chat();
 	return t_done();
