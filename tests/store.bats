@@ -33,6 +33,7 @@ setup() {
 }
 
 teardown() {
+	touch "$T/stop"      # ends a writer loop (backup test) even when the test failed
 	for p in "$T"/*.pid; do
 		[ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null
 	done
