@@ -110,6 +110,116 @@ static const order_guard cancel_guards[] = {
 
 #define GUARDS_INIT(t) .guards = t, .nguards = sizeof t / sizeof *t
 
+/* ============================================ guard tables (§5, §6, §7) */
+
+/* §6 dispute (a party opens one). mostrod looks for a dispute row before it
+ * reads the order (#2 before #3). */
+static const order_guard dispute_guards[] = {
+	ROW("§6 dispute #1", "message id present", g_has_message_id, CANT(NOT_FOUND)),
+	ROW("§6 dispute #2", "no dispute row for the order (any status) [quirk §11.12]", g_no_dispute_for_order, SILENT),
+	ROW("§6 dispute #3", "order exists", g_order_exists, CANT(NOT_FOUND)),
+	ROW("§6 dispute #4", "status active or fiat-sent", g_status_active_or_fiat_sent, CANT(NOT_ALLOWED_BY_STATUS)),
+	ROW("§6 dispute #5", "buyer and seller keys set", g_both_keys_set, SILENT),
+	ROW("§6 dispute #6", "sender is the buyer or the seller (trade keys)", g_sender_is_party, CANT(INVALID_PUBKEY)),
+	ROW("§6 dispute #7", "the initiator's dispute flag not already set", g_dispute_flag_unset,
+	    CANT(DISPUTE_CREATION_ERROR)),
+};
+
+/* §6 admin-take-dispute: the message id is the DISPUTE id. */
+static const order_guard admin_take_dispute_guards[] = {
+	ROW("§6 admin-take-dispute #1", "message id names a dispute", g_dispute_exists, SILENT),
+	ROW("§6 admin-take-dispute #2", "the caller's identity may take it (take_dispute_matrix: status x caller)",
+	    g_may_take_dispute, CANT(INVALID_PUBKEY)),
+	ROW("§6 admin-take-dispute #3", "the dispute's order exists", g_dispute_order_exists, CANT(NOT_FOUND)),
+};
+
+/* §6 admin-settle / admin-cancel, common checks 1-3 (the message id is the
+ * ORDER id); #4 is a reply (cooperative-cancel-accepted), made by the
+ * handler, which then runs the late rows below. */
+#define ADMIN_COMMON(act) \
+	ROW("§6 " act " #1", "order exists", g_order_exists, CANT(NOT_FOUND)), \
+	ROW("§6 " act " #2", "the caller's identity is the dispute's assigned solver " \
+	    "(else dispute_taken_by_admin when Mostro's key holds it in-progress)", \
+	    g_assigned_solver, CANT(IS_NOT_YOUR_DISPUTE)), \
+	ROW("§6 " act " #3", "the caller is Mostro's key or a read-write (category 2) solver", \
+	    g_may_finalize, CANT(NOT_AUTHORIZED))
+
+static const order_guard admin_settle_guards[] = { ADMIN_COMMON("admin-settle") };
+static const order_guard admin_cancel_guards[] = { ADMIN_COMMON("admin-cancel") };
+
+const order_guard admin_settle_late_guards[] = {
+	ROW("§6 admin-settle #5", "status dispute", g_status_dispute, CANT(INVALID_ORDER_STATUS)),
+	ROW("§6 admin-settle #6", "bond_resolution slashes only locked bonds (none: no bonds here)",
+	    g_no_bond_slash, CANT(INVALID_PAYLOAD)),
+	ROW("§6 admin-settle #7", "seller key and preimage present (settle_seller_hold_invoice, internal)",
+	    g_settle_ready, SILENT),
+};
+const size_t admin_settle_late_count = sizeof admin_settle_late_guards / sizeof *admin_settle_late_guards;
+
+const order_guard admin_cancel_late_guards[] = {
+	ROW("§6 admin-cancel #5", "status dispute", g_status_dispute, CANT(NOT_ALLOWED_BY_STATUS)),
+	ROW("§6 admin-cancel #6", "bond_resolution slashes only locked bonds (none: no bonds here)",
+	    g_no_bond_slash, CANT(INVALID_PAYLOAD)),
+};
+const size_t admin_cancel_late_count = sizeof admin_cancel_late_guards / sizeof *admin_cancel_late_guards;
+
+/* §6 admin-add-solver: mostrod wants a payload before it looks at the
+ * caller (#1 before #2). */
+static const order_guard admin_add_solver_guards[] = {
+	ROW("§6 admin-add-solver #1", "a payload is present", g_payload_present, CANT(INVALID_TEXT_MESSAGE)),
+	ROW("§6 admin-add-solver #2", "identity is Mostro's key [quirk §11.12]", g_sender_is_mostro, SILENT),
+	ROW("§6 admin-add-solver #3", "text_message, not empty once trimmed, with an npub part",
+	    g_solver_text, CANT(INVALID_TEXT_MESSAGE)),
+	ROW("§6 admin-add-solver #4", "no suffix, or :read, :write, :read-write, and no second ':'",
+	    g_solver_suffix, CANT(INVALID_PARAMETERS)),
+	ROW("§6 admin-add-solver #5", "the npub decodes to a valid key", g_solver_npub, SILENT),
+	ROW("§6 admin-add-solver #6", "no users row for that key yet (an INSERT)", g_solver_new, SILENT),
+};
+
+/* §5 rate-user. #7 is the users row read inside mostrod's transaction. */
+static const order_guard rate_user_guards[] = {
+	ROW("§5 rate-user #1", "order exists", g_order_exists, CANT(NOT_FOUND)),
+	ROW("§5 rate-user #2", "buyer and seller keys set", g_both_keys_set, SILENT),
+	ROW("§5 rate-user #3", "status success, or settled-hold-invoice and the sender is the seller",
+	    g_rate_status, CANT(INVALID_ORDER_STATUS)),
+	ROW("§5 rate-user #4", "the sender is a party that has not rated yet (others: a silent no-op)",
+	    g_rater_has_not_rated, SILENT),
+	ROW("§5 rate-user #5", "rating 1..5", g_rating_in_range, SILENT),
+	ROW("§5 rate-user #6", "the rated counterpart is in reputation mode (full privacy: no-op, no flag)",
+	    g_counterpart_reputation, SILENT),
+	ROW("§5 rate-user #7", "the counterpart's users row exists (else rolled back)", g_counterpart_user, SILENT),
+};
+
+/* §7 trade-pubkey: the maker rotates its trade key (mostro#903: a CAS). */
+static const order_guard trade_pubkey_guards[] = {
+	ROW("§7 trade-pubkey #1", "order exists", g_order_exists, CANT(NOT_FOUND)),
+	ROW("§7 trade-pubkey #2", "status pending or waiting-taker-bond", g_status_pretrade, CANT(INVALID_ORDER_STATUS)),
+	ROW("§7 trade-pubkey #3", "identity is the maker's master key (sell: seller, buy: buyer)",
+	    g_sender_is_maker_identity, SILENT),
+};
+
+/* §7 orders (the caller's orders by id). */
+static const order_guard orders_guards[] = {
+	ROW("§7 orders #1", "payload ids", g_payload_ids, CANT(INVALID_PARAMETERS)),
+	ROW("§7 orders #2", "at least one id", g_ids_nonempty, CANT(INVALID_PARAMETERS)),
+	ROW("§7 orders #3", "at most max_orders_per_response ids", g_ids_within_limit, CANT(TOO_MANY_REQUESTS)),
+	ROW("§7 orders #4", "some id names an order of the caller's identity (master buyer or seller)",
+	    g_orders_found, CANT(NOT_FOUND)),
+};
+
+/* §7 last-trade-index. */
+static const order_guard last_trade_index_guards[] = {
+	ROW("§7 last-trade-index #1", "the identity has a users row", g_identity_user, CANT(NOT_FOUND)),
+	ROW("§7 last-trade-index #2", "its last_trade_index is not 0", g_last_trade_index_set, CANT(INVALID_TRADE_INDEX)),
+};
+
+/* §7 restore-session (payload null: the §0.4 gate). */
+static const order_guard restore_session_guards[] = {
+	ROW("§7 restore-session #1", "identity is 64 hex digits (else the background query fails: nothing sent)",
+	    g_identity_hex, SILENT),
+};
+
+
 /* ================================================== dispatch (§9, §10.2) */
 
 #define NOT_BUILT(ref_, look) { .kind = DISPATCH_NOT_BUILT, .ref = ref_, .lookup = look, .handler = act_not_built }
@@ -153,24 +263,34 @@ const action_row order_actions[MA_COUNT] = {
 	[MA_ADD_BOND_INVOICE] = NOT_BUILT("§10.1 add-bond-invoice (bond extension)", LOOKUP_ORDER),
 	[MA_BUYER_TOOK_ORDER] = IGNORED,
 	[MA_RATE] = IGNORED,
-	[MA_RATE_USER] = NOT_BUILT("§5 rate-user", LOOKUP_ORDER),
+	[MA_RATE_USER] = { .kind = DISPATCH_HANDLE, .ref = "§5 rate-user", .lookup = LOOKUP_ORDER,
+		GUARDS_INIT(rate_user_guards), .handler = act_rate_user },
 	[MA_RATE_RECEIVED] = IGNORED,
 	[MA_CANT_DO] = IGNORED,
-	[MA_DISPUTE] = NOT_BUILT("§6 dispute", LOOKUP_ORDER),
-	[MA_ADMIN_CANCEL] = NOT_BUILT("§6 admin-cancel", LOOKUP_ORDER),
+	[MA_DISPUTE] = { .kind = DISPATCH_HANDLE, .ref = "§6 dispute", .lookup = LOOKUP_ORDER,
+		GUARDS_INIT(dispute_guards), .handler = act_dispute },
+	[MA_ADMIN_CANCEL] = { .kind = DISPATCH_HANDLE, .ref = "§6 admin-cancel", .lookup = LOOKUP_ORDER,
+		GUARDS_INIT(admin_cancel_guards), .handler = act_admin_cancel },
 	[MA_ADMIN_CANCELED] = IGNORED,
-	[MA_ADMIN_SETTLE] = NOT_BUILT("§6 admin-settle", LOOKUP_ORDER),
+	[MA_ADMIN_SETTLE] = { .kind = DISPATCH_HANDLE, .ref = "§6 admin-settle", .lookup = LOOKUP_ORDER,
+		GUARDS_INIT(admin_settle_guards), .handler = act_admin_settle },
 	[MA_ADMIN_SETTLED] = IGNORED,
-	[MA_ADMIN_ADD_SOLVER] = NOT_BUILT("§6 admin-add-solver", LOOKUP_NONE),
-	[MA_ADMIN_TAKE_DISPUTE] = NOT_BUILT("§6 admin-take-dispute", LOOKUP_DISPUTE),
+	[MA_ADMIN_ADD_SOLVER] = { .kind = DISPATCH_HANDLE, .ref = "§6 admin-add-solver", .lookup = LOOKUP_NONE,
+		GUARDS_INIT(admin_add_solver_guards), .handler = act_admin_add_solver },
+	[MA_ADMIN_TAKE_DISPUTE] = { .kind = DISPATCH_HANDLE, .ref = "§6 admin-take-dispute", .lookup = LOOKUP_DISPUTE,
+		GUARDS_INIT(admin_take_dispute_guards), .handler = act_admin_take_dispute },
 	[MA_ADMIN_TOOK_DISPUTE] = IGNORED,
 	[MA_PAYMENT_FAILED] = IGNORED,
 	[MA_INVOICE_UPDATED] = IGNORED,
 	[MA_SEND_DM] = IGNORED,
-	[MA_TRADE_PUBKEY] = NOT_BUILT("§7 trade-pubkey", LOOKUP_ORDER),
-	[MA_RESTORE_SESSION] = NOT_BUILT("§7 restore-session", LOOKUP_NONE),
-	[MA_LAST_TRADE_INDEX] = NOT_BUILT("§7 last-trade-index", LOOKUP_NONE),
-	[MA_ORDERS] = NOT_BUILT("§7 orders", LOOKUP_NONE),
+	[MA_TRADE_PUBKEY] = { .kind = DISPATCH_HANDLE, .ref = "§7 trade-pubkey", .lookup = LOOKUP_ORDER,
+		GUARDS_INIT(trade_pubkey_guards), .handler = act_trade_pubkey },
+	[MA_RESTORE_SESSION] = { .kind = DISPATCH_HANDLE, .ref = "§7 restore-session", .lookup = LOOKUP_NONE,
+		GUARDS_INIT(restore_session_guards), .handler = act_restore_session },
+	[MA_LAST_TRADE_INDEX] = { .kind = DISPATCH_HANDLE, .ref = "§7 last-trade-index", .lookup = LOOKUP_NONE,
+		GUARDS_INIT(last_trade_index_guards), .handler = act_last_trade_index },
+	[MA_ORDERS] = { .kind = DISPATCH_HANDLE, .ref = "§7 orders", .lookup = LOOKUP_NONE,
+		GUARDS_INIT(orders_guards), .handler = act_orders },
 	[MA_ADD_CASHU_ESCROW] = IGNORED,
 	[MA_CASHU_ESCROW_LOCKED] = IGNORED,
 	[MA_CASHU_PM_SIGNATURE] = IGNORED,
@@ -275,6 +395,47 @@ const cancel_cell cancel_matrix[OS_COUNT][CR_COUNT] = {
 	[OS_WAITING_MAKER_BOND] = ALL_NOT_ALLOWED,
 };
 
+/* ======================================= admin-take-dispute (§6 matrix) */
+
+static const char *const take_role_names[TR_COUNT] = {
+	[TR_MOSTRO] = "mostro", [TR_ASSIGNED] = "assigned-solver", [TR_SOLVER_RW] = "read-write-solver",
+	[TR_SOLVER] = "read-only-solver", [TR_NONE] = "not-a-solver",
+};
+
+const char *take_role_name(int r)
+{
+	return r >= 0 && r < TR_COUNT ? take_role_names[r] : NULL;
+}
+
+/* pubkey_event_can_solve: Mostro's key is looked at first; any other caller
+ * must have a solver row, and the assigned solver is told apart only then. */
+take_role take_role_of(const dispute_row *d, const user_row *u, const char *identity, const char *mostro_pubkey)
+{
+	if (mostro_pubkey && *mostro_pubkey && str_eq(identity, mostro_pubkey))
+		return TR_MOSTRO;
+	if (!u || !u->is_solver || !str_eq(u->pubkey, identity))
+		return TR_NONE;
+	if (d && str_eq(d->solver_pubkey, identity))
+		return TR_ASSIGNED;
+	return u->category == 2 ? TR_SOLVER_RW : TR_SOLVER;
+}
+
+/* Mostro's key takes over anyone while the dispute is open; a fresh
+ * (initiated) dispute goes to any solver; an in-progress one stays with its
+ * solver unless a read-write solver takes it from a read-only one; a closed
+ * one goes to nobody. */
+#define TAKE_ROW(m, a, rw, ro, none) {[TR_MOSTRO] = m, [TR_ASSIGNED] = a, [TR_SOLVER_RW] = rw, \
+	[TR_SOLVER] = ro, [TR_NONE] = none}
+#define TAKE_CLOSED TAKE_ROW(TAKE_DENY, TAKE_DENY, TAKE_DENY, TAKE_DENY, TAKE_DENY)
+
+const take_cell take_dispute_matrix[DS_COUNT][TR_COUNT] = {
+	[DS_INITIATED] = TAKE_ROW(TAKE_ALLOW, TAKE_ALLOW, TAKE_ALLOW, TAKE_ALLOW, TAKE_DENY),
+	[DS_IN_PROGRESS] = TAKE_ROW(TAKE_ALLOW, TAKE_ALLOW, TAKE_OVER, TAKE_DENY, TAKE_DENY),
+	[DS_SELLER_REFUNDED] = TAKE_CLOSED,
+	[DS_SETTLED] = TAKE_CLOSED,
+	[DS_RELEASED] = TAKE_CLOSED,
+};
+
 /* ========================================================= publish (§1.2) */
 
 #define BOTH(s) {s, s}
@@ -338,6 +499,7 @@ order_roles order_roles_of(const order_row *o, const dispute_row *d, const user_
 const ln_step *const order_ln_steps[] = {
 	&step_get_info, &step_probe, &step_hold_created, &step_hold_watch, &step_release_settled,
 	&step_cancel_invoice, &step_payout_resolved, &step_payout, &step_payout_status,
+	&step_admin_settled, &step_admin_canceled,
 };
 const size_t order_ln_step_count = sizeof order_ln_steps / sizeof *order_ln_steps;
 

@@ -92,6 +92,39 @@ extern const char *const order_publish_map[OS_COUNT][ORDER_KIND_COUNT];
 order_roles order_roles_of(const order_row *o, const dispute_row *d, const user_row *identity_user,
 			   const char *sender, const char *identity, const char *mostro_pubkey);
 
+/* ------------------------------------------ admin-take-dispute (§6) */
+
+/* Who asks to take a dispute (identity keys, DAEMON.md §6 and mostrod's
+ * pubkey_event_can_solve): Mostro's own key first, then solvers by their
+ * users row (is_solver; category 2 = read-write), the assigned one apart. */
+typedef enum take_role {
+	TR_MOSTRO,       /* identity == Mostro's pubkey */
+	TR_ASSIGNED,     /* a solver, and the dispute's current solver */
+	TR_SOLVER_RW,    /* a read-write solver (category 2), not assigned */
+	TR_SOLVER,       /* any other solver (read-only 1, legacy 0), not assigned */
+	TR_NONE,         /* no solver row */
+	TR_COUNT
+} take_role;
+
+typedef enum take_cell {
+	TAKE_DENY,       /* CantDo(invalid_pubkey) */
+	TAKE_ALLOW,
+	TAKE_OVER,       /* allowed when the current solver is a read-only solver (takeover) */
+} take_cell;
+
+extern const take_cell take_dispute_matrix[DS_COUNT][TR_COUNT];
+take_role take_role_of(const dispute_row *d, const user_row *identity_user, const char *identity,
+		       const char *mostro_pubkey);
+const char *take_role_name(int r);
+
+/* The admin-settle / admin-cancel rows after common check #4 (a
+ * cooperatively-canceled order is answered cooperative-cancel-accepted,
+ * which is a reply, not a failure: the handler runs these after it). */
+extern const order_guard admin_settle_late_guards[];
+extern const size_t admin_settle_late_count;
+extern const order_guard admin_cancel_late_guards[];
+extern const size_t admin_cancel_late_count;
+
 /* ------------------------------------------------------- continuations */
 
 extern const ln_step *const order_ln_steps[];
@@ -136,6 +169,54 @@ bool g_sender_is_seller(order_ctx *c);       /* release #3 */
 bool g_status_fiat_sent_or_dispute(order_ctx *c); /* release #4 */
 bool g_preimage_present(order_ctx *c);       /* release #6 */
 
+/* §5–§7 checks (lib/order_guards_admin.c) */
+bool g_has_message_id(order_ctx *c);         /* dispute #1 */
+bool g_no_dispute_for_order(order_ctx *c);   /* dispute #2 */
+bool g_status_active_or_fiat_sent(order_ctx *c); /* dispute #4 */
+bool g_sender_is_party(order_ctx *c);        /* dispute #6 */
+bool g_dispute_flag_unset(order_ctx *c);     /* dispute #7 */
+bool g_dispute_exists(order_ctx *c);         /* admin-take-dispute #1 */
+bool g_may_take_dispute(order_ctx *c);       /* admin-take-dispute #2 (the take matrix) */
+bool g_dispute_order_exists(order_ctx *c);   /* admin-take-dispute #3 (loads c->order) */
+bool g_assigned_solver(order_ctx *c);        /* admin-settle/-cancel #2 */
+bool g_may_finalize(order_ctx *c);           /* admin-settle/-cancel #3 */
+bool g_status_dispute(order_ctx *c);         /* admin-settle/-cancel #5 */
+bool g_no_bond_slash(order_ctx *c);          /* admin-settle/-cancel #6 */
+bool g_settle_ready(order_ctx *c);           /* admin-settle #7 */
+bool g_payload_present(order_ctx *c);        /* admin-add-solver #1 */
+bool g_sender_is_mostro(order_ctx *c);       /* admin-add-solver #2 */
+bool g_solver_text(order_ctx *c);            /* admin-add-solver #3 */
+bool g_solver_suffix(order_ctx *c);          /* admin-add-solver #4 */
+bool g_solver_npub(order_ctx *c);            /* admin-add-solver #5 */
+bool g_solver_new(order_ctx *c);             /* admin-add-solver #6 */
+bool g_rate_status(order_ctx *c);            /* rate-user #3 */
+bool g_rater_has_not_rated(order_ctx *c);    /* rate-user #4 */
+bool g_rating_in_range(order_ctx *c);        /* rate-user #5 */
+bool g_counterpart_reputation(order_ctx *c); /* rate-user #6 */
+bool g_counterpart_user(order_ctx *c);       /* rate-user #7 */
+/* The identity the sender's rating goes to: the counterpart's master key
+ * when it is in reputation mode, NULL in full privacy (is_full_privacy_order). */
+const char *order_rated_identity(const order_ctx *c);
+bool g_sender_is_maker_identity(order_ctx *c); /* trade-pubkey #3 */
+bool g_payload_ids(order_ctx *c);            /* orders #1 */
+bool g_ids_nonempty(order_ctx *c);           /* orders #2 */
+bool g_ids_within_limit(order_ctx *c);       /* orders #3 */
+bool g_orders_found(order_ctx *c);           /* orders #4 (lib/order_act_session.c, beside its query) */
+bool g_identity_user(order_ctx *c);          /* last-trade-index #1 */
+bool g_last_trade_index_set(order_ctx *c);   /* last-trade-index #2 */
+bool g_identity_hex(order_ctx *c);           /* restore-session #1 */
+
+/* admin-add-solver's text_message (mostrod parse_solver_payload): "npub",
+ * "npub:read" (category 1), "npub:write" / "npub:read-write" / bare npub
+ * (2), trimmed. The first failure in mostrod's order. */
+typedef enum solver_text_err {
+	SOLVER_TEXT_OK,
+	SOLVER_TEXT_EMPTY,     /* not a text_message, or empty: invalid_text_message */
+	SOLVER_TEXT_SUFFIX,    /* another suffix, or a second ':': invalid_parameters */
+	SOLVER_TEXT_NPUB,      /* not an npub of a valid key: silent */
+} solver_text_err;
+solver_text_err solver_text_parse(const char *text, char pubkey_hex[65], int64_t *category);
+
 /* ---------------------------------------------------------- handlers */
 
 /* lib/order_act_new.c — new-order (§1.3) */
@@ -166,6 +247,39 @@ extern const ln_step step_cancel_invoice;
 
 /* lib/order_act_info.c — engine-level steps (get_info, address probes) */
 extern const ln_step step_get_info, step_probe;
+
+/* lib/order_act_dispute.c — dispute, admin-take-dispute (§6) */
+outcome act_dispute(order_ctx *c);
+outcome act_admin_take_dispute(order_ctx *c);
+/* The §3.3 escrow guardian's buyer-initiated dispute on a fiat-sent order o
+ * (for the timer): the order's dispute row is created, or reopened when a
+ * resolved one exists (initiated, no solver, taken_at 0, previous status
+ * o's), a live one is kept; o becomes `dispute` with buyer_dispute set and
+ * is saved; buyer dispute-initiated-by-you and seller -by-peer (no
+ * request_id), 38386 initiated with initiator buyer. */
+outcome order_guardian_open_dispute(order_ctx *c, order_row *o);
+
+/* lib/order_act_admin.c — admin-settle, admin-cancel, admin-add-solver (§6) */
+outcome act_admin_settle(order_ctx *c);
+outcome act_admin_cancel(order_ctx *c);
+outcome act_admin_add_solver(order_ctx *c);
+extern const ln_step step_admin_settled, step_admin_canceled;
+
+/* lib/order_act_rate.c — rate-user (§5) and the 38384 queue */
+outcome act_rate_user(order_ctx *c);
+/* Publishes every queued 38384 (with the created_at it was rated at) and
+ * empties the queue: the §3 rating flush job (every
+ * user_rates_sent_interval_seconds) and the ctl command flush-ratings.
+ * Returns how many went out, -1 on a database error. */
+int order_flush_ratings_n(order_ctx *c);
+void order_flush_ratings(order_ctx *c);
+
+/* lib/order_act_session.c — trade-pubkey, orders, last-trade-index,
+ * restore-session (§7) */
+outcome act_trade_pubkey(order_ctx *c);
+outcome act_orders(order_ctx *c);
+outcome act_last_trade_index(order_ctx *c);
+outcome act_restore_session(order_ctx *c);
 
 /* The named no-op of the DISPATCH_NOT_BUILT rows (logged, silent). */
 outcome act_not_built(order_ctx *c);

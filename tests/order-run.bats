@@ -60,6 +60,15 @@ golden() {
 @test "golden: §1.3 cancel table: maker, stranger, already canceled, not found, waiting, cooperative" { golden cancel; }
 @test "golden: §3.4 payout failures, retries, new invoice, paid" { golden payment-retry; }
 @test "golden: §9 intake: invalid_action, replay, stale, trade index, shape gate, ignored" { golden intake; }
+@test "golden: §6 buyer's dispute taken and settled by a read-write solver, the buyer paid" { golden dispute-settle; }
+@test "golden: §6 seller's dispute after fiat-sent canceled by a solver (canceled-by-admin)" { golden dispute-cancel; }
+@test "golden: §6 solver levels: read-only takes, read-write takes over, Mostro takes over and cancels" { golden dispute-takeover; }
+@test "golden: §6 admin-add-solver: npub forms, suffixes, refusals in mostrod's order" { golden admin-add-solver; }
+@test "golden: §5 ratings: both sides once, seller before payout, full privacy, the one-vote lag" { golden ratings; }
+@test "golden: §7 restore-session: orders by side, open disputes, mostro#882's exclusions" { golden restore-session; }
+@test "golden: §7 last-trade-index: the index, not_found, invalid_trade_index (quirk §11.10)" { golden last-trade-index; }
+@test "golden: §7 orders: the caller's orders by id, limits and refusals" { golden orders; }
+@test "golden: §7 trade-pubkey: the maker rotates its trade key (mostro#903)" { golden trade-pubkey; }
 
 @test "every golden transcript has its test above" {
 	for f in "$GOLD"/*.jsonl; do

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "order_db_extra.h"
 #include "order_table.h"
 #include "order_tick.h"
 #include "t.h"
@@ -164,6 +165,353 @@ static void earlier_wins(void)
 	order_ctx_free(&ctx);
 }
 
+/* --- §5, §6, §7: the rows of the dispute, rating and session tables --------
+ * These checks read the database and the settings: a context of their own
+ * on an in-memory database, Mostro's key "M". */
+
+static order_db *edb;
+static order_config ecfg;
+static order_sink esink;
+
+static void ectx(order_status status, const char *sender, const char *identity)
+{
+	order_ctx_free(&ctx);
+	order_ctx_init(&ctx);
+	mostro_msg_free(&msg);
+	mostro_msg_init(&msg);
+	memset(&in, 0, sizeof in);
+	snprintf(in.sender, sizeof in.sender, "%s", sender);
+	snprintf(in.identity, sizeof in.identity, "%s", identity);
+	snprintf(in.event_id, sizeof in.event_id, "unit");
+	ctx.in = &in;
+	ctx.m = &msg;
+	ctx.db = edb;
+	ctx.cfg = &ecfg;
+	ctx.sink = &esink;
+	ctx.now = 1700000000;
+	msg.has_id = true;
+	strcpy(msg.id, "11111111-1111-4111-8111-111111111111");
+	ctx.have_order = true;
+	strcpy(ctx.order.id, msg.id);
+	ctx.order.status = status;
+	ctx.order.kind = ORDER_SELL;
+	str_set(&ctx.order.creator_pubkey, "seller");
+	str_set(&ctx.order.seller_pubkey, "seller");
+	str_set(&ctx.order.master_seller_pubkey, "SELLER");
+	str_set(&ctx.order.buyer_pubkey, "buyer");
+	str_set(&ctx.order.master_buyer_pubkey, "BUYER");
+	str_set(&ctx.order.preimage, "pre");
+	ctx.have_user = user_load(edb, identity, &ctx.user) == ODB_OK;
+	ctx.roles = order_roles_of(&ctx.order, NULL, ctx.have_user ? &ctx.user : NULL, sender, identity, "M");
+}
+
+/* The order's dispute row, held by `solver` in `st` (NULL: none). */
+static void edispute(dispute_status st, const char *solver)
+{
+	ctx.have_dispute = true;
+	strcpy(ctx.dispute.id, "22222222-2222-4222-8222-222222222222");
+	strcpy(ctx.dispute.order_id, ctx.order.id);
+	ctx.dispute.status = st;
+	str_set(&ctx.dispute.solver_pubkey, solver);
+	ctx.roles = order_roles_of(&ctx.order, &ctx.dispute, ctx.have_user ? &ctx.user : NULL, in.sender, in.identity, "M");
+}
+
+static void esolver(const char *key, int64_t category)
+{
+	user_row u;
+	user_row_init(&u);
+	snprintf(u.pubkey, sizeof u.pubkey, "%s", key);
+	u.is_solver = true;
+	u.category = category;
+	user_insert(edb, &u);
+	user_row_free(&u);
+}
+
+static bool is(outcome o, outcome_kind k, cant_do r)
+{
+	return o.kind == k && (k != OUT_CANT_DO || o.reason == r);
+}
+
+static void engine2_rows(void)
+{
+	char err[256];
+	edb = order_db_open(":memory:", err, sizeof err);
+	t_ok(edb != NULL, "an in-memory order database (%s)", edb ? "" : err);
+	if (!edb)
+		return;
+	order_config_defaults(&ecfg);
+	strcpy(ecfg.mostro_pubkey, "M");
+	sink_init(&esink);
+	esolver("RO", 1);
+	esolver("RW", 2);
+	esolver("LEGACY", 0);
+
+	/* the late tables of admin-settle/-cancel name their rows too */
+	const struct { const order_guard *g; size_t n; const char *name; } late[] = {
+		{admin_settle_late_guards, admin_settle_late_count, "admin-settle"},
+		{admin_cancel_late_guards, admin_cancel_late_count, "admin-cancel"},
+	};
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < late[k].n; i++) {
+			const order_guard *g = &late[k].g[i];
+			t_ok(g->ref && strncmp(g->ref, "§6 ", strlen("§6 ")) == 0 && strchr(g->ref, '#') && g->check &&
+			     g->pass && (g->fail == OUT_SILENT || cant_do_name(g->reason)),
+			     "%s late guard %zu: %s names its row, check and failure", late[k].name, i + 1, g->ref);
+		}
+
+	/* §6 dispute */
+	ectx(OS_PENDING, "stranger", "STRANGER");
+	t_ok(is(guards_of(MA_DISPUTE), OUT_CANT_DO, CD_NOT_ALLOWED_BY_STATUS),
+	     "§6 dispute by a stranger on a pending order: not_allowed_by_status (#4 status before #6 sender)");
+	ectx(OS_ACTIVE, "stranger", "STRANGER");
+	t_ok(is(guards_of(MA_DISPUTE), OUT_CANT_DO, CD_INVALID_PUBKEY), "§6 dispute by a stranger on an active order: invalid_pubkey (#6)");
+	ectx(OS_FIAT_SENT, "seller", "SELLER");
+	ctx.order.seller_dispute = true;
+	t_ok(is(guards_of(MA_DISPUTE), OUT_CANT_DO, CD_DISPUTE_CREATION_ERROR), "§6 dispute, the seller's flag set: dispute_creation_error (#7)");
+	ctx.order.seller_dispute = false;
+	t_ok(guards_of(MA_DISPUTE).kind == OUT_DONE, "§6 dispute by the seller on a fiat-sent order passes");
+	str_clear(&ctx.order.buyer_pubkey);
+	t_ok(is(guards_of(MA_DISPUTE), OUT_SILENT, 0), "§6 dispute with the buyer key missing: silent (#5)");
+	/* #2 comes before #3: a dispute row for an order id that is not (or no longer) there */
+	dispute_row d;
+	dispute_row_init(&d);
+	strcpy(d.id, "33333333-3333-4333-8333-333333333333");
+	strcpy(d.order_id, "11111111-1111-4111-8111-111111111111");
+	str_set(&d.order_previous_status, "active");
+	dispute_insert(edb, &d);
+	ectx(OS_ACTIVE, "buyer", "BUYER");
+	ctx.have_order = false;
+	t_ok(is(guards_of(MA_DISPUTE), OUT_SILENT, 0),
+	     "§6 dispute when a dispute row exists: silent (#2), before the order lookup's not_found (#3)");
+	dispute_row_free(&d);
+	sqlite3_exec(order_db_handle(edb), "DELETE FROM disputes", NULL, NULL, NULL);
+	t_ok(is(guards_of(MA_DISPUTE), OUT_CANT_DO, CD_NOT_FOUND), "§6 dispute of no order: not_found (#3)");
+
+	/* §6 admin-settle / admin-cancel common checks */
+	ectx(OS_DISPUTE, "x", "RO");
+	edispute(DS_IN_PROGRESS, "RO");
+	t_ok(is(guards_of(MA_ADMIN_SETTLE), OUT_CANT_DO, CD_NOT_AUTHORIZED),
+	     "§6 admin-settle by the assigned read-only solver: not_authorized (#3)");
+	ectx(OS_DISPUTE, "x", "LEGACY");
+	edispute(DS_IN_PROGRESS, "LEGACY");
+	t_ok(is(guards_of(MA_ADMIN_CANCEL), OUT_CANT_DO, CD_NOT_AUTHORIZED),
+	     "§6 admin-cancel by an assigned legacy (category 0) solver: not_authorized (#3)");
+	ectx(OS_DISPUTE, "x", "RO");
+	edispute(DS_IN_PROGRESS, "RW");
+	t_ok(is(guards_of(MA_ADMIN_SETTLE), OUT_CANT_DO, CD_IS_NOT_YOUR_DISPUTE),
+	     "§6 admin-settle by a read-only solver not assigned: is_not_your_dispute (#2 before #3)");
+	edispute(DS_IN_PROGRESS, "M");
+	t_ok(is(guards_of(MA_ADMIN_CANCEL), OUT_CANT_DO, CD_DISPUTE_TAKEN_BY_ADMIN),
+	     "§6 admin-cancel while Mostro's key holds the dispute: dispute_taken_by_admin (#2)");
+	edispute(DS_INITIATED, NULL);
+	t_ok(is(guards_of(MA_ADMIN_CANCEL), OUT_CANT_DO, CD_IS_NOT_YOUR_DISPUTE), "§6 admin-cancel of an untaken dispute: is_not_your_dispute");
+	ectx(OS_DISPUTE, "M", "M");
+	edispute(DS_IN_PROGRESS, "M");
+	t_ok(guards_of(MA_ADMIN_SETTLE).kind == OUT_DONE, "§6 admin-settle by Mostro's key holding the dispute passes #1-#3");
+	ectx(OS_DISPUTE, "x", "RW");
+	edispute(DS_SETTLED, "RW");
+	t_ok(guards_of(MA_ADMIN_CANCEL).kind == OUT_DONE,
+	     "§6 is_assigned_solver ignores the dispute's status: the settled dispute's solver passes #2-#3");
+	ctx.order.status = OS_SUCCESS;
+	msg.payload_kind = MP_BOND_RESOLUTION;
+	msg.payload = jv_parse("{\"slash_seller\":true,\"slash_buyer\":false}");
+	t_ok(is(guards_run(&ctx, admin_settle_late_guards, admin_settle_late_count), OUT_CANT_DO, CD_INVALID_ORDER_STATUS),
+	     "§6 admin-settle late rows: status before the bond slash (invalid_order_status, #5)");
+	t_ok(is(guards_run(&ctx, admin_cancel_late_guards, admin_cancel_late_count), OUT_CANT_DO, CD_NOT_ALLOWED_BY_STATUS),
+	     "§6 admin-cancel late rows: not_allowed_by_status (#5)");
+	ctx.order.status = OS_DISPUTE;
+	t_ok(is(guards_run(&ctx, admin_settle_late_guards, admin_settle_late_count), OUT_CANT_DO, CD_INVALID_PAYLOAD),
+	     "§6 admin-settle asking to slash with no bond locked: invalid_payload (#6)");
+	jv_free(msg.payload);
+	msg.payload = jv_parse("{\"slash_seller\":false,\"slash_buyer\":false}");
+	t_ok(guards_run(&ctx, admin_cancel_late_guards, admin_cancel_late_count).kind == OUT_DONE,
+	     "§6 admin-cancel with a bond_resolution slashing nobody passes");
+	str_clear(&ctx.order.preimage);
+	t_ok(is(guards_run(&ctx, admin_settle_late_guards, admin_settle_late_count), OUT_SILENT, 0),
+	     "§6 admin-settle without a preimage: silent (#7)");
+	jv_free(msg.payload);
+	msg.payload = jv_null();
+	msg.payload_kind = MP_NONE;
+
+	/* §6 admin-add-solver: #1 before #2 */
+	ectx(OS_PENDING, "stranger", "STRANGER");
+	ctx.have_order = false;
+	t_ok(is(guards_of(MA_ADMIN_ADD_SOLVER), OUT_CANT_DO, CD_INVALID_TEXT_MESSAGE),
+	     "§6 admin-add-solver from a stranger without payload: invalid_text_message (#1 before #2)");
+	msg.payload_kind = MP_TEXT_MESSAGE;
+	msg.payload = jv_string("");
+	t_ok(is(guards_of(MA_ADMIN_ADD_SOLVER), OUT_SILENT, 0),
+	     "§6 admin-add-solver from a stranger with an empty text: silent (#2 before #3)");
+	ectx(OS_PENDING, "M", "M");
+	msg.payload_kind = MP_TEXT_MESSAGE;
+	msg.payload = jv_string("npub1x:admin");
+	t_ok(is(guards_of(MA_ADMIN_ADD_SOLVER), OUT_CANT_DO, CD_INVALID_PARAMETERS),
+	     "§6 admin-add-solver with a bad suffix and a bad npub: invalid_parameters (#4 before #5)");
+
+	/* §5 rate-user */
+	ectx(OS_SETTLED_HOLD_INVOICE, "stranger", "STRANGER");
+	msg.payload_kind = MP_RATING_USER;
+	msg.payload = jv_number(4);
+	t_ok(is(guards_of(MA_RATE_USER), OUT_CANT_DO, CD_INVALID_ORDER_STATUS),
+	     "§5 rate-user by a stranger in settled-hold-invoice: invalid_order_status (#3 before #4)");
+	ectx(OS_SETTLED_HOLD_INVOICE, "buyer", "BUYER");
+	msg.payload_kind = MP_RATING_USER;
+	msg.payload = jv_number(4);
+	t_ok(is(guards_of(MA_RATE_USER), OUT_CANT_DO, CD_INVALID_ORDER_STATUS),
+	     "§5 rate-user by the buyer before success: invalid_order_status (#3)");
+	ectx(OS_SUCCESS, "stranger", "STRANGER");
+	msg.payload_kind = MP_RATING_USER;
+	msg.payload = jv_number(9);
+	t_ok(is(guards_of(MA_RATE_USER), OUT_SILENT, 0), "§5 rate-user by a stranger on a success order: silent (#4)");
+	ectx(OS_SETTLED_HOLD_INVOICE, "seller", "SELLER");
+	msg.payload_kind = MP_RATING_USER;
+	msg.payload = jv_number(9);
+	t_ok(is(guards_of(MA_RATE_USER), OUT_SILENT, 0), "§5 rate-user 9 by the seller: silent (#5)");
+	jv_free(msg.payload);
+	msg.payload = jv_number(5);
+	str_set(&ctx.order.master_buyer_pubkey, "buyer");
+	t_ok(is(guards_of(MA_RATE_USER), OUT_SILENT, 0), "§5 rate-user of a full-privacy buyer: silent (#6)");
+	str_set(&ctx.order.master_buyer_pubkey, "BUYER");
+	t_ok(is(guards_of(MA_RATE_USER), OUT_SILENT, 0), "§5 rate-user of a buyer without users row: silent (#7)");
+	esolver("BUYER", 0);
+	t_ok(guards_of(MA_RATE_USER).kind == OUT_DONE, "§5 rate-user by the seller in settled-hold-invoice passes");
+	ctx.order.seller_sent_rate = true;
+	t_ok(is(guards_of(MA_RATE_USER), OUT_SILENT, 0), "§5 rate-user a second time: silent (#4)");
+
+	/* §7 */
+	ectx(OS_ACTIVE, "stranger", "STRANGER");
+	t_ok(is(guards_of(MA_TRADE_PUBKEY), OUT_CANT_DO, CD_INVALID_ORDER_STATUS),
+	     "§7 trade-pubkey by a stranger on an active order: invalid_order_status (#2 before #3)");
+	ectx(OS_PENDING, "stranger", "STRANGER");
+	t_ok(is(guards_of(MA_TRADE_PUBKEY), OUT_SILENT, 0), "§7 trade-pubkey by another identity: silent (#3)");
+	ectx(OS_PENDING, "new", "SELLER");
+	t_ok(guards_of(MA_TRADE_PUBKEY).kind == OUT_DONE, "§7 trade-pubkey by the maker's identity from a new key passes");
+	ectx(OS_PENDING, "x", "NOBODY");
+	msg.has_id = false;
+	msg.payload_kind = MP_ORDERS;
+	msg.payload = jv_array();
+	t_ok(is(guards_of(MA_ORDERS), OUT_CANT_DO, CD_INVALID_PARAMETERS), "§7 orders with an orders payload: invalid_parameters (#1)");
+	msg.payload_kind = MP_IDS;
+	t_ok(is(guards_of(MA_ORDERS), OUT_CANT_DO, CD_INVALID_PARAMETERS), "§7 orders with no ids: invalid_parameters (#2)");
+	for (int i = 0; i < 11; i++)
+		msg.payload = jv_array_append(msg.payload, jv_string("11111111-1111-4111-8111-111111111111"));
+	t_ok(is(guards_of(MA_ORDERS), OUT_CANT_DO, CD_TOO_MANY_REQUESTS), "§7 orders with 11 ids: too_many_requests (#3)");
+	ecfg.max_orders_per_response = 11;
+	t_ok(is(guards_of(MA_ORDERS), OUT_CANT_DO, CD_NOT_FOUND), "§7 orders, none of the caller's: not_found (#4)");
+	ecfg.max_orders_per_response = 10;
+	t_ok(is(guards_of(MA_LAST_TRADE_INDEX), OUT_CANT_DO, CD_NOT_FOUND), "§7 last-trade-index without users row: not_found (#1)");
+	ectx(OS_PENDING, "x", "RO");
+	t_ok(is(guards_of(MA_LAST_TRADE_INDEX), OUT_CANT_DO, CD_INVALID_TRADE_INDEX),
+	     "§7 last-trade-index with index 0: invalid_trade_index (#2)");
+	t_ok(is(guards_of(MA_RESTORE_SESSION), OUT_SILENT, 0), "§7 restore-session from an identity that is not hex: silent (#1)");
+	order_ctx_free(&ctx);
+	order_ctx_init(&ctx);
+}
+
+/* The §6 take matrix, cell by cell against pubkey_event_can_solve. */
+static void take_matrix(void)
+{
+	static const struct { dispute_status s; take_role r; take_cell want; } cells[] = {
+		{DS_INITIATED, TR_MOSTRO, TAKE_ALLOW}, {DS_INITIATED, TR_SOLVER, TAKE_ALLOW},
+		{DS_INITIATED, TR_SOLVER_RW, TAKE_ALLOW}, {DS_INITIATED, TR_NONE, TAKE_DENY},
+		{DS_IN_PROGRESS, TR_MOSTRO, TAKE_ALLOW}, {DS_IN_PROGRESS, TR_ASSIGNED, TAKE_ALLOW},
+		{DS_IN_PROGRESS, TR_SOLVER_RW, TAKE_OVER}, {DS_IN_PROGRESS, TR_SOLVER, TAKE_DENY},
+		{DS_IN_PROGRESS, TR_NONE, TAKE_DENY},
+		{DS_SETTLED, TR_MOSTRO, TAKE_DENY}, {DS_SETTLED, TR_ASSIGNED, TAKE_DENY},
+		{DS_SELLER_REFUNDED, TR_MOSTRO, TAKE_DENY}, {DS_RELEASED, TR_SOLVER_RW, TAKE_DENY},
+	};
+	for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+		t_ok(take_dispute_matrix[cells[i].s][cells[i].r] == cells[i].want, "§6 take %s x %s",
+		     dispute_status_name(cells[i].s), take_role_name(cells[i].r));
+	user_row u;
+	user_row_init(&u);
+	strcpy(u.pubkey, "S");
+	u.is_solver = true;
+	u.category = 2;
+	dispute_row d;
+	dispute_row_init(&d);
+	t_eq_int(take_role_of(&d, &u, "S", "M"), TR_SOLVER_RW, "a read-write solver");
+	str_set(&d.solver_pubkey, "S");
+	t_eq_int(take_role_of(&d, &u, "S", "M"), TR_ASSIGNED, "the assigned solver");
+	t_eq_int(take_role_of(&d, &u, "M", "M"), TR_MOSTRO, "Mostro's key before any solver row");
+	u.category = 1;
+	str_clear(&d.solver_pubkey);
+	t_eq_int(take_role_of(&d, &u, "S", "M"), TR_SOLVER, "a read-only solver");
+	u.is_solver = false;
+	t_eq_int(take_role_of(&d, &u, "S", "M"), TR_NONE, "a users row that is no solver");
+	t_eq_int(take_role_of(&d, NULL, "S", ""), TR_NONE, "no row, no Mostro key");
+	t_ok(take_role_name(-1) == NULL && take_role_name(TR_COUNT) == NULL, "take role names: none at -1 and COUNT");
+	dispute_row_free(&d);
+	user_row_free(&u);
+}
+
+/* admin-add-solver's text (parse_solver_payload), the first error in mostrod's order. */
+static void solver_texts(void)
+{
+	static const char npub[] = "npub19uq7tc2ueg63mtlnsslmwreu9u9phhg9ukhc3zn80p808cg29gqsc2jp7g";
+	static const char hexkey[] = "2f01e5e15cca351daff3843fb70f3c2f0a1bdd05e5af888a67784ef3e10a2a01";
+	char text[256];
+	static const struct { const char *fmt, *what; solver_text_err want; int64_t cat; } rows[] = {
+		{"%s", "bare npub: read-write", SOLVER_TEXT_OK, 2},
+		{"%s:read", "npub:read: read-only", SOLVER_TEXT_OK, 1},
+		{"%s:write", "npub:write: read-write", SOLVER_TEXT_OK, 2},
+		{"%s:read-write", "npub:read-write", SOLVER_TEXT_OK, 2},
+		{"  %s : read \n", "spaces and a newline trimmed (ASCII)", SOLVER_TEXT_OK, 1},
+		{"\xc2\xa0%s\xe3\x80\x80", "U+00A0 and U+3000 trimmed (Unicode White_Space)", SOLVER_TEXT_OK, 2},
+		{"", "empty: invalid_text_message", SOLVER_TEXT_EMPTY, 0},
+		{" \t\r\n", "blank: invalid_text_message", SOLVER_TEXT_EMPTY, 0},
+		{":read", "no npub before the colon: invalid_text_message", SOLVER_TEXT_EMPTY, 0},
+		{" :read", "a blank npub part: invalid_text_message", SOLVER_TEXT_EMPTY, 0},
+		{"%s:", "an empty suffix: invalid_parameters", SOLVER_TEXT_SUFFIX, 0},
+		{"%s:admin", "another suffix: invalid_parameters", SOLVER_TEXT_SUFFIX, 0},
+		{"%s:READ", "suffixes are case-sensitive: invalid_parameters", SOLVER_TEXT_SUFFIX, 0},
+		{"%s:read:write", "a second colon: invalid_parameters", SOLVER_TEXT_SUFFIX, 0},
+		{"%s:read:", "a trailing second colon: invalid_parameters", SOLVER_TEXT_SUFFIX, 0},
+		{"nonsense:admin", "the suffix is judged before the npub", SOLVER_TEXT_SUFFIX, 0},
+		{"nonsense", "not an npub: silent", SOLVER_TEXT_NPUB, 0},
+		{"nonsense:read", "not an npub with a good suffix: silent", SOLVER_TEXT_NPUB, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		snprintf(text, sizeof text, rows[i].fmt, npub);
+		char hex[65] = "";
+		int64_t cat = -1;
+		solver_text_err e = solver_text_parse(text, hex, &cat);
+		bool ok = e == rows[i].want && (e != SOLVER_TEXT_OK || (cat == rows[i].cat && strcmp(hex, hexkey) == 0));
+		t_ok(ok, "§6 admin-add-solver text: %s (got result %d, category %lld)", rows[i].what, (int)e, (long long)cat);
+	}
+	char hex[65];
+	int64_t cat;
+	t_eq_int(solver_text_parse(NULL, hex, &cat), SOLVER_TEXT_EMPTY, "no text_message: invalid_text_message");
+	t_eq_int(solver_text_parse(hexkey, hex, &cat), SOLVER_TEXT_NPUB, "a hex key is not an npub");
+}
+
+/* §5 the 38384 queue: flushed in order with their own created_at, then empty. */
+static bool rate_line(const order_sink *s, size_t i, const char *want)
+{
+	return i < s->n && s->v[i].stream == STREAM_WRAP && strcmp(s->v[i].line, want) == 0;
+}
+
+static void rating_flush(void)
+{
+	order_ctx c;
+	order_ctx_init(&c);
+	c.db = edb;
+	c.cfg = &ecfg;
+	c.sink = &esink;
+	c.now = 1700009999;
+	sink_clear(&esink);
+	const char *a = "{\"kind\":38384,\"tags\":[[\"d\",\"k1\"],[\"total_rating\",\"2.5\"]],\"content\":\"\",\"created_at\":1700000001}";
+	const char *b = "{\"kind\":38384,\"tags\":[[\"d\",\"k2\"],[\"total_rating\",\"3.75\"]],\"content\":\"\",\"created_at\":1700000002}";
+	rating_queue_add(edb, a, 1700000001);
+	rating_queue_add(edb, b, 1700000002);
+	t_eq_int(order_flush_ratings_n(&c), 2, "§5 flush: two queued 38384 events published");
+	t_ok(rate_line(&esink, 0, a) && rate_line(&esink, 1, b), "§5 flush: in queue order, as they were built");
+	sink_clear(&esink);
+	t_eq_int(order_flush_ratings_n(&c), 0, "§5 flush: the queue is empty afterwards");
+	t_eq_int((long long)esink.n, 0, "§5 flush: nothing more published");
+	order_ctx_free(&c);
+}
+
 static void cancel_matrix_cells(void)
 {
 	for (int s = 0; s < OS_COUNT; s++)
@@ -304,5 +652,12 @@ int main(void)
 	cancel_roles();
 	publish_map();
 	steps_and_jobs();
+	engine2_rows();
+	take_matrix();
+	solver_texts();
+	rating_flush();
+	sink_free(&esink);
+	order_config_free(&ecfg);
+	order_db_close(edb);
 	return t_done();
 }

@@ -648,7 +648,570 @@ def intake():
     return f
 
 
-FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake]
+# ------------------------------------------- disputes, solvers (DAEMON.md §6)
+
+RO = "2f01e5e15cca351daff3843fb70f3c2f0a1bdd05e5af888a67784ef3e10a2a01"      # a read-only solver's identity
+RW = "acd484e2f0c7f65309ad178a9f559abde09796974c57e714c35f110dfc27ccbe"      # a read-write solver's identity
+SOLVER_TRADE = "a0434d9e47f3c86235477c7b1ae6ae5d3442d49b1943c2b752a68e2a47e247c7"  # the trade key solvers write from
+B2 = "774ae7f858a9411e5ef4246b70c65aac5649980be5c17891bbec17895da008cb"      # a buyer in full privacy
+DUMMY_ID = "00000000-0000-4000-8000-00000000a001"   # admin-add-solver needs an id to pass §0.4
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def npub(hexkey):
+    """NIP-19 npub (BIP-173 bech32) of a 32-byte key."""
+    data, acc, bits = [], 0, 0
+    for b in bytes.fromhex(hexkey):
+        acc, bits = (acc << 8) | b, bits + 8
+        while bits >= 5:
+            bits -= 5
+            data.append((acc >> bits) & 31)
+    if bits:
+        data.append((acc << (5 - bits)) & 31)
+
+    def polymod(values):
+        gen, chk = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3], 1
+        for v in values:
+            top = chk >> 25
+            chk = (chk & 0x1FFFFFF) << 5 ^ v
+            for i in range(5):
+                chk ^= gen[i] if (top >> i) & 1 else 0
+        return chk
+    hrp = "npub"
+    exp = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    pm = polymod(exp + data + [0] * 6) ^ 1
+    return hrp + "1" + "".join(BECH32[d] for d in data + [(pm >> 5 * (5 - i)) & 31 for i in range(6)])
+
+
+def add_solver(f, eid, text, rid, ti=None, sender=MOSTRO, identity=MOSTRO, ack=True):
+    """§6 admin-add-solver: the ack goes to the sender, dispute channel, no id."""
+    f.inp(msg_record(event_id(eid), sender, identity, f.now, "admin-add-solver", DUMMY_ID, rid, ti,
+                     {"text_message": text}, channel="dispute"))
+    if ack:
+        f.out(dm(f, sender, "admin-add-solver", None, rid, None, None, channel="dispute"))
+
+
+def dispute_event(f, d, status, initiator):
+    """§6 kind 38386: d, expiration (dispute_days 90), s, initiator, created_at of the dispute, y, z."""
+    tags = [["d", d["id"]], ["expiration", str(f.now + 90 * DAY)], ["s", status], ["initiator", initiator],
+            ["created_at", str(d["created_at"])], ["y", "mostro"], ["z", "dispute"]]
+    return {"kind": 38386, "tags": tags, "content": "", "created_at": f.stamp(38386, d["id"])}
+
+
+def traded(f, o, eid, rid, ti=1, buyer=B_TRADE, buyer_id=B_ID, invoice=INV_99700):
+    """B takes the sell order o with an invoice and S pays: active (§1.4, §1.5).
+    Keeps what the solver's SolverDisputeInfo shows: taken_at (the hold
+    invoice's creation), invoice_held_at (ACCEPTED)."""
+    f.inp(msg_record(event_id(eid), buyer, buyer_id, f.now, "take-sell", o["id"], rid, ti if buyer_id != buyer else None,
+                     {"payment_request": [None, invoice, None]}))
+    o.update(buyer=buyer, buyer_id=buyer_id, ti_buyer=ti if buyer_id != buyer else 0, buyer_invoice=invoice)
+    n = hold_request(f, o)
+    w = hold_created(f, o, n, rid)
+    o["taken_at"] = f.now
+    f.tick()
+    seller_pays(f, o, w, rid)
+    o["invoice_held_at"] = f.now
+    o["watch"] = w
+    return w
+
+
+def open_dispute(f, o, eid, by_buyer, rid):
+    """§6 dispute: no 38383; dispute-initiated-by-peer to the counterpart, -by-you
+    to the initiator (payload [dispute id, null]); 38386 initiated."""
+    sender, ident = (o["buyer"], o["buyer_id"]) if by_buyer else (o["seller"], S_ID)
+    f.inp(msg_record(event_id(eid), sender, ident, f.now, "dispute", o["id"], rid))
+    d = {"id": uuid_of(event_id(eid)), "created_at": f.now, "prev": o["status"],
+         "initiator": "buyer" if by_buyer else "seller"}
+    o["status"] = "dispute"
+    counterpart = o["seller"] if by_buyer else o["buyer"]
+    f.out(dm(f, counterpart, "dispute-initiated-by-peer", o["id"], rid, None, {"dispute": [d["id"], None]}))
+    f.out(dm(f, sender, "dispute-initiated-by-you", o["id"], rid, None, {"dispute": [d["id"], None]}))
+    f.out(dispute_event(f, d, "initiated", d["initiator"]))
+    return d
+
+
+def user_info(reviews=0, rating=0.0):
+    """UserInfo of a users row made within the day (operating_days 0)."""
+    return {"rating": rating, "reviews": reviews, "operating_days": 0}
+
+
+def solver_info(o, d, buyer_info=None, seller_info=None):
+    """SolverDisputeInfo (mostro-core field order), preimage included: the solver settles with it."""
+    buyer_side = d["initiator"] == "buyer"
+    ini, cp = (buyer_info, seller_info) if buyer_side else (seller_info, buyer_info)
+    return {"id": o["id"], "kind": o["kind"], "status": "dispute", "hash": o["hash"], "preimage": o["preimage"],
+            "order_previous_status": d["prev"], "initiator_pubkey": o["buyer"] if buyer_side else o["seller"],
+            "buyer_pubkey": o["buyer"], "seller_pubkey": o["seller"],
+            "initiator_full_privacy": ini is None, "counterpart_full_privacy": cp is None,
+            "initiator_info": ini, "counterpart_info": cp, "premium": o["premium"],
+            "payment_method": o["payment_method"], "amount": o["amount"], "fiat_amount": o["fiat_amount"],
+            "fee": o["fee"], "routing_fee": 0, "buyer_invoice": o.get("buyer_invoice"),
+            "invoice_held_at": o["invoice_held_at"], "taken_at": o["taken_at"], "created_at": o["created_at"]}
+
+
+def take_dispute(f, o, d, eid, solver, rid, sender=SOLVER_TRADE, infos=(None, None)):
+    """§6 admin-take-dispute (message id = the dispute's): in-progress; the solver's
+    IDENTITY gets admin-took-dispute (dispute channel, SolverDisputeInfo), buyer
+    and seller get it with the solver's key as peer; 38386 in-progress."""
+    f.inp(msg_record(event_id(eid), sender, solver, f.now, "admin-take-dispute", d["id"], rid, channel="dispute"))
+    bi, si = infos
+    f.out(dm(f, solver, "admin-took-dispute", d["id"], rid, None,
+             {"dispute": [d["id"], solver_info(o, d, bi or user_info(), si or user_info())]}, channel="dispute"))
+    for k in ("buyer", "seller"):
+        f.out(dm(f, o[k], "admin-took-dispute", o["id"], rid, None, {"peer": {"pubkey": solver, "reputation": None}}))
+    f.out(dispute_event(f, d, "in-progress", d["initiator"]))
+
+
+def admin_cancel(f, o, d, eid, solver, rid, ti=None, sender=SOLVER_TRADE):
+    """§6 admin-cancel: CancelInvoice first; then dispute seller-refunded (38386),
+    canceled-by-admin (38383 canceled), admin-canceled to sender, seller, buyer
+    (request_id and trade_index echoed to all three)."""
+    f.inp(msg_record(event_id(eid), sender, solver, f.now, "admin-cancel", o["id"], rid, ti))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.out(dispute_event(f, d, "seller-refunded", d["initiator"]))
+    o["status"] = "canceled-by-admin"
+    f.out(order_event(f, o, "canceled"))
+    for to in (sender, o["seller"], o["buyer"]):
+        f.out(dm(f, to, "admin-canceled", o["id"], rid, ti))
+
+
+def dispute_settle():
+    f = Flow("dispute-settle", "§6 B opens a dispute on an active sell order; the read-write solver RW "
+             "takes it and settles: the hold invoice is settled, the buyer paid as after a release "
+             "(purchase-completed and rate with admin-settle's request_id), no rate to the seller.")
+    start(f)
+    f.tick()
+    f.note("Mostro registers RW (bare npub: read-write); the ack goes to the sender on the dispute channel, no id.")
+    add_solver(f, 100, npub(RW), 1)
+    o = new_sell(f, 101, rid=2)
+    f.tick()
+    traded(f, o, 102, 3)
+    f.tick()
+    f.note("B -> dispute: S dispute-initiated-by-peer, B dispute-initiated-by-you ([dispute id, null]); "
+           "38386 initiated, initiator buyer; no 38383 (§1.2).")
+    d = open_dispute(f, o, 103, True, 4)
+    f.note("A second dispute on the order (now by S): silent [quirk §11.12].")
+    f.inp(msg_record(event_id(104), S_TRADE, S_ID, f.now, "dispute", o["id"], 5))
+    f.inp(msg_record(event_id(105), STRANGER, STRANGER, f.now, "admin-settle", o["id"], 6))
+    f.note("(a stranger's admin-settle: not the assigned solver: is_not_your_dispute)")
+    f.out(cant_do(f, STRANGER, "is_not_your_dispute", o["id"], 6))
+    f.tick()
+    f.note("RW -> admin-take-dispute: SolverDisputeInfo (with the preimage) to RW's identity; both parties learn RW's key.")
+    take_dispute(f, o, d, 106, RW, 7)
+    f.tick()
+    f.note("RW -> admin-settle (trade_index 3): SettleInvoice, then 38386 settled, admin-settled to the sender "
+           "(request_id and trade_index), to S and B (trade_index only), and the payout of 99700.")
+    f.inp(msg_record(event_id(107), SOLVER_TRADE, RW, f.now, "admin-settle", o["id"], 8, 3))
+    n = f.next_ln()
+    f.out(ln_op(n, "settle_hold_invoice", {"preimage": o["preimage"]}))
+    f.inp(ln_result(n, "settle_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "settled-hold-invoice"
+    f.out(dispute_event(f, d, "settled", "buyer"))
+    f.out(dm(f, SOLVER_TRADE, "admin-settled", o["id"], 8, 3))
+    f.out(dm(f, S_TRADE, "admin-settled", o["id"], None, 3))
+    f.out(dm(f, B_TRADE, "admin-settled", o["id"], None, 3))
+    p = f.next_ln()
+    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_99700, "amount_sat": 99700, "fee_limit_sat": 199}))
+    f.tick()
+    paid(f, o, p, 8)
+    f.note("Settling again: the order is success now: invalid_order_status (#5).")
+    f.inp(msg_record(event_id(108), SOLVER_TRADE, RW, f.now, "admin-settle", o["id"], 9))
+    f.out(cant_do(f, SOLVER_TRADE, "invalid_order_status", o["id"], 9))
+    return f
+
+
+def dispute_cancel():
+    f = Flow("dispute-cancel", "§6 S opens a dispute after fiat-sent; the solver RW takes it and cancels: "
+             "the hold invoice is canceled (the seller's sats return), the order canceled-by-admin.")
+    start(f)
+    f.tick()
+    add_solver(f, 110, npub(RW) + ":write", 1)
+    o = new_sell(f, 111, rid=2)
+    f.tick()
+    traded(f, o, 112, 3)
+    fiat_sent(f, o, 113, 4)
+    f.tick()
+    f.note("S -> dispute in fiat-sent: B by-peer, S by-you; 38386 initiated, initiator seller.")
+    d = open_dispute(f, o, 114, False, 5)
+    f.note("The buyer's dispute on it now: a dispute row exists: silent [quirk §11.12].")
+    f.inp(msg_record(event_id(115), B_TRADE, B_ID, f.now, "dispute", o["id"], 6))
+    f.tick()
+    f.note("RW cannot cancel before taking the dispute: is_not_your_dispute.")
+    f.inp(msg_record(event_id(116), SOLVER_TRADE, RW, f.now, "admin-cancel", o["id"], 7))
+    f.out(cant_do(f, SOLVER_TRADE, "is_not_your_dispute", o["id"], 7))
+    take_dispute(f, o, d, 117, RW, 8)
+    f.tick()
+    f.note("RW -> admin-cancel: CancelInvoice, then 38386 seller-refunded, 38383 canceled, admin-canceled x3.")
+    admin_cancel(f, o, d, 118, RW, 9, ti=4)
+    f.note("The watch then reports CANCELED: we canceled it ourselves (canceled-by-admin), nothing said (§4.3).")
+    f.inp(ln_event(o["watch"], "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    f.note("admin-settle now: still assigned, but the order is not in dispute: invalid_order_status; "
+           "admin-cancel: not_allowed_by_status; a party's cancel: order_already_canceled.")
+    f.inp(msg_record(event_id(119), SOLVER_TRADE, RW, f.now, "admin-settle", o["id"], 10))
+    f.out(cant_do(f, SOLVER_TRADE, "invalid_order_status", o["id"], 10))
+    f.inp(msg_record(event_id(120), SOLVER_TRADE, RW, f.now, "admin-cancel", o["id"], 11))
+    f.out(cant_do(f, SOLVER_TRADE, "not_allowed_by_status", o["id"], 11))
+    f.inp(msg_record(event_id(121), S_TRADE, S_ID, f.now, "cancel", o["id"], 12))
+    f.out(cant_do(f, S_TRADE, "order_already_canceled", o["id"], 12))
+    return f
+
+
+def dispute_takeover():
+    f = Flow("dispute-takeover", "§6 solver permission levels and takeovers: a read-only solver (RO) may take a "
+             "dispute but not close it; a read-write solver (RW) takes it over from RO; Mostro's own key takes "
+             "over from anyone and closes it; nobody takes it from Mostro.")
+    start(f)
+    f.tick()
+    add_solver(f, 130, npub(RO) + ":read", 1)
+    add_solver(f, 131, npub(RW) + ":read-write", 2)
+    o = new_sell(f, 132, rid=3)
+    f.tick()
+    traded(f, o, 133, 4)
+    f.tick()
+    d = open_dispute(f, o, 134, True, 5)
+    f.note("A stranger cannot take it (not a solver): invalid_pubkey.")
+    f.inp(msg_record(event_id(135), STRANGER, STRANGER, f.now, "admin-take-dispute", d["id"], 6, channel="dispute"))
+    f.out(cant_do(f, STRANGER, "invalid_pubkey", d["id"], 6))
+    f.note("RO takes the initiated dispute (any solver may).")
+    take_dispute(f, o, d, 136, RO, 7)
+    f.note("RO -> admin-settle: assigned, but read-only: not_authorized (#3).")
+    f.inp(msg_record(event_id(137), SOLVER_TRADE, RO, f.now, "admin-settle", o["id"], 8))
+    f.out(cant_do(f, SOLVER_TRADE, "not_authorized", o["id"], 8))
+    f.tick()
+    f.note("RW takes it over (in-progress, current solver read-only): allowed; RO is not told.")
+    take_dispute(f, o, d, 138, RW, 9)
+    f.note("RO again: in-progress, not its own, and read-only: invalid_pubkey; its admin-settle: is_not_your_dispute.")
+    f.inp(msg_record(event_id(139), SOLVER_TRADE, RO, f.now, "admin-take-dispute", d["id"], 10, channel="dispute"))
+    f.out(cant_do(f, SOLVER_TRADE, "invalid_pubkey", d["id"], 10))
+    f.inp(msg_record(event_id(140), SOLVER_TRADE, RO, f.now, "admin-settle", o["id"], 11))
+    f.out(cant_do(f, SOLVER_TRADE, "is_not_your_dispute", o["id"], 11))
+    f.tick()
+    f.note("Mostro's key takes over from RW (admin: any open dispute).")
+    take_dispute(f, o, d, 141, MOSTRO, 12, sender=MOSTRO)
+    f.note("RW -> admin-settle: the dispute is Mostro's: dispute_taken_by_admin; RW cannot take it back "
+           "(the current solver is no read-only solver): invalid_pubkey.")
+    f.inp(msg_record(event_id(142), SOLVER_TRADE, RW, f.now, "admin-settle", o["id"], 13))
+    f.out(cant_do(f, SOLVER_TRADE, "dispute_taken_by_admin", o["id"], 13))
+    f.inp(msg_record(event_id(143), SOLVER_TRADE, RW, f.now, "admin-take-dispute", d["id"], 14, channel="dispute"))
+    f.out(cant_do(f, SOLVER_TRADE, "invalid_pubkey", d["id"], 14))
+    f.tick()
+    f.note("Mostro -> admin-cancel (no category check for Mostro's key); its own admin-canceled comes to it.")
+    admin_cancel(f, o, d, 144, MOSTRO, 15, sender=MOSTRO)
+    f.note("Mostro cannot take the closed dispute: invalid_pubkey.")
+    f.inp(msg_record(event_id(145), MOSTRO, MOSTRO, f.now, "admin-take-dispute", d["id"], 16, channel="dispute"))
+    f.out(cant_do(f, MOSTRO, "invalid_pubkey", d["id"], 16))
+    return f
+
+
+def solver_variants():
+    f = Flow("admin-add-solver", "§6 admin-add-solver: the text_message forms and refusals, in mostrod's order "
+             "(a payload is looked for before the caller: a stranger's empty request is answered).")
+    start(f)
+    f.tick()
+    f.note("A stranger with no payload: invalid_text_message (#1 comes before #2); with a text: silent (#2).")
+    f.inp(msg_record(event_id(150), STRANGER, STRANGER, f.now, "admin-add-solver", DUMMY_ID, 1, channel="dispute"))
+    f.out(cant_do(f, STRANGER, "invalid_text_message", DUMMY_ID, 1))
+    add_solver(f, 151, npub(RO), 2, sender=STRANGER, identity=STRANGER, ack=False)
+    f.note("Mostro: an empty or blank text, or no npub before the colon: invalid_text_message.")
+    for eid, text, rid in ((152, "", 3), (153, " \t ", 4), (154, ":read", 5)):
+        add_solver(f, eid, text, rid, ack=False)
+        f.out(cant_do(f, MOSTRO, "invalid_text_message", DUMMY_ID, rid))
+    f.note("Another suffix, an empty one, or a second colon: invalid_parameters.")
+    for eid, text, rid in ((155, npub(RO) + ":admin", 6), (156, npub(RO) + ":", 7), (157, npub(RO) + ":read:write", 8)):
+        add_solver(f, eid, text, rid, ack=False)
+        f.out(cant_do(f, MOSTRO, "invalid_parameters", DUMMY_ID, rid))
+    f.note("Not an npub (a hex key, a broken checksum): silent.")
+    add_solver(f, 158, RO, 9, ack=False)
+    add_solver(f, 159, npub(RO)[:-1] + ("q" if npub(RO)[-1] != "q" else "p"), 10, ack=False)
+    f.note("Accepted (trimmed): ' npub:read ' (read-only), npub:write, a bare npub; each acked.")
+    add_solver(f, 160, " " + npub(RO) + " : read ", 11)
+    add_solver(f, 161, npub(RW) + ":write", 12)
+    add_solver(f, 162, npub(SOLVER_TRADE), 13, ti=7)
+    f.note("The same key again: the users row exists (an INSERT): silent.")
+    add_solver(f, 163, npub(RO) + ":read-write", 14, ack=False)
+    f.note("The solver added with trade_index 7 asks its last trade index: 7 (restore channel).")
+    f.inp(msg_record(event_id(164), SOLVER_TRADE, SOLVER_TRADE, f.now, "last-trade-index", None, 15,
+                     channel="restore"))
+    f.out(dm(f, SOLVER_TRADE, "last-trade-index", None, 15, 7, None, channel="restore"))
+    f.note("RO (added with no trade_index: 0) asks: invalid_trade_index.")
+    f.inp(msg_record(event_id(165), RO, RO, f.now, "last-trade-index", None, 16, channel="restore"))
+    f.out(cant_do(f, RO, "invalid_trade_index", None, 16))
+    return f
+
+
+# --------------------------------------------------------------- §5 ratings
+
+def to_success(f, o, eid, rid):
+    """fiat-sent, release, settled, paid: success (§1.3)."""
+    fiat_sent(f, o, eid, rid)
+    n = release_request(f, o, eid + 1, rid + 1)
+    p = settled(f, o, n, rid + 1)
+    paid(f, o, p, rid + 1)
+
+
+def rate(f, o, eid, sender, identity, r, rid, out=True):
+    f.inp(msg_record(event_id(eid), sender, identity, f.now, "rate-user", o["id"], rid, None, {"rating_user": r}))
+    if out:
+        f.out(dm(f, sender, "rate-received", o["id"], rid, None, {"rating_user": r}))
+
+
+def ratings():
+    f = Flow("ratings", "§5 rate-user: both sides rate, once each; the seller may rate in settled-hold-invoice, the "
+             "buyer only after success; a full-privacy counterpart cannot be rated; the aggregate lags one vote "
+             "[quirk §11.4], as the rating tag of S's next order shows.")
+    start(f)
+    f.tick()
+    f.note("Trade 1: S sells to B (both in reputation mode).")
+    o = new_sell(f, 170, rid=1)
+    f.tick()
+    traded(f, o, 171, 2)
+    fiat_sent(f, o, 172, 3)
+    f.tick()
+    n = release_request(f, o, 173, 4)
+    p = settled(f, o, n, 4)
+    f.note("Released, not yet paid (settled-hold-invoice): S rates B 4: rate-received; B rates S: "
+           "invalid_order_status (the buyer waits for success).")
+    rate(f, o, 174, S_TRADE, S_ID, 4, 5)
+    rate(f, o, 175, B_TRADE, B_ID, 5, 6, out=False)
+    f.out(cant_do(f, B_TRADE, "invalid_order_status", o["id"], 6))
+    f.tick()
+    paid(f, o, p, 4)
+    f.note("Success: B rates 6 (out of 1..5): silent; B rates S 5: rate-received.")
+    rate(f, o, 176, B_TRADE, B_ID, 6, 7, out=False)
+    rate(f, o, 177, B_TRADE, B_ID, 5, 8)
+    f.note("S rates again, B rates again, a stranger rates: silent (once per side; third parties are a no-op).")
+    rate(f, o, 178, S_TRADE, S_ID, 3, 9, out=False)
+    rate(f, o, 179, B_TRADE, B_ID, 1, 10, out=False)
+    rate(f, o, 180, STRANGER, STRANGER, 1, 11, out=False)
+    f.note("S's aggregate: 1 review, total 5 / 2 = 2.5 (the first vote counts half).")
+    f.tick()
+    f.note("Trade 2: S sells to B2, in full privacy (identity = trade key, trade index 0); S's order event "
+           "carries its first review: total_rating 2.5, total_reviews 1.")
+    o2 = new_sell_rated(f, 181, 12, 2, (2.5, 1, T0 + 1))
+    f.tick()
+    traded(f, o2, 182, 13, buyer=B2, buyer_id=B2)
+    f.tick()
+    f.inp(msg_record(event_id(183), B2, B2, f.now, "fiat-sent", o2["id"], 14))
+    o2["status"] = "fiat-sent"
+    f.out(dm(f, S_TRADE, "fiat-sent-ok", o2["id"], None, None, {"peer": {"pubkey": B2, "reputation": None}}))
+    f.out(dm(f, B2, "fiat-sent-ok", o2["id"], 14, None, {"peer": {"pubkey": S_TRADE, "reputation": None}}))
+    n = release_request(f, o2, 184, 15)
+    p = settled(f, o2, n, 15)
+    paid(f, o2, p, 15)
+    f.note("S rates B2: B2 is in full privacy: silent, and S's flag stays unset (so again: silent again).")
+    rate(f, o2, 185, S_TRADE, S_ID, 5, 16, out=False)
+    rate(f, o2, 186, S_TRADE, S_ID, 5, 17, out=False)
+    f.note("B2 rates S 2: rate-received. S: 2 reviews, total 2.5 + (5 - 2.5) / 2 = 3.75: the new 2 is not in yet.")
+    rate(f, o2, 187, B2, B2, 2, 18)
+    f.tick()
+    f.note("S's next order carries the aggregate in its rating tag: total_rating 3.75, total_reviews 2.")
+    new_sell_rated(f, 188, 19, 3, (3.75, 2, T0 + 1))
+    return f
+
+
+def new_sell_rated(f, eid, rid, ti, rating):
+    """new_sell when S's users row has reviews: the pending event's rating tag (§1.2) carries them."""
+    payload = {"kind": "sell", "status": "pending", "amount": 100000, "fiat_code": "USD", "min_amount": None,
+               "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA,bank transfer", "premium": 0,
+               "created_at": 0, "expires_at": None}
+    f.inp(msg_record(event_id(eid), S_TRADE, S_ID, f.now, "new-order", rid=rid, ti=ti, payload={"order": payload}))
+    o = {"id": uuid_of(event_id(eid)), "kind": "sell", "status": "pending", "amount": 100000, "fiat_code": "USD",
+         "min_amount": None, "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA,bank transfer",
+         "premium": 0, "created_at": f.now, "expires_at": f.now + DAY, "fee": 300, "seller": S_TRADE,
+         "creator": S_TRADE, "ti_seller": ti}
+    f.out(order_event(f, o, "pending", rating))
+    f.out(dm(f, S_TRADE, "new-order", o["id"], rid, ti, {"order": small_order(o)}))
+    return o
+
+
+# ------------------------------------------------------------ §7 sessions
+
+def new_buy(f, eid, maker, maker_id, rid, ti, user_created=None):
+    """§1.3 new-order, a buy order without invoice."""
+    payload = {"kind": "buy", "status": "pending", "amount": 100000, "fiat_code": "USD", "min_amount": None,
+               "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+               "created_at": 0, "expires_at": None}
+    f.inp(msg_record(event_id(eid), maker, maker_id, f.now, "new-order", rid=rid, ti=ti, payload={"order": payload}))
+    o = {"id": uuid_of(event_id(eid)), "kind": "buy", "status": "pending", "amount": 100000, "fiat_code": "USD",
+         "min_amount": None, "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+         "created_at": f.now, "expires_at": f.now + DAY, "fee": 300, "buyer": maker, "buyer_id": maker_id,
+         "ti_buyer": ti}
+    f.out(order_event(f, o, "pending", (0.0, 0, user_created if user_created is not None else f.now)))
+    f.out(dm(f, maker, "new-order", o["id"], rid, ti, {"order": small_order(o)}))
+    return o
+
+
+def restore(f, eid, sender, identity, rid, orders, disputes):
+    """§7 restore-session: restore channel, no request_id, no id."""
+    f.inp(msg_record(event_id(eid), sender, identity, f.now, "restore-session", None, rid, channel="restore"))
+    f.out(dm(f, sender, "restore-session", None, None, None,
+             {"restore_data": {"orders": orders, "disputes": disputes}}, channel="restore"))
+
+
+def restore_session():
+    f = Flow("restore-session", "§7 restore-session by identity: the orders still in play (buyer side first, "
+             "then seller side) and the open disputes. mostro#882: canceled-by-admin and cooperatively-canceled "
+             "orders are left out (0.18.5 spelled them without hyphens and returned them, quirk §11.6).")
+    start(f)
+    f.tick()
+    add_solver(f, 200, npub(RW), 1)
+    f.note("o1: S's pending sell order (index 1).")
+    o1 = new_sell(f, 201, rid=2, ti=1)
+    f.tick()
+    f.note("o2: S's order (index 2) taken by B (index 1), paid, disputed by B, the dispute taken by RW.")
+    o2 = new_sell(f, 202, rid=3, ti=2, user_created=T0 + 1)
+    traded(f, o2, 203, 4, ti=1)
+    f.tick()
+    d2 = open_dispute(f, o2, 204, True, 5)
+    take_dispute(f, o2, d2, 205, RW, 6)
+    f.tick()
+    f.note("o3: S's order (index 3) taken by B (index 2), paid, canceled cooperatively.")
+    o3 = new_sell(f, 206, rid=7, ti=3, user_created=T0 + 1)
+    traded(f, o3, 207, 8, ti=2)
+    f.inp(msg_record(event_id(208), B_TRADE, B_ID, f.now, "cancel", o3["id"], 9))
+    f.out(dm(f, B_TRADE, "cooperative-cancel-initiated-by-you", o3["id"], 9))
+    f.out(dm(f, S_TRADE, "cooperative-cancel-initiated-by-peer", o3["id"]))
+    f.inp(msg_record(event_id(209), S_TRADE, S_ID, f.now, "cancel", o3["id"], 10))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o3["hash"]}))
+    f.inp(ln_result(c, "cancel_hold_invoice", {"hash": o3["hash"]}))
+    o3["status"] = "cooperatively-canceled"
+    f.out(order_event(f, o3, "canceled"))
+    f.out(dm(f, S_TRADE, "cooperative-cancel-accepted", o3["id"], 10))
+    f.out(dm(f, B_TRADE, "cooperative-cancel-accepted", o3["id"]))
+    f.tick()
+    f.note("o4: S's order (index 4) taken by B (index 3), disputed by S, canceled by RW (canceled-by-admin).")
+    o4 = new_sell(f, 210, rid=11, ti=4, user_created=T0 + 1)
+    traded(f, o4, 211, 12, ti=3)
+    f.tick()
+    d4 = open_dispute(f, o4, 212, False, 13)
+    take_dispute(f, o4, d4, 213, RW, 14)
+    admin_cancel(f, o4, d4, 214, RW, 15)
+    f.tick()
+    f.note("o5: S's order (index 5), canceled by S.")
+    o5 = new_sell(f, 215, rid=16, ti=5, user_created=T0 + 1)
+    f.inp(msg_record(event_id(216), S_TRADE, S_ID, f.now, "cancel", o5["id"], 17))
+    o5["status"] = "canceled"
+    f.out(order_event(f, o5, "canceled"))
+    f.out(dm(f, S_TRADE, "canceled", o5["id"], 17))
+    f.tick()
+    f.note("o6: B's pending buy order (index 4); o7: S's buy order (index 6) taken by B as seller (index 5).")
+    o6 = new_buy(f, 217, B_TRADE, B_ID, 18, 4, user_created=T0 + 2)
+    o7 = new_buy(f, 218, S_TRADE, S_ID, 19, 6, user_created=T0 + 1)
+    f.inp(msg_record(event_id(219), B_TRADE, B_ID, f.now, "take-buy", o7["id"], 20, 5))
+    o7.update(seller=B_TRADE, ti_seller=5)
+    n = hold_request(f, o7)
+    hold_created(f, o7, n, 20, publish=True)
+    f.tick()
+    f.note("S restores from a new trade key: o7 as buyer (waiting-payment, index 6), then o1 as seller; o2 is in "
+           "dispute, o3 cooperatively-canceled, o4 canceled-by-admin, o5 canceled: left out. The open dispute of o2 "
+           "(S's seller index 2, initiator buyer, RW solving); o4's is seller-refunded: left out.")
+    restore(f, 220, S_NEXT, S_ID, 21,
+            [{"order_id": o7["id"], "trade_index": 6, "status": "waiting-payment"},
+             {"order_id": o1["id"], "trade_index": 1, "status": "pending"}],
+            [{"dispute_id": d2["id"], "order_id": o2["id"], "trade_index": 2, "status": "in-progress",
+              "initiator": "buyer", "solver_pubkey": RW}])
+    f.note("B restores: o6 as buyer, then o7 as seller; the same dispute with B's buyer index 1.")
+    restore(f, 221, B_TRADE, B_ID, 22,
+            [{"order_id": o6["id"], "trade_index": 4, "status": "pending"},
+             {"order_id": o7["id"], "trade_index": 5, "status": "waiting-payment"}],
+            [{"dispute_id": d2["id"], "order_id": o2["id"], "trade_index": 1, "status": "in-progress",
+              "initiator": "buyer", "solver_pubkey": RW}])
+    f.note("A stranger has nothing: both lists empty (still answered).")
+    restore(f, 222, STRANGER, STRANGER, 23, [], [])
+    return f
+
+
+def last_trade_index():
+    f = Flow("last-trade-index", "§7 last-trade-index: the identity's users row answers on the restore channel "
+             "with its index in trade_index; no row: not_found; index 0: invalid_trade_index.")
+    start(f)
+    f.tick()
+    f.note("A stranger (no users row): not_found, to its trade key, no id.")
+    f.inp(msg_record(event_id(230), STRANGER, STRANGER, f.now, "last-trade-index", None, 1, channel="restore"))
+    f.out(cant_do(f, STRANGER, "not_found", None, 1))
+    f.note("S makes an order with index 3: S asks from any trade key: 3, request_id echoed.")
+    new_sell(f, 231, rid=2, ti=3)
+    f.inp(msg_record(event_id(232), S_NEXT, S_ID, f.now, "last-trade-index", None, 3, channel="restore"))
+    f.out(dm(f, S_NEXT, "last-trade-index", None, 3, 3, None, channel="restore"))
+    f.note("S's next order says trade_index 0: accepted, and the index is 0 now [quirk §11.10]: invalid_trade_index.")
+    new_sell(f, 233, rid=4, ti=0, user_created=T0 + 1)
+    f.inp(msg_record(event_id(234), S_TRADE, S_ID, f.now, "last-trade-index", None, 5, channel="restore"))
+    f.out(cant_do(f, S_TRADE, "invalid_trade_index", None, 5))
+    return f
+
+
+def orders_action():
+    f = Flow("orders", "§7 orders: the caller's orders among the ids (master buyer or seller = its identity), in "
+             "request order, each once, without buyer_invoice; the limits and refusals.")
+    start(f)
+    f.tick()
+    o1 = new_sell(f, 240, rid=1, ti=1)
+    f.tick()
+    o2 = new_sell(f, 241, rid=2, ti=2, user_created=T0 + 1)
+    f.tick()
+    traded(f, o2, 242, 3, ti=1)
+    f.tick()
+    o3 = new_buy(f, 243, B_TRADE, B_ID, 4, 2, user_created=T0 + 3)
+    missing = "00000000-0000-4000-8000-000000000000"
+    f.tick()
+    f.note("S asks for [o2, o1, missing, o3 (B's), o1]: o2 (active, both trade keys, no invoice) then o1; no id in the reply.")
+    f.inp(msg_record(event_id(244), S_NEXT, S_ID, f.now, "orders", None, 5, None,
+                     {"ids": [o2["id"], o1["id"], missing, o3["id"], o1["id"]]}))
+    so2 = small_order(o2, pubkeys=True)
+    f.out(dm(f, S_NEXT, "orders", None, 5, None, {"orders": [so2, small_order(o1, pubkeys=True)]}))
+    f.note("B asks for o2: B is its master buyer.")
+    f.inp(msg_record(event_id(245), B_TRADE, B_ID, f.now, "orders", None, 6, None, {"ids": [o2["id"]]}))
+    f.out(dm(f, B_TRADE, "orders", None, 6, None, {"orders": [so2]}))
+    f.note("Only foreign or missing ids: not_found. No ids: invalid_parameters. An orders payload: invalid_parameters. "
+           "11 ids (max_orders_per_response 10): too_many_requests.")
+    f.inp(msg_record(event_id(246), STRANGER, STRANGER, f.now, "orders", None, 7, None, {"ids": [o1["id"], missing]}))
+    f.out(cant_do(f, STRANGER, "not_found", None, 7))
+    f.inp(msg_record(event_id(247), S_TRADE, S_ID, f.now, "orders", None, 8, None, {"ids": []}))
+    f.out(cant_do(f, S_TRADE, "invalid_parameters", None, 8))
+    f.inp(msg_record(event_id(248), S_TRADE, S_ID, f.now, "orders", None, 9, None, {"orders": []}))
+    f.out(cant_do(f, S_TRADE, "invalid_parameters", None, 9))
+    f.inp(msg_record(event_id(249), S_TRADE, S_ID, f.now, "orders", None, 10, None, {"ids": [o1["id"]] * 11}))
+    f.out(cant_do(f, S_TRADE, "too_many_requests", None, 10))
+    return f
+
+
+def trade_pubkey():
+    f = Flow("trade-pubkey", "§7 trade-pubkey: the maker moves a pending order to a new trade key (a compare-and-swap, "
+             "mostro#903); the old key is no longer the maker; no 38383 revision.")
+    start(f)
+    f.tick()
+    o = new_sell(f, 250, rid=1, ti=1)
+    f.tick()
+    f.note("B (not the maker's identity): silent. An unknown order: not_found.")
+    f.inp(msg_record(event_id(251), B_TRADE, B_ID, f.now, "trade-pubkey", o["id"], 2))
+    missing = "00000000-0000-4000-8000-000000000000"
+    f.inp(msg_record(event_id(252), S_NEXT, S_ID, f.now, "trade-pubkey", missing, 3))
+    f.out(cant_do(f, S_NEXT, "not_found", missing, 3))
+    f.note("S from S_NEXT (identity S_ID): trade-pubkey to S_NEXT.")
+    f.inp(msg_record(event_id(253), S_NEXT, S_ID, f.now, "trade-pubkey", o["id"], 4))
+    f.out(dm(f, S_NEXT, "trade-pubkey", o["id"], 4))
+    f.note("The old key's cancel: someone else now (is_not_your_order); the new key cancels.")
+    f.inp(msg_record(event_id(254), S_TRADE, S_ID, f.now, "cancel", o["id"], 5))
+    f.out(cant_do(f, S_TRADE, "is_not_your_order", o["id"], 5))
+    f.inp(msg_record(event_id(255), S_NEXT, S_ID, f.now, "cancel", o["id"], 6))
+    o["status"] = "canceled"
+    o["seller"] = S_NEXT
+    f.out(order_event(f, o, "canceled"))
+    f.out(dm(f, S_NEXT, "canceled", o["id"], 6))
+    f.note("A canceled order cannot move: invalid_order_status.")
+    f.inp(msg_record(event_id(256), S_TRADE, S_ID, f.now, "trade-pubkey", o["id"], 7))
+    f.out(cant_do(f, S_TRADE, "invalid_order_status", o["id"], 7))
+    return f
+
+
+FLOWS_ENGINE2 = [dispute_settle, dispute_cancel, dispute_takeover, solver_variants, ratings, restore_session,
+                 last_trade_index, orders_action, trade_pubkey]
+
+
+FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake] + FLOWS_ENGINE2
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
