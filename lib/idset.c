@@ -15,16 +15,24 @@ static size_t slot_of(const uint8_t id[32], size_t cap)
 	return (size_t)h & (cap - 1);
 }
 
-bool idset_has(const idset *s, const uint8_t id[32])
+bool idset_get(const idset *s, const uint8_t id[32], uint64_t *t)
 {
 	if (!s->cap)
 		return false;
 	for (size_t i = slot_of(id, s->cap);; i = (i + 1) & (s->cap - 1)) {
 		if (!s->used[i])
 			return false;
-		if (memcmp(s->slots[i], id, 32) == 0)
+		if (memcmp(s->slots[i], id, 32) == 0) {
+			if (t)
+				*t = s->times[i];
 			return true;
+		}
 	}
+}
+
+bool idset_has(const idset *s, const uint8_t id[32])
+{
+	return idset_get(s, id, NULL);
 }
 
 static void insert(idset *s, const uint8_t id[32], uint64_t t)

@@ -4,7 +4,8 @@
  *
  * Each id may carry a time (the event's created_at, idset_add_at) so that a
  * long-running user can drop the ids that can no longer come back
- * (idset_prune_before) and keep the set bounded. */
+ * (idset_prune_before) and keep the set bounded; or any 64-bit value to look
+ * up by id (idset_get): the envelope key ring maps public keys to positions. */
 #ifndef MU_IDSET_H
 #define MU_IDSET_H
 
@@ -27,6 +28,8 @@ bool idset_has(const idset *s, const uint8_t id[32]);
 bool idset_add(idset *s, const uint8_t id[32]);
 /* The same, recording t with a new id (a present id keeps its time). */
 bool idset_add_at(idset *s, const uint8_t id[32], uint64_t t);
+/* True when id is present; *t receives its time (may be NULL). */
+bool idset_get(const idset *s, const uint8_t id[32], uint64_t *t);
 /* True when the next new id makes the table grow (a good moment to prune). */
 bool idset_full(const idset *s);
 /* Removes the ids whose time is below t; the table shrinks to fit what is

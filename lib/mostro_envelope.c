@@ -215,7 +215,17 @@ void env_keyring_free(env_keyring *r)
 		key_wipe(&r->k[i].legacy);
 	}
 	free(r->k);
+	idset_free(&r->by_trade);
+	idset_free(&r->by_legacy);
+	idset_free(&r->by_sign);
 	memset(r, 0, sizeof *r);
+}
+
+/* The ring entry a public key maps to in one of the ring's indexes. */
+static const env_key *ring_find(const env_keyring *r, const idset *by, const uint8_t pk[32])
+{
+	uint64_t i;
+	return idset_get(by, pk, &i) && i < r->n ? &r->k[i] : NULL;
 }
 
 static env_key *ring_push(env_keyring *r)
@@ -231,9 +241,9 @@ static env_key *ring_push(env_keyring *r)
 
 void env_keyring_add(env_keyring *r, const mu_key *k)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (r->k[i].role == ENV_KEY_TRADE && memcmp(r->k[i].key.pk, k->pk, 32) == 0)
-			return;
+	if (idset_has(&r->by_trade, k->pk))
+		return;
+	idset_add_at(&r->by_trade, k->pk, r->n);
 	env_key *e = ring_push(r);
 	e->role = ENV_KEY_TRADE;
 	e->key = *k;
@@ -252,6 +262,8 @@ bool env_keyring_add_peer(env_keyring *r, const uint8_t peer[32])
 		if (ok) {
 			uint8_t owner[32];
 			memcpy(owner, r->k[i].key.pk, 32);
+			idset_add_at(&r->by_legacy, ck.legacy.pk, r->n);   /* a present key keeps its first entry */
+			idset_add_at(&r->by_sign, ck.sign.pk, r->n);
 			env_key *e = ring_push(r);   /* may move r->k */
 			e->role = ENV_KEY_CHAT;
 			e->key = ck.conv;
@@ -426,13 +438,9 @@ static const env_key *addressed_key(const env_keyring *r, const nostr_event *ev,
 			const char *bs = jv_string_value(b);
 			bl = (size_t)jv_string_length_bytes(jv_copy(b));
 			uint8_t pk[32];
-			if (strcmp(jv_string_value(a), "p") == 0 && hex_decode(pk, 32, bs, bl, true)) {
-				/* a legacy chat wrap names the legacy shared key */
-				for (size_t k = 0; k < r->n && !hit; k++)
-					if (r->k[k].role == role &&
-					    memcmp(role == ENV_KEY_CHAT ? r->k[k].legacy.pk : r->k[k].key.pk, pk, 32) == 0)
-						hit = &r->k[k];
-			}
+			/* a legacy chat wrap names the legacy shared key */
+			if (strcmp(jv_string_value(a), "p") == 0 && hex_decode(pk, 32, bs, bl, true))
+				hit = ring_find(r, role == ENV_KEY_CHAT ? &r->by_legacy : &r->by_trade, pk);
 			jv_free(a);
 			jv_free(b);
 		}
@@ -767,10 +775,7 @@ env_reason env_unwrap(env_unwrapper *u, const nostr_event *ev, env_opened *out,
 	buf_reset(&u->pt1);
 	buf_reset(&u->pt2);
 	if (ev->kind == 14) {
-		const env_key *chat = NULL;
-		for (size_t i = 0; i < u->ring->n && !chat; i++)
-			if (u->ring->k[i].role == ENV_KEY_CHAT && memcmp(u->ring->k[i].sign_pk, ev->pubkey, 32) == 0)
-				chat = &u->ring->k[i];
+		const env_key *chat = ring_find(u->ring, &u->ring->by_sign, ev->pubkey);
 		r = chat ? open_current_chat(u, ev, chat, out, d, dn) : open_v2(u, ev, &author, out, d, dn);
 	} else {
 		/* trade keys first, then legacy chat keys */

@@ -131,9 +131,14 @@ typedef struct env_key {
 	uint8_t      peer[32];     /* CHAT: the peer's pubkey */
 } env_key;
 
+/* The ring's keys are found by public key in constant time (idsets whose
+ * time is the position in k): by_trade for TRADE keys (key.pk, each once),
+ * by_legacy and by_sign for CHAT entries (legacy.pk, sign_pk; the first entry
+ * added wins, as a scan in order would find it). Adding n keys costs O(n). */
 typedef struct env_keyring {
 	env_key *k;
 	size_t   n, cap;
+	idset    by_trade, by_legacy, by_sign;
 } env_keyring;
 
 void env_keyring_init(env_keyring *r);

@@ -21,6 +21,7 @@
 #include "mostro_sign.h"
 #include "nip13.h"
 #include "nip59.h"
+#include "sha256.h"
 #include "t.h"
 
 static bool key_field(jv rec, const char *field, mu_key *k)
@@ -649,6 +650,56 @@ static void dedupe(void)
 	env_keyring_free(&ring);
 }
 
+/* ------------------------------------------------------------- key ring */
+
+/* mostro-unwrap --index 1-100000 puts 100,000 keys in the ring: adding them
+ * must cost O(n) (it scanned the ring for a duplicate per key: quadratic, over
+ * a minute), and each must be found by the p tag naming it. The keys here are
+ * only public halves (no EC work), so the time measured is the ring's own. */
+static void keyring_scale(void)
+{
+	enum { N = 100000 };
+	env_keyring ring;
+	env_keyring_init(&ring);
+	mu_key k;
+	memset(&k, 0, sizeof k);
+	clock_t t0 = clock();
+	for (uint32_t i = 0; i < N; i++) {
+		sha256(k.pk, &i, sizeof i);
+		env_keyring_add(&ring, &k);
+	}
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	t_eq_int((int)ring.n, N, "key ring: %d distinct keys added", N);
+	t_ok(secs < 2.0, "key ring: %d keys added in %.3f s of CPU (linear; the old scan took over a minute)", N, secs);
+	uint32_t i = 0;
+	sha256(k.pk, &i, sizeof i);
+	env_keyring_add(&ring, &k);
+	t_eq_int((int)ring.n, N, "key ring: a key added again is not added twice");
+	/* a v2 event p-tagging the key at position 77777 is addressed to it: the
+	 * trade key's public half decrypts nothing here, so bad-mac, not not-for-us */
+	i = 77777;
+	uint8_t pk[32];
+	sha256(pk, &i, sizeof i);
+	nostr_event ev;
+	v2_raw(&ev, &K_TRADE, K_MOSTRO.pk, "x");
+	char hx[65];
+	hex_encode(hx, pk, 32);
+	jv_free(ev.tags);
+	ev.tags = jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx)));
+	event_sign(&ev, &K_TRADE, NULL);
+	env_unwrapper u;
+	env_unwrapper_init(&u, &ring, NULL);
+	t_eq_str(env_reason_code(open_with(&u, &ev)), "bad-mac", "key ring: the key a p tag names is found among %d", N);
+	hex_encode(hx, K_OTHER.pk, 32);
+	jv_free(ev.tags);
+	ev.tags = jv_array_append(jv_array(), jv_array_append(jv_array_append(jv_array(), jv_string("p")), jv_string(hx)));
+	event_sign(&ev, &K_TRADE, NULL);
+	t_eq_str(env_reason_code(open_with(&u, &ev)), "not-for-us", "key ring: a key not in it is not found");
+	env_unwrapper_free(&u);
+	event_free(&ev);
+	env_keyring_free(&ring);
+}
+
 /* ------------------------------------------------------------------ chat */
 
 static void chat(void)
@@ -822,6 +873,7 @@ int main(void)
 	size_limits();
 	tampering();
 	dedupe();
+	keyring_scale();
 	conv_cache();
 	chat();
 	return t_done();
