@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sodium.h>
 
@@ -33,7 +34,8 @@ static const char usage_text[] =
 	"  pub [--key-file F | --key-fd N]    public key of a secret key (hex or nsec)\n"
 	"  encode TYPE [VALUE]...             npub|note HEX, nprofile|nevent|naddr JSON;\n"
 	"                                     nsec only from stdin, --key-file or --key-fd\n"
-	"  decode [VALUE]...                  any NIP-19 string (\"nostr:\" prefix allowed)\n"
+	"  decode [VALUE]...                  any NIP-19 string (\"nostr:\" prefix allowed);\n"
+	"                                     nsec only from stdin\n"
 	"Without VALUEs, encode and decode read one value per line from stdin.\n"
 	"mostro-key COMMAND --help describes one command.\n"
 	"\n"
@@ -95,6 +97,7 @@ static const char decode_usage[] =
 	"Usage: mostro-key decode [VALUE]...\n"
 	"Any NIP-19 string (npub, nsec, note, nprofile, nevent, naddr; a \"nostr:\"\n"
 	"prefix is allowed) to one JSON record. Without VALUEs, one value per stdin line.\n"
+	"An nsec is a secret: only from stdin, never the command line.\n"
 	"\n"
 	"Exit: 0 ok, 2 usage, 4 an argument is invalid, 123 some stdin lines failed.\n"
 	"See mostro-key(1).\n";
@@ -443,11 +446,27 @@ static bool decode_value(const char *s, size_t n, const void *ctx, char *err, si
 	return true;
 }
 
+/* An nsec (any case, "nostr:" prefix or not): a secret, never from argv. */
+static bool is_nsec_text(const char *s)
+{
+	size_t n = strlen(s);
+	cli_trim_blanks(&s, &n);
+	if (n >= 6 && strncasecmp(s, "nostr:", 6) == 0)
+		s += 6, n -= 6;
+	return n >= 5 && strncasecmp(s, "nsec1", 5) == 0;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, OPT_HELP}, {0, 0, 0, 0}};
 	while (next_opt(argc, argv, opts) != -1)
 		;
+	/* refused before anything is decoded or printed */
+	for (int i = optind; i < argc; i++)
+		if (is_nsec_text(argv[i]))
+			cli_usage_error("decode: argument %d is an nsec: a secret is read from stdin, never the "
+					"command line (other users see it in ps, it stays in shell history)",
+					i - optind + 1);
 	return run_values("decode", argv + optind, argc - optind, decode_value, NULL, true);
 }
 

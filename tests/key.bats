@@ -535,7 +535,11 @@ load helpers   # secret_file PATH TEXT: a 0600 file
 	n=0
 	while IFS=$'\t' read -r type data b nt rn; do
 		for s in "$b" "$nt" "$rn"; do
-			[ "$(mostro-key decode "$s")" = "{\"type\":\"$type\",\"data\":$data}" ]
+			if [ "$type" = nsec ]; then   # a secret: from stdin only
+				[ "$(mostro-key decode <<<"$s")" = "{\"type\":\"$type\",\"data\":$data}" ]
+			else
+				[ "$(mostro-key decode "$s")" = "{\"type\":\"$type\",\"data\":$data}" ]
+			fi
 		done
 		n=$((n + 1))
 	done < <(jq -r 'select(.kind=="roundtrip") | [.type, (.data|tojson), .bech32, .nostr_tools_encode, .rust_nostr_encode] | @tsv' "$V/nip19.jsonl")
@@ -545,9 +549,13 @@ load helpers   # secret_file PATH TEXT: a 0600 file
 @test "decode: nip19.jsonl decode records: accepted ones give the data, rejected ones exit 4" {
 	n=0
 	while IFS=$'\t' read -r expect b data; do
-		run --separate-stderr mostro-key decode "$b"
+		if [[ ${b,,} == nsec1* ]]; then   # a secret: from stdin only (a bad line: 123)
+			run --separate-stderr mostro-key decode <<<"$b"
+		else
+			run --separate-stderr mostro-key decode "$b"
+		fi
 		if [ "$expect" = reject ]; then
-			[ "$status" -eq 4 ]
+			[ "$status" -eq 4 ] || { [[ ${b,,} == nsec1* ]] && [ "$status" -eq 123 ]; }
 			[ -z "$output" ]
 		else
 			[ "$status" -eq 0 ]
@@ -568,10 +576,20 @@ load helpers   # secret_file PATH TEXT: a 0600 file
 	[[ $stderr == *"mixed upper and lower case"* ]]
 }
 
-@test "decode nsec prints the secret (the user asked for it)" {
-	run --separate-stderr mostro-key decode "$NIP06_NSEC"
+@test "decode nsec from stdin prints the secret (the user asked for it)" {
+	run --separate-stderr mostro-key decode <<<"$NIP06_NSEC"
 	[ "$status" -eq 0 ]
 	[ "$output" = "{\"type\":\"nsec\",\"data\":\"$NIP06_SK\"}" ]
+}
+
+@test "decode refuses an nsec on the command line (2), in any case or behind nostr:, before printing anything" {
+	for v in "$NIP06_NSEC" "${NIP06_NSEC^^}" "nostr:$NIP06_NSEC" " $NIP06_NSEC" "nsec1notevenvalid"; do
+		run --separate-stderr mostro-key decode "$NPUB" "$v"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[[ $stderr == *"decode: argument 2 is an nsec: a secret is read from stdin, never the command line"* ]]
+		[[ $stderr != *"$NIP06_SK"* ]]
+	done
 }
 
 @test "decode: errors name the problem: checksum, bech32m, length, prefix, naddr kind" {
