@@ -17,6 +17,14 @@ complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l template -
 complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l init -d 'Write DIR/settings.toml from the template'
 complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l help -d 'Print usage'
 
+# ctl --socket PATH COMMAND [KEY=VALUE...]
+set -l ctl_cmds status order disputes flush-ratings cancel settle take-dispute add-solver
+complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -s s -l socket -r -F -d "The engine's --ctl-socket"
+complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -s t -l timeout -x -d 'Seconds to wait for the answer'
+complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -l help -d 'Print usage'
+complete -c mostro-order -n "__fish_seen_subcommand_from ctl; and not __fish_seen_subcommand_from $ctl_cmds" -a "$ctl_cmds" -d 'Command'
+complete -c mostro-order -n "__fish_seen_subcommand_from ctl; and __fish_seen_subcommand_from $ctl_cmds" -a 'order_id= dispute_id= solver= status= request_id=' -d 'Argument'
+
 # msg ACTION [OPTIONS]
 set -l msg_actions new-order take-sell take-buy fiat-sent release cancel add-invoice add-bond-invoice rate-user dispute admin-cancel admin-settle admin-add-solver admin-take-dispute send-dm trade-pubkey restore-session last-trade-index orders add-cashu-escrow
 set -l in_msg "__fish_seen_subcommand_from msg"
