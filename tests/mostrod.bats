@@ -1,0 +1,243 @@
+#!/usr/bin/env bats
+# scripts/mostrod: the daemon as a supervised pipeline (man mostrod, issue 12).
+#
+# The contract of the script (usage, first run, bad settings, supervision,
+# SIGTERM, ctl), then trades end to end through it: clients built from our
+# tools (tests/lib/mostrod.bash) on the embedded relay and the simulated
+# Lightning node, flow by flow as DAEMON.md §1.7 tells them.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+load lib/mostrod
+
+setup_file() {
+	export MOSTRO_TOP=${MOSTRO_TOP:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
+	export PATH=$MOSTRO_TOP/scripts:$PATH
+	need jq ss mostrod mostro-order mostro-relay mostro-wrap mostro-unwrap mostro-ln mostro-key
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	unset MOSTRO_NSEC_PRIVKEY MOSTRO_LOG
+	NODE_PID=""
+	node_init
+}
+
+teardown() {
+	if [[ -n ${NODE_PID:-} ]]; then
+		node_stop TERM || node_stop KILL || true
+	fi
+}
+
+# nothing_started: no database, cursor, relay database or socket in DIR.
+nothing_started() {
+	local f
+	for f in mostro.db inbox.cursor "relay-$NODE_PORT.db" engine.sock ln-sim.db mostrod.pid; do
+		[[ ! -e $NODE/$f ]] || { echo "$NODE/$f exists"; return 1; }
+	done
+}
+
+# ------------------------------------------------------------------ interface
+
+@test "--help: usage on stdout, exit 0; an unknown command: usage on stderr, exit 2" {
+	run -0 --separate-stderr mostrod --help
+	[[ $output == *"Usage: mostrod [-d DIR] [--embedded-relay]"* ]]
+	[[ $output == *"mostrod ctl [-d DIR]"* ]]
+	run -2 --separate-stderr mostrod frobnicate
+	[ -z "$output" ]
+	[[ $stderr == *"Usage: mostrod"* ]]
+	run -2 --separate-stderr mostrod --frobnicate
+	[[ $stderr == *"unknown option '--frobnicate'"* ]]
+}
+
+@test "the script is pass-style: shellcheck -x clean, no eval, set -euo pipefail, umask 077" {
+	need shellcheck
+	run -0 shellcheck -x "$MOSTRO_TOP/scripts/mostrod"
+	[ -z "$output" ]
+	! grep -nw eval "$MOSTRO_TOP/scripts/mostrod"
+	grep -qx 'set -euo pipefail' "$MOSTRO_TOP/scripts/mostrod"
+	grep -qx 'umask 077' "$MOSTRO_TOP/scripts/mostrod"
+}
+
+@test "first run: settings.toml written from the template (0600, DIR 0700), exit 0 asking to fill it in, nothing started" {
+	D=$T/fresh/mostro
+	run -0 --separate-stderr mostrod -d "$D"
+	[ "$(stat -c %a "$D/settings.toml")" = 600 ]
+	[ "$(stat -c %a "$D")" = 700 ]
+	[[ $stderr == *"wrote $D/settings.toml from the template"*"put Mostro's key in it"* ]]
+	cmp "$D/settings.toml" <(mostro-order settings --template)
+	[ "$(ls "$D")" = settings.toml ]
+	# the template's placeholder key is refused: exit 5, still nothing started
+	run -5 --separate-stderr mostrod -d "$D"
+	[[ $stderr == *"settings.toml:"*"nostr.nsec_privkey: still the template's placeholder"* ]]
+	[ "$(ls "$D")" = settings.toml ]
+}
+
+# bad_settings EDIT EXPECTED: the settings edited by sed EDIT make mostrod
+# exit 5 with EXPECTED (a glob) on stderr, and nothing is started.
+bad_settings() {
+	node_write
+	sed -i "$1" "$NODE/settings.toml"
+	run -5 --separate-stderr mostrod -d "$NODE" --embedded-relay
+	if [[ $stderr != $2 ]]; then
+		echo "stderr: $stderr"
+		echo "expected: $2"
+		return 1
+	fi
+	[[ $stderr == *"nothing started"* ]]
+	nothing_started
+}
+
+@test "bad settings: each required key missing: exit 5 naming section.key and the line, nothing started" {
+	local k line
+	for kv in "${NODE_DEFAULTS[@]}"; do
+		k=${kv%%=*}
+		case $k in lightning.backend | lightning.sim_db | mostro.transport) continue ;; esac
+		node_write
+		line=$(grep -n "^\[${k%%.*}\]" "$NODE/settings.toml" | cut -d: -f1)
+		bad_settings "/^${k#*.} = /d" "*settings.toml:$line: $k: missing (required)*"
+	done
+	# the key itself (no environment, no .env)
+	bad_settings '/^nsec_privkey = /d' "*nostr.nsec_privkey*"
+}
+
+@test "bad settings: wrong types, unknown backend, invalid relay URL, loose mode: exit 5 naming key and line" {
+	bad_settings 's/^payment_attempts = 3/payment_attempts = 3.5/' "*settings.toml:[0-9]*: lightning.payment_attempts: expected an integer, not a float*"
+	bad_settings 's/^fee = .*/fee = "0.006"/' "*settings.toml:[0-9]*: mostro.fee: *"
+	bad_settings 's/^pow = 0/pow = 300/' "*settings.toml:[0-9]*: mostro.pow: *"
+	bad_settings 's/^enabled = false/enabled = "no"/' "*settings.toml:[0-9]*: rpc.enabled: *"
+	bad_settings 's/^backend = "sim"/backend = "cln"/' "*settings.toml:[0-9]*: lightning.backend: unknown value \"cln\"*"
+	bad_settings 's/^transport = "nip44"/transport = "carrier-pigeon"/' "*settings.toml:[0-9]*: mostro.transport: *"
+	bad_settings "s|^relays = .*|relays = ['ftp://relay.example']|" "*settings.toml:[0-9]*: nostr.relays: \"ftp://relay.example\": not a ws://*"
+	bad_settings "s|^relays = .*|relays = ['ws://bad host']|" "*settings.toml:[0-9]*: nostr.relays: *"
+	bad_settings 's/^\[mostro\]$/[mostro/' "*settings.toml:[0-9]*:*"
+	node_write
+	chmod 644 "$NODE/settings.toml"
+	run -5 --separate-stderr mostrod -d "$NODE" --embedded-relay
+	[[ $stderr == *"settings.toml: mode 0644"*"chmod 600"* ]]
+	nothing_started
+}
+
+@test "bad environment: MOSTRO_LOG with an unknown level or stage: exit 5 before anything starts" {
+	node_write
+	MOSTRO_LOG=loud run -5 --separate-stderr mostrod -d "$NODE"
+	[[ $stderr == *"MOSTRO_LOG: unknown level 'loud'"* ]]
+	MOSTRO_LOG=info,engyne=debug run -5 --separate-stderr mostrod -d "$NODE"
+	[[ $stderr == *"MOSTRO_LOG: unknown stage 'engyne'"* ]]
+	nothing_started
+}
+
+# ------------------------------------------------------------------ supervision
+
+@test "start: every stage runs, the embedded relay answers, the log says SIMULATED; SIGTERM drains: exit 0, no stage left, cursor saved" {
+	node_start
+	grep -q '^mostrod: lightning: SIMULATED node' "$NODE/mostrod.log"
+	for s in relay-$NODE_PORT sub unwrap engine ln clock; do
+		[ -n "$(stage_pid "$s")" ] || { node_log; false; }
+	done
+	[ "$(stat -c %a "$NODE/engine.sock")" = 600 ]
+	[ "$(cat "$NODE/mostrod.pid")" = "$NODE_PID" ]
+	# the key lives only in the private directory, 0600, never on a command line
+	for p in $(stage_pids); do
+		! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q "$NODE_SECRET"
+	done
+	node_stop TERM
+	[ "$NODE_STATUS" = 0 ] || { node_log; false; }
+	grep -q '^mostrod: TERM: stopping' "$NODE/mostrod.log"
+	grep -q '^mostrod: stopped (exit 0)' "$NODE/mostrod.log"
+	jq -e '.type == "cursor" and .created_at > 0' "$NODE/inbox.cursor"
+	[ ! -e "$NODE/engine.sock" ]
+	[ ! -e "$NODE/mostrod.pid" ]
+}
+
+@test "SIGINT stops like SIGTERM (exit 0)" {
+	node_start
+	node_stop INT
+	[ "$NODE_STATUS" = 0 ] || { node_log; false; }
+	grep -q '^mostrod: INT: stopping' "$NODE/mostrod.log"
+}
+
+# kill_stage NAME: SIGKILL to one stage: mostrod logs it, stops the others
+# and exits with its status (137); no stage is left.
+kill_stage() {
+	node_start
+	local pid
+	pid=$(stage_pid "$1")
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	wait_for 30 node_gone
+	node_stop
+	[ "$NODE_STATUS" = 137 ] || { node_log; false; }
+	grep -q "^mostrod: $1 exited 137: stopping" "$NODE/mostrod.log" || { node_log; false; }
+	grep -q '^mostrod: stopped (exit 137)' "$NODE/mostrod.log"
+}
+
+@test "supervision: the engine killed: mostrod says so, stops every stage, exits 137" { kill_stage engine; }
+@test "supervision: the subscription killed: likewise" { kill_stage sub; }
+@test "supervision: mostro-ln killed: likewise" { kill_stage ln; }
+@test "supervision: the embedded relay killed: likewise" { kill_stage "relay-$NODE_PORT"; }
+
+@test "supervision: mostrod itself killed (SIGKILL): its stages get SIGTERM and end, none is left" {
+	node_start
+	local pids
+	pids=$(stage_pids)
+	kill -KILL "$NODE_PID"
+	wait_for 10 node_gone
+	NODE_PID=""
+	for p in $pids; do
+		wait_for 30 eval "! kill -0 $p 2>/dev/null"
+	done
+}
+
+@test "one mostrod per directory: a second one waits for the lock, then exits 1 naming the first" {
+	node_start
+	MOSTROD_LOCK_WAIT=1 run -1 --separate-stderr mostrod -d "$NODE" 3>&-
+	[[ $stderr == *"another mostrod runs on $NODE (pid $NODE_PID)"* ]]
+	# the first one is undisturbed
+	node_up
+}
+
+@test "mostrod stop: SIGTERM to the running daemon, returns once it drained; not running: exit 0" {
+	node_start
+	run -0 mostrod stop -d "$NODE"
+	# it has exited: wait does not block
+	timeout 1 tail --pid="$NODE_PID" -f /dev/null
+	wait "$NODE_PID" || { echo "mostrod exited $?"; node_log; false; }
+	NODE_PID=""
+	run -0 mostrod stop -d "$NODE"
+	[[ $output == *"not running"* ]]
+}
+
+# ------------------------------------------------------------------ ctl
+
+@test "ctl: status through DIR/engine.sock; unknown command refused (1); no daemon (3); usage (2)" {
+	node_start
+	run -0 --separate-stderr mostrod ctl -d "$NODE" status
+	jq -e '.type == "ctl_result" and .ok == true and (.result.clock | type) == "number" and .result.network == "regtest"' <<<"$output"
+	run -1 --separate-stderr mostrod ctl -d "$NODE" frobnicate
+	jq -e '.ok == false and .error == "unknown command"' <<<"$output"
+	run -0 mostrod ctl --help
+	[[ $output == *"Commands:"*"status"* ]]
+	run -2 --separate-stderr mostrod ctl -d "$NODE"
+	node_stop
+	run -3 --separate-stderr mostrod ctl -d "$NODE" status
+}
+
+# ------------------------------------------------------------------ flows
+
+@test "§1.7 sell, happy path (v2): new-order, take-sell, add-invoice, escrow paid, fiat-sent, release, buyer paid" {
+	node_start
+	user alice "$MNEMONIC_A" v2
+	user bob "$MNEMONIC_B" v2
+	sell_to_active alice bob || { node_log; false; }
+	fiat_sent_and_release bob alice || { node_log; false; }
+}
+
+@test "§1.7 buy, happy path (v2): the seller takes, pays the escrow, the buyer adds the invoice, release" {
+	node_start
+	user alice "$MNEMONIC_A" v2
+	user bob "$MNEMONIC_B" v2
+	buy_to_active alice bob || { node_log; false; }
+	fiat_sent_and_release alice bob || { node_log; false; }
+}
