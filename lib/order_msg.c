@@ -1,32 +1,23 @@
 /* order_msg.c — the client's message builder; see order_msg.h.
  *
- * Layout: reason codes; the option table; value parsers; the rules (value
- * checks across options, in mostrod's order); payload builders; the action
- * table; the build (constraints, values, rules, message, record); batch
- * lines; help. Facts: PROTOCOL.md §2.5-§2.9, §8, §10, §11; DAEMON.md §1.3,
- * §4.4, §5-§7; mostro-cli 0.16 for the shapes its commands send. */
+ * Layout: reason codes; payload builders; the action table (options taken,
+ * constraints, rules, payload); the build (constraints, values, rules,
+ * message, record); batch lines; help. The values and the rules are in
+ * order_msg_check.c. Facts: PROTOCOL.md §2.5-§2.9, §8, §10, §11; DAEMON.md
+ * §1.3, §4.4, §5-§7; mostro-cli 0.16 for the shapes its commands send. */
 #include "order_msg.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <jv.h>
 #include <sodium.h>
-#include <unistr.h>
 
-#include "bolt11.h"
-#include "cli.h"
 #include "hex.h"
-#include "invoice_rules.h"
 #include "json.h"
-#include "lnurl.h"
-#include "mostro_envelope.h"
 #include "mostro_msg.h"
-#include "mostro_sign.h"
-#include "nip19.h"
+#include "order_msg_check.h"
 
 /* ------------------------------------------------------------ reason codes */
 
@@ -77,750 +68,6 @@ bool order_msg_err_is_usage(order_msg_err e)
 	return (unsigned)e < OM_ERR_COUNT && errs[e].usage;
 }
 
-/* ---------------------------------------------------------------- state */
-
-typedef struct om_action om_action;
-
-typedef struct om_vals {
-	uint64_t u[OM_OPT_COUNT];        /* T_UINT values; flags: 1 */
-	int64_t  i[OM_OPT_COUNT];        /* T_INT values */
-	char     key[OM_OPT_COUNT][65];  /* T_UUID (canonical) and T_PUBKEY (lowercase hex) */
-	int      kind;                   /* index in mostro_order_kind_names */
-	char     fiat_code[4];
-	bool     range;                  /* a range: --fiat-amount MIN-MAX or --min/--max */
-	int64_t  fiat_amount, range_min, range_max;
-	buf      payment_method;         /* normalized */
-	mostro_transport transport;
-	bolt11_network network;
-	uint32_t next_index;             /* --next-trade: key in key[OM_NEXT_TRADE] */
-	jv       ids;                    /* canonical UUID strings */
-	buf      solver;                 /* the text_message: npub[:suffix] */
-	double   fee;
-	bool     has_expires_at;
-	int64_t  expires_at;
-} om_vals;
-
-typedef struct om_state {
-	const om_action *act;            /* NULL: values only (order_msg_check_values) */
-	char *const *value;              /* raw values, by option */
-	uint64_t given;                  /* bit per option */
-	om_vals v;
-	uint64_t now;
-	order_msg_error *err;
-} om_state;
-
-#define BIT(o) (UINT64_C(1) << (o))
-#define GIVEN(s, o) (((s)->given & BIT(o)) != 0)
-
-static order_msg_err fail(om_state *s, order_msg_err code, int field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static order_msg_err fail(om_state *s, order_msg_err code, int field, const char *fmt, ...)
-{
-	if (s->err) {
-		s->err->code = code;
-		s->err->field = field;
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(s->err->msg, sizeof s->err->msg, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
-/* A value shown in a message: at most 60 bytes, cut on a UTF-8 boundary. */
-static const char *shown(const char *v, char out[72])
-{
-	size_t n = strlen(v);
-	if (n <= 60) {
-		memcpy(out, v, n + 1);
-		return out;
-	}
-	n = 57;
-	while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(out, v, n);
-	memcpy(out + n, "...", 4);
-	return out;
-}
-
-/* ------------------------------------------------------------- options */
-
-typedef enum om_type { T_FLAG, T_UUID, T_UINT, T_INT, T_TEXT, T_PUBKEY, T_SPECIAL } om_type;
-typedef order_msg_err (*parse_fn)(om_state *s, int o, const char *v);
-
-typedef struct om_option {
-	const char *name;
-	om_type type;
-	order_msg_err code;     /* the reason of a bad value */
-	uint64_t umin, umax;    /* T_UINT bounds */
-	int64_t imin, imax;     /* T_INT bounds */
-	parse_fn parse;         /* T_SPECIAL; for other types an extra check, or NULL */
-} om_option;
-
-static order_msg_err parse_transport(om_state *s, int o, const char *v);
-static order_msg_err parse_kind(om_state *s, int o, const char *v);
-static order_msg_err parse_fiat_code(om_state *s, int o, const char *v);
-static order_msg_err parse_fiat_amount(om_state *s, int o, const char *v);
-static order_msg_err parse_payment_method(om_state *s, int o, const char *v);
-static order_msg_err parse_next_trade(om_state *s, int o, const char *v);
-static order_msg_err parse_ids(om_state *s, int o, const char *v);
-static order_msg_err parse_solver(om_state *s, int o, const char *v);
-static order_msg_err parse_nonempty(om_state *s, int o, const char *v);
-static order_msg_err parse_token(om_state *s, int o, const char *v);
-static order_msg_err parse_mint_url(om_state *s, int o, const char *v);
-static order_msg_err parse_network(om_state *s, int o, const char *v);
-static order_msg_err parse_fee(om_state *s, int o, const char *v);
-
-#define TRADE_INDEX_MAX 2147483647u   /* a non-hardened BIP-32 index: m/44'/1237'/38383'/0/N */
-
-static const om_option options[OM_OPT_COUNT] = {
-	[OM_ID] = {"id", T_UUID, OM_ERR_BAD_UUID, 0, 0, 0, 0, NULL},
-	[OM_DISPUTE_ID] = {"dispute-id", T_UUID, OM_ERR_BAD_UUID, 0, 0, 0, 0, NULL},
-	[OM_REQUEST_ID] = {"request-id", T_UINT, OM_ERR_BAD_VALUE, 0, UINT64_MAX, 0, 0, NULL},
-	[OM_TRADE_INDEX] = {"trade-index", T_UINT, OM_ERR_TRADE_INDEX, 1, TRADE_INDEX_MAX, 0, 0, NULL},
-	[OM_FULL_PRIVACY] = {"full-privacy", T_FLAG, OM_ERR_BAD_VALUE, 0, 0, 0, 0, NULL},
-	[OM_VERSION] = {"version", T_UINT, OM_ERR_BAD_VALUE, 1, 2, 0, 0, NULL},
-	[OM_TO] = {"to", T_PUBKEY, OM_ERR_BAD_PUBKEY, 0, 0, 0, 0, NULL},
-	[OM_TRANSPORT] = {"transport", T_SPECIAL, OM_ERR_BAD_VALUE, 0, 0, 0, 0, parse_transport},
-	[OM_POW] = {"pow", T_UINT, OM_ERR_BAD_VALUE, 0, MOSTRO_POW_MAX, 0, 0, NULL},
-	[OM_KIND] = {"kind", T_SPECIAL, OM_ERR_ORDER_KIND, 0, 0, 0, 0, parse_kind},
-	[OM_FIAT_CODE] = {"fiat-code", T_SPECIAL, OM_ERR_FIAT_CODE, 0, 0, 0, 0, parse_fiat_code},
-	[OM_FIAT_AMOUNT] = {"fiat-amount", T_SPECIAL, OM_ERR_AMOUNT, 0, 0, 0, 0, parse_fiat_amount},
-	[OM_MIN] = {"min", T_INT, OM_ERR_AMOUNT, 0, 0, INT64_MIN, INT64_MAX, NULL},
-	[OM_MAX] = {"max", T_INT, OM_ERR_AMOUNT, 0, 0, INT64_MIN, INT64_MAX, NULL},
-	[OM_AMOUNT] = {"amount", T_INT, OM_ERR_AMOUNT, 0, 0, INT64_MIN, INT64_MAX, NULL},
-	[OM_PREMIUM] = {"premium", T_INT, OM_ERR_PREMIUM, 0, 0, -99, 99, NULL},
-	[OM_PAYMENT_METHOD] = {"payment-method", T_SPECIAL, OM_ERR_PAYMENT_METHOD, 0, 0, 0, 0, parse_payment_method},
-	[OM_INVOICE] = {"invoice", T_TEXT, OM_ERR_INVOICE, 0, 0, 0, 0, parse_nonempty},
-	[OM_INVOICE_AMOUNT] = {"invoice-amount", T_UINT, OM_ERR_BAD_VALUE, 0, INT64_MAX, 0, 0, NULL},
-	[OM_EXPIRES_AT] = {"expires-at", T_UINT, OM_ERR_EXPIRATION, 1, INT64_MAX, 0, 0, NULL},
-	[OM_EXPIRATION_DAYS] = {"expiration-days", T_UINT, OM_ERR_EXPIRATION, 1, INT64_MAX / 86400, 0, 0, NULL},
-	[OM_NEXT_TRADE] = {"next-trade", T_SPECIAL, OM_ERR_BAD_PUBKEY, 0, 0, 0, 0, parse_next_trade},
-	[OM_RATING] = {"rating", T_UINT, OM_ERR_RATING, 1, 5, 0, 0, NULL},
-	[OM_IDS] = {"ids", T_SPECIAL, OM_ERR_BAD_UUID, 0, 0, 0, 0, parse_ids},
-	[OM_SOLVER] = {"solver", T_SPECIAL, OM_ERR_SOLVER, 0, 0, 0, 0, parse_solver},
-	[OM_SLASH_SELLER] = {"slash-seller", T_FLAG, OM_ERR_BAD_VALUE, 0, 0, 0, 0, NULL},
-	[OM_SLASH_BUYER] = {"slash-buyer", T_FLAG, OM_ERR_BAD_VALUE, 0, 0, 0, 0, NULL},
-	[OM_TEXT] = {"text", T_TEXT, OM_ERR_TEXT, 0, 0, 0, 0, parse_nonempty},
-	[OM_TOKEN] = {"token", T_TEXT, OM_ERR_CASHU_TOKEN, 0, 0, 0, 0, parse_token},
-	[OM_MINT_URL] = {"mint-url", T_TEXT, OM_ERR_MINT_URL, 0, 0, 0, 0, parse_mint_url},
-	[OM_BUYER_PUBKEY] = {"buyer-pubkey", T_PUBKEY, OM_ERR_BAD_PUBKEY, 0, 0, 0, 0, NULL},
-	[OM_SELLER_PUBKEY] = {"seller-pubkey", T_PUBKEY, OM_ERR_BAD_PUBKEY, 0, 0, 0, 0, NULL},
-	[OM_MOSTRO_PUBKEY] = {"mostro-pubkey", T_PUBKEY, OM_ERR_BAD_PUBKEY, 0, 0, 0, 0, NULL},
-	[OM_FEE_TOKEN] = {"fee-token", T_TEXT, OM_ERR_CASHU_TOKEN, 0, 0, 0, 0, parse_token},
-	[OM_CURRENCIES] = {"currencies", T_TEXT, OM_ERR_BAD_VALUE, 0, 0, 0, 0, NULL},
-	[OM_NETWORK] = {"network", T_SPECIAL, OM_ERR_BAD_VALUE, 0, 0, 0, 0, parse_network},
-	[OM_MIN_ORDER_AMOUNT] = {"min-order-amount", T_UINT, OM_ERR_BAD_VALUE, 0, INT64_MAX, 0, 0, NULL},
-	[OM_MAX_ORDER_AMOUNT] = {"max-order-amount", T_UINT, OM_ERR_BAD_VALUE, 0, INT64_MAX, 0, 0, NULL},
-	[OM_MAX_ORDERS] = {"max-orders", T_UINT, OM_ERR_BAD_VALUE, 1, UINT32_MAX, 0, 0, NULL},
-	[OM_FEE] = {"fee", T_SPECIAL, OM_ERR_BAD_VALUE, 0, 0, 0, 0, parse_fee},
-	[OM_INVOICE_WINDOW] = {"invoice-window", T_UINT, OM_ERR_BAD_VALUE, 0, UINT32_MAX, 0, 0, NULL},
-	[OM_NOW] = {"now", T_UINT, OM_ERR_BAD_VALUE, 0, INT64_MAX, 0, 0, NULL},
-};
-
-const char *order_msg_opt_name(int opt)
-{
-	return opt >= 0 && opt < OM_OPT_COUNT ? options[opt].name : NULL;
-}
-
-bool order_msg_opt_is_flag(int opt)
-{
-	return opt >= 0 && opt < OM_OPT_COUNT && options[opt].type == T_FLAG;
-}
-
-int order_msg_opt_find(const char *name)
-{
-	for (int o = 0; o < OM_OPT_COUNT; o++)
-		if (strcmp(options[o].name, name) == 0)
-			return o;
-	return -1;
-}
-
-/* ------------------------------------------------------------- parsers */
-
-/* A decimal i64: optional sign, digits, no overflow, nothing else. */
-static bool parse_i64(const char *s, int64_t *out)
-{
-	bool neg = *s == '-';
-	if (*s == '-' || *s == '+')
-		s++;
-	if (!*s)
-		return false;
-	uint64_t x = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (lim - (uint64_t)(*s - '0')) / 10)
-			return false;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*out = neg ? (x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x) : (int64_t)x;
-	return true;
-}
-
-/* Digits only (no sign): the parts of MIN-MAX. */
-static bool parse_digits(const char *s, size_t n, int64_t *out)
-{
-	if (n == 0 || n > 19)
-		return false;
-	char tmp[20];
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
-	for (size_t k = 0; k < n; k++)
-		if (tmp[k] < '0' || tmp[k] > '9')
-			return false;
-	return parse_i64(tmp, out);
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static order_msg_err parse_transport(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	if (!mostro_transport_parse(v, &s->v.transport))
-		return fail(s, options[o].code, o, "'%s': expected v1, v2, gift-wrap or nip44", shown(v, sh));
-	return OM_OK;
-}
-
-static order_msg_err parse_kind(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	for (int k = 0; k < MOSTRO_ORDER_KIND_COUNT; k++)
-		if (strcasecmp(v, mostro_order_kind_names[k]) == 0) {
-			s->v.kind = k;
-			return OM_OK;
-		}
-	return fail(s, options[o].code, o, "'%s': expected sell or buy", shown(v, sh));
-}
-
-/* ISO 4217 shape: three ASCII letters; written upper-case as mostro-cli does
- * (the node compares its allow-list case-sensitively, with upper-case codes). */
-static order_msg_err parse_fiat_code(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	if (strlen(v) != 3)
-		return fail(s, options[o].code, o, "'%s': expected three letters such as USD", shown(v, sh));
-	for (int k = 0; k < 3; k++) {
-		char c = v[k];
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		if (c < 'A' || c > 'Z')
-			return fail(s, options[o].code, o, "'%s': expected three letters such as USD", shown(v, sh));
-		s->v.fiat_code[k] = c;
-	}
-	s->v.fiat_code[3] = 0;
-	return OM_OK;
-}
-
-/* N, or MIN-MAX (digits on both sides, as mostro-cli's check_fiat_range). */
-static order_msg_err parse_fiat_amount(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	const char *dash = *v ? strchr(v + 1, '-') : NULL;
-	if (dash) {
-		if (!parse_digits(v, (size_t)(dash - v), &s->v.range_min) ||
-		    !parse_digits(dash + 1, strlen(dash + 1), &s->v.range_max))
-			return fail(s, options[o].code, o, "'%s': expected N or MIN-MAX (whole fiat units)", shown(v, sh));
-		s->v.range = true;
-		return OM_OK;
-	}
-	if (!parse_i64(v, &s->v.fiat_amount))
-		return fail(s, options[o].code, o, "'%s': expected N or MIN-MAX (whole fiat units)", shown(v, sh));
-	return OM_OK;
-}
-
-/* Items separated by commas, each trimmed of blanks and non-empty, no control
- * characters; joined again with "," (the 38383 pm tag splits on commas and
- * does not trim: "a, b" would publish " b"). At most 500 bytes (mostrod's
- * payment_method column). */
-#define PAYMENT_METHOD_MAX 500
-static order_msg_err parse_payment_method(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	buf *b = &s->v.payment_method;
-	buf_reset(b);
-	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return fail(s, options[o].code, o, "'%s': control characters are not allowed", shown(v, sh));
-	int item = 1;
-	for (const char *p = v;; item++) {
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		const char *a = p, *z = end;
-		while (a < z && is_blank(*a))
-			a++;
-		while (z > a && is_blank(z[-1]))
-			z--;
-		if (a == z)
-			return fail(s, options[o].code, o, "'%s': method %d is empty", shown(v, sh), item);
-		if (b->len)
-			buf_putc(b, ',');
-		buf_put(b, a, (size_t)(z - a));
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	if (b->len > PAYMENT_METHOD_MAX)
-		return fail(s, options[o].code, o, "%zu bytes, more than %d", b->len, PAYMENT_METHOD_MAX);
-	return OM_OK;
-}
-
-/* PUBKEY:INDEX (the key hex or npub; split at the last colon). */
-static order_msg_err parse_next_trade(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	const char *colon = strrchr(v, ':');
-	uint8_t pk[32];
-	uint64_t idx;
-	if (!colon)
-		return fail(s, OM_ERR_BAD_VALUE, o, "'%s': expected PUBKEY:INDEX", shown(v, sh));
-	if (!mostro_parse_pubkey(v, (size_t)(colon - v), pk))
-		return fail(s, OM_ERR_BAD_PUBKEY, o, "'%s': the key is not 64 hex digits or an npub", shown(v, sh));
-	if (!cli_parse_u64(colon + 1, TRADE_INDEX_MAX, &idx) || idx < 1)
-		return fail(s, OM_ERR_TRADE_INDEX, o, "'%s': the index is 1..%u", shown(v, sh), TRADE_INDEX_MAX);
-	hex_encode(s->v.key[o], pk, 32);
-	s->v.next_index = (uint32_t)idx;
-	return OM_OK;
-}
-
-/* UUID[,UUID...] (repeated --ids were joined with commas). */
-static order_msg_err parse_ids(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	jv_free(s->v.ids);
-	s->v.ids = jv_array();
-	for (const char *p = v;;) {
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		while (p < end && is_blank(*p))
-			p++;
-		while (end > p && is_blank(end[-1]))
-			end--;
-		char id[37];
-		if (!mostro_uuid_canonical(p, (size_t)(end - p), id))
-			return fail(s, options[o].code, o, "'%s': item %d is not a UUID", shown(v, sh),
-				    jv_array_length(jv_copy(s->v.ids)) + 1);
-		s->v.ids = jv_array_append(s->v.ids, jv_string(id));
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return OM_OK;
-}
-
-/* NPUB[:read|:write|:read-write] as mostrod's admin-add-solver parses it; a
- * hex key is written as its npub (mostrod reads bech32 only). */
-static order_msg_err parse_solver(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	const char *key = v;
-	if (strncmp(key, "nostr:", 6) == 0)
-		key += 6;
-	const char *colon = strchr(key, ':');
-	size_t kn = colon ? (size_t)(colon - key) : strlen(key);
-	uint8_t pk[32];
-	if (!mostro_parse_pubkey(key, kn, pk))
-		return fail(s, options[o].code, o, "'%s': the key is not 64 hex digits or an npub", shown(v, sh));
-	if (colon && strcmp(colon + 1, "read") != 0 && strcmp(colon + 1, "write") != 0 &&
-	    strcmp(colon + 1, "read-write") != 0)
-		return fail(s, options[o].code, o, "'%s': the level is read, write or read-write", shown(v, sh));
-	buf_reset(&s->v.solver);
-	nip19_encode_bytes32(&s->v.solver, NIP19_NPUB, pk);
-	if (colon)
-		buf_puts(&s->v.solver, colon);
-	return OM_OK;
-}
-
-static order_msg_err parse_nonempty(om_state *s, int o, const char *v)
-{
-	if (!*v)
-		return fail(s, options[o].code, o, "empty");
-	return OM_OK;
-}
-
-/* NUT-00 serialized tokens: cashuA (v3) or cashuB (v4), base64url after. */
-static order_msg_err parse_token(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	if (strncmp(v, "cashuA", 6) != 0 && strncmp(v, "cashuB", 6) != 0)
-		return fail(s, options[o].code, o, "'%s': a Cashu token starts with cashuA or cashuB", shown(v, sh));
-	for (const char *p = v + 6; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_' || *p == '=' || *p == '+' || *p == '/'))
-			return fail(s, options[o].code, o, "'%s': not base64 after the prefix", shown(v, sh));
-	if (!v[6])
-		return fail(s, options[o].code, o, "'%s': nothing after the prefix", shown(v, sh));
-	return OM_OK;
-}
-
-static order_msg_err parse_mint_url(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	const char *host = strncmp(v, "https://", 8) == 0 ? v + 8 : strncmp(v, "http://", 7) == 0 ? v + 7 : NULL;
-	if (!host || !*host || *host == '/')
-		return fail(s, options[o].code, o, "'%s': expected https://HOST[/PATH]", shown(v, sh));
-	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return fail(s, options[o].code, o, "'%s': blanks or control characters", shown(v, sh));
-	return OM_OK;
-}
-
-/* The names LND's GetInfo reports; testnet4 and unknown: not checked (as mostrod). */
-static order_msg_err parse_network(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	s->v.network = bolt11_network_from_name(v);
-	if (s->v.network == BOLT11_NET_UNKNOWN && strcmp(v, "testnet4") != 0 && strcmp(v, "unknown") != 0)
-		return fail(s, options[o].code, o, "'%s': expected mainnet, testnet, signet, regtest, simnet, testnet4 or unknown",
-			    shown(v, sh));
-	return OM_OK;
-}
-
-/* The 38385 fee: a decimal fraction 0 <= f < 1 ("0.006"). */
-static order_msg_err parse_fee(om_state *s, int o, const char *v)
-{
-	char sh[72];
-	size_t digits = strspn(v, "0123456789");
-	bool ok = digits > 0;
-	if (ok && v[digits] == '.')
-		ok = v[digits + 1 + strspn(v + digits + 1, "0123456789")] == 0;
-	else if (ok)
-		ok = v[digits] == 0;
-	double f = ok ? strtod(v, NULL) : -1;
-	if (!ok || !isfinite(f) || f < 0 || f >= 1)
-		return fail(s, options[o].code, o, "'%s': expected a fraction such as 0.006", shown(v, sh));
-	s->v.fee = f;
-	return OM_OK;
-}
-
-/* The syntax of option o's value. */
-static order_msg_err parse_value(om_state *s, int o)
-{
-	const om_option *op = &options[o];
-	const char *v = s->value[o];
-	size_t n = strlen(v);
-	char sh[72];
-	uint8_t pk[32];
-	if (op->type == T_FLAG) {
-		s->v.u[o] = 1;
-		return OM_OK;
-	}
-	if (u8_check((const uint8_t *)v, n))
-		return fail(s, op->code, o, "not valid UTF-8");
-	switch (op->type) {
-	case T_UUID:
-		if (!mostro_uuid_canonical(v, n, s->v.key[o]))
-			return fail(s, op->code, o, "'%s' is not a UUID", shown(v, sh));
-		break;
-	case T_UINT:
-		if (!cli_parse_u64(v, op->umax, &s->v.u[o]) || s->v.u[o] < op->umin)
-			return fail(s, op->code, o, "'%s': expected an integer %llu..%llu", shown(v, sh),
-				    (unsigned long long)op->umin, (unsigned long long)op->umax);
-		break;
-	case T_INT:
-		if (!parse_i64(v, &s->v.i[o]) || s->v.i[o] < op->imin || s->v.i[o] > op->imax) {
-			if (op->imin == INT64_MIN)
-				return fail(s, op->code, o, "'%s': expected an integer", shown(v, sh));
-			return fail(s, op->code, o, "'%s': expected an integer %lld..%lld", shown(v, sh),
-				    (long long)op->imin, (long long)op->imax);
-		}
-		break;
-	case T_PUBKEY:
-		if (!mostro_parse_pubkey(v, n, pk))
-			return fail(s, op->code, o, "'%s' is not 64 hex digits or an npub", shown(v, sh));
-		hex_encode(s->v.key[o], pk, 32);
-		break;
-	default:
-		break;
-	}
-	return op->parse ? op->parse(s, o, v) : OM_OK;
-}
-
-/* --------------------------------------------------------------- invoices */
-
-typedef struct inv_info {
-	bool bolt11, has_amount;
-	uint64_t amount_sat;
-} inv_info;
-
-/* mostrod's is_valid_invoice (DAEMON.md §4.4): a Lightning Address or an
- * LNURL (syntax only here: no network), else a BOLT11 invoice under the
- * buyer-mode rules (lib/invoice_rules.h) with the node facts given. */
-static order_msg_err check_invoice(om_state *s, bool allow_address, const invoice_expect *ex, inv_info *info)
-{
-	const char *inv = s->value[OM_INVOICE];
-	char detail[200] = "";
-	memset(info, 0, sizeof *info);
-	if (lnurl_is_target(inv)) {
-		if (!allow_address)
-			return fail(s, OM_ERR_INVOICE, OM_INVOICE, "a BOLT11 invoice is needed here, not a Lightning Address or LNURL");
-		lnurl_opts lo;
-		lnurl_opts_defaults(&lo);
-		char *url = NULL;
-		lnurl_err le = lnurl_target_url(inv, &lo, &url, detail, sizeof detail);
-		bool https = url && strncasecmp(url, "https://", 8) == 0;
-		free(url);
-		if (le)
-			return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: %s", lnurl_reason(le), *detail ? detail : lnurl_strerror(le));
-		if (!https)
-			return fail(s, OM_ERR_INVOICE, OM_INVOICE, "the LNURL is not an https:// URL");
-		return OM_OK;
-	}
-	bolt11_invoice b;
-	bolt11_err be = bolt11_decode(&b, inv, strlen(inv), 0, detail, sizeof detail);
-	if (be) {
-		bolt11_free(&b);
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: %s", bolt11_reason(be), *detail ? detail : bolt11_strerror(be));
-	}
-	invoice_rules r;
-	invoice_rules_defaults(&r);
-	r.node_network = s->v.network;
-	if (GIVEN(s, OM_INVOICE_WINDOW))
-		r.invoice_expiration_window = s->v.u[OM_INVOICE_WINDOW];
-	if (GIVEN(s, OM_MIN_ORDER_AMOUNT))
-		r.min_payment_amount = s->v.u[OM_MIN_ORDER_AMOUNT];
-	invoice_rule ir = invoice_check(&r, INVOICE_MODE_BUYER, &b, ex, s->now);
-	info->bolt11 = true;
-	info->has_amount = b.has_amount;
-	info->amount_sat = b.amount_msat / 1000;
-	bolt11_network net = b.network;
-	bolt11_free(&b);
-	switch (ir) {
-	case INVOICE_OK:
-		return OM_OK;
-	case INVOICE_WRONG_NETWORK:
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: the invoice is for %s, the node runs on %s", invoice_rule_reason(ir),
-			    bolt11_network_name(net) ? bolt11_network_name(net) : "an unknown network",
-			    bolt11_network_name(r.node_network));
-	case INVOICE_WRONG_AMOUNT:
-		if (ex->amount_sat == ex->fee_sat)
-			return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: the invoice is for %llu sat; a market-price order's sats are set when it is taken: give an amountless invoice or a Lightning Address",
-				    invoice_rule_reason(ir), (unsigned long long)info->amount_sat);
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: the invoice is for %llu sat; the node expects %llu sat or an amountless invoice",
-			    invoice_rule_reason(ir), (unsigned long long)info->amount_sat,
-			    (unsigned long long)(ex->amount_sat - ex->fee_sat));
-	case INVOICE_BELOW_MINIMUM:
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: %llu sat is below the node's minimum of %llu sat",
-			    invoice_rule_reason(ir), (unsigned long long)info->amount_sat,
-			    (unsigned long long)r.min_payment_amount);
-	case INVOICE_EXPIRES_TOO_SOON:
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: the invoice must stay valid %llu s more (invoice_expiration_window)",
-			    invoice_rule_reason(ir), (unsigned long long)r.invoice_expiration_window);
-	default:
-		return fail(s, OM_ERR_INVOICE, OM_INVOICE, "%s: %s", invoice_rule_reason(ir), invoice_rule_strerror(ir));
-	}
-}
-
-/* The invoice expectation of --invoice-amount: exactly those sats (the
- * amount - fee the node's add-invoice message names), or amountless. */
-static const invoice_expect *given_expect(om_state *s, invoice_expect *ex)
-{
-	if (!GIVEN(s, OM_INVOICE_AMOUNT))
-		return NULL;
-	ex->has_amount = true;
-	ex->amount_sat = s->v.u[OM_INVOICE_AMOUNT];
-	ex->fee_sat = 0;
-	return ex;
-}
-
-/* ------------------------------------------------------------------ rules */
-
-typedef order_msg_err (*rule_fn)(om_state *s);
-
-static int64_t amount_or_0(om_state *s)
-{
-	return GIVEN(s, OM_AMOUNT) ? s->v.i[OM_AMOUNT] : 0;
-}
-
-/* The field a range error is about: --fiat-amount MIN-MAX or --min. */
-static int range_field(om_state *s)
-{
-	return GIVEN(s, OM_MIN) ? OM_MIN : OM_FIAT_AMOUNT;
-}
-
-/* new-order #1 (DAEMON §1.3): a buyer_invoice is validated against amount
- * with fee 0 [quirk 7]. With --fee known, an invoice for a fixed amount can
- * pass that check and still never be paid (the payout is amount - fee). */
-static order_msg_err r_new_invoice(om_state *s)
-{
-	if (!GIVEN(s, OM_INVOICE))
-		return OM_OK;
-	if (strcmp(mostro_order_kind_names[s->v.kind], "sell") == 0)
-		return fail(s, OM_ERR_PARAMETERS, OM_INVOICE, "a sell order carries no invoice: its buyer gives one when taking it");
-	int64_t amount = amount_or_0(s);
-	invoice_expect ex = {amount >= 0, amount >= 0 ? (uint64_t)amount : 0, 0};
-	inv_info info;
-	order_msg_err e = check_invoice(s, true, &ex, &info);
-	if (e)
-		return e;
-	if (info.bolt11 && info.has_amount && info.amount_sat > 0 && GIVEN(s, OM_FEE)) {
-		double fee = round(s->v.fee * (double)amount / 2.0);
-		if (fee > 0)
-			return fail(s, OM_ERR_INVOICE, OM_INVOICE,
-				    "an invoice for %llu sat can never be paid: the node checks it against the amount now and pays amount - fee (%.0f sat) at release; use an amountless invoice or a Lightning Address",
-				    (unsigned long long)info.amount_sat, (double)amount - fee);
-	}
-	return OM_OK;
-}
-
-/* new-order #2: fiat_code in fiat_currencies_accepted (empty list: all). */
-static order_msg_err r_new_currency(om_state *s)
-{
-	if (!GIVEN(s, OM_CURRENCIES))
-		return OM_OK;
-	const char *list = s->value[OM_CURRENCIES];
-	bool any = false;
-	for (const char *p = list;;) {
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		while (p < end && is_blank(*p))
-			p++;
-		while (end > p && is_blank(end[-1]))
-			end--;
-		if (end > p) {
-			any = true;
-			if ((size_t)(end - p) == 3 && memcmp(p, s->v.fiat_code, 3) == 0)
-				return OM_OK;
-		}
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	if (!any)
-		return OM_OK;
-	char sh[72];
-	return fail(s, OM_ERR_FIAT_CURRENCY, OM_FIAT_CODE, "%s is not among the node's currencies (%s)", s->v.fiat_code,
-		    shown(list, sh));
-}
-
-/* new-order #3: a fixed order has fiat_amount > 0. */
-static order_msg_err r_new_fiat_amount(om_state *s)
-{
-	if (!s->v.range && s->v.fiat_amount <= 0)
-		return fail(s, OM_ERR_AMOUNT, OM_FIAT_AMOUNT, "%lld: a fiat amount is 1 or more", (long long)s->v.fiat_amount);
-	return OM_OK;
-}
-
-/* new-order #4: amount >= 0. */
-static order_msg_err r_new_amount(om_state *s)
-{
-	if (amount_or_0(s) < 0)
-		return fail(s, OM_ERR_AMOUNT, OM_AMOUNT, "%lld: a sats amount cannot be negative", (long long)amount_or_0(s));
-	return OM_OK;
-}
-
-/* new-order #5: a range has 0 <= min < max and amount 0. We also want
- * min >= 1: the node prices both ends and 0 fiat is 0 sats, below any
- * min_payment_amount (#7 would refuse it as out of range). */
-static order_msg_err r_new_range(om_state *s)
-{
-	if (!s->v.range)
-		return OM_OK;
-	int f = range_field(s);
-	long long lo = s->v.range_min, hi = s->v.range_max;
-	if (lo < 1)
-		return fail(s, OM_ERR_AMOUNT, f, "%lld-%lld: a range starts at 1 or more", lo, hi);
-	if (lo >= hi)
-		return fail(s, OM_ERR_AMOUNT, f, "%lld-%lld: the minimum must be below the maximum", lo, hi);
-	if (amount_or_0(s) != 0)
-		return fail(s, OM_ERR_AMOUNT, OM_AMOUNT, "a range order is priced at the market when taken: --amount must be 0");
-	return OM_OK;
-}
-
-/* new-order #6: not (amount != 0 and premium != 0). */
-static order_msg_err r_new_premium(om_state *s)
-{
-	if (amount_or_0(s) != 0 && GIVEN(s, OM_PREMIUM) && s->v.i[OM_PREMIUM] != 0)
-		return fail(s, OM_ERR_PARAMETERS, OM_PREMIUM, "a premium applies to market-price orders; with --amount it must be 0");
-	return OM_OK;
-}
-
-/* new-order #7 for a fixed sats amount (market prices are the node's):
- * min_payment_amount <= amount <= max_order_amount. */
-static order_msg_err r_new_sats_bounds(om_state *s)
-{
-	int64_t a = amount_or_0(s);
-	if (a <= 0)
-		return OM_OK;
-	if (GIVEN(s, OM_MIN_ORDER_AMOUNT) && (uint64_t)a < s->v.u[OM_MIN_ORDER_AMOUNT])
-		return fail(s, OM_ERR_OUT_OF_RANGE, OM_AMOUNT, "%lld sat is below the node's min_order_amount %llu",
-			    (long long)a, (unsigned long long)s->v.u[OM_MIN_ORDER_AMOUNT]);
-	if (GIVEN(s, OM_MAX_ORDER_AMOUNT) && (uint64_t)a > s->v.u[OM_MAX_ORDER_AMOUNT])
-		return fail(s, OM_ERR_OUT_OF_RANGE, OM_AMOUNT, "%lld sat is above the node's max_order_amount %llu",
-			    (long long)a, (unsigned long long)s->v.u[OM_MAX_ORDER_AMOUNT]);
-	return OM_OK;
-}
-
-/* expires_at is honoured as given (clamped to now + max_expiration_days), so
- * a past or present time makes the order expire at the next tick [§12 #17]. */
-static order_msg_err r_new_expiration(om_state *s)
-{
-	if (GIVEN(s, OM_EXPIRES_AT)) {
-		if (s->v.u[OM_EXPIRES_AT] <= s->now)
-			return fail(s, OM_ERR_EXPIRATION, OM_EXPIRES_AT, "%llu is not after now (%llu): the order would expire at once",
-				    (unsigned long long)s->v.u[OM_EXPIRES_AT], (unsigned long long)s->now);
-		s->v.has_expires_at = true;
-		s->v.expires_at = (int64_t)s->v.u[OM_EXPIRES_AT];
-	} else if (GIVEN(s, OM_EXPIRATION_DAYS)) {
-		uint64_t secs = s->v.u[OM_EXPIRATION_DAYS] * 86400u;
-		if (s->now > (uint64_t)INT64_MAX - secs)
-			return fail(s, OM_ERR_EXPIRATION, OM_EXPIRATION_DAYS, "%llu days from now is past the end of time",
-				    (unsigned long long)s->v.u[OM_EXPIRATION_DAYS]);
-		s->v.has_expires_at = true;
-		s->v.expires_at = (int64_t)(s->now + secs);
-	}
-	return OM_OK;
-}
-
-/* take-*: the fiat amount chosen for a range order, min <= x <= max
- * (DAEMON §1.3 take-sell #8; the node says out_of_range_sats_amount). */
-static order_msg_err r_take_amount(om_state *s)
-{
-	if (GIVEN(s, OM_AMOUNT) && s->v.i[OM_AMOUNT] < 1)
-		return fail(s, OM_ERR_AMOUNT, OM_AMOUNT, "%lld: a fiat amount is 1 or more", (long long)s->v.i[OM_AMOUNT]);
-	if (!s->v.range)
-		return OM_OK;
-	long long lo = s->v.range_min, hi = s->v.range_max;
-	if (lo < 0 || lo >= hi)
-		return fail(s, OM_ERR_AMOUNT, OM_MIN, "%lld-%lld: an order's range has 0 <= min < max", lo, hi);
-	if (!GIVEN(s, OM_AMOUNT))
-		return fail(s, OM_ERR_OUT_OF_RANGE, OM_AMOUNT, "required to take a range order (%lld-%lld): the fiat amount to trade", lo, hi);
-	long long x = s->v.i[OM_AMOUNT];
-	if (x < lo || x > hi)
-		return fail(s, OM_ERR_OUT_OF_RANGE, OM_AMOUNT, "%lld is outside the order's range %lld-%lld", x, lo, hi);
-	return OM_OK;
-}
-
-/* take-sell #10, add-invoice #4: the payout invoice. */
-static order_msg_err r_payout_invoice(om_state *s)
-{
-	if (!GIVEN(s, OM_INVOICE))
-		return OM_OK;
-	invoice_expect ex;
-	inv_info info;
-	return check_invoice(s, true, given_expect(s, &ex), &info);
-}
-
-/* add-bond-invoice: a BOLT11 invoice for exactly the share (mostro-cli
- * refuses Lightning Addresses here; the node's reply asks for a bolt11). */
-static order_msg_err r_bond_invoice(om_state *s)
-{
-	invoice_expect ex;
-	inv_info info;
-	return check_invoice(s, false, given_expect(s, &ex), &info);
-}
-
-/* orders: more ids than max_orders_per_response -> too_many_requests. */
-static order_msg_err r_orders(om_state *s)
-{
-	int n = jv_array_length(jv_copy(s->v.ids));
-	if (GIVEN(s, OM_MAX_ORDERS) && (uint64_t)n > s->v.u[OM_MAX_ORDERS])
-		return fail(s, OM_ERR_TOO_MANY, OM_IDS, "%d ids; the node answers at most %llu (max_orders_per_response)", n,
-			    (unsigned long long)s->v.u[OM_MAX_ORDERS]);
-	return OM_OK;
-}
-
 /* --------------------------------------------------------------- payloads */
 
 typedef jv (*payload_fn)(om_state *s);
@@ -847,14 +94,14 @@ static jv p_new_order(om_state *s)
 	jv o = jv_object();
 	o = oset(o, "kind", jv_string(mostro_order_kind_names[v->kind]));
 	o = oset(o, "status", jv_string("pending"));
-	o = oset(o, "amount", json_from_i64(amount_or_0(s)));
+	o = oset(o, "amount", json_from_i64(om_amount_or_0(s)));
 	o = oset(o, "fiat_code", jv_string(v->fiat_code));
 	o = oset(o, "min_amount", v->range ? json_from_i64(v->range_min) : jv_null());
 	o = oset(o, "max_amount", v->range ? json_from_i64(v->range_max) : jv_null());
 	o = oset(o, "fiat_amount", json_from_i64(v->range ? 0 : v->fiat_amount));
 	o = oset(o, "payment_method", jv_string_sized(v->payment_method.p, (int)v->payment_method.len));
-	o = oset(o, "premium", json_from_i64(GIVEN(s, OM_PREMIUM) ? v->i[OM_PREMIUM] : 0));
-	if (GIVEN(s, OM_INVOICE))
+	o = oset(o, "premium", json_from_i64(OM_GIVEN(s, OM_PREMIUM) ? v->i[OM_PREMIUM] : 0));
+	if (OM_GIVEN(s, OM_INVOICE))
 		o = oset(o, "buyer_invoice", jv_string(s->value[OM_INVOICE]));
 	o = oset(o, "created_at", jv_null());
 	o = oset(o, "expires_at", v->has_expires_at ? json_from_i64(v->expires_at) : jv_null());
@@ -864,8 +111,8 @@ static jv p_new_order(om_state *s)
 /* take-sell: null, amount, or payment_request [null, invoice, fiat|null]. */
 static jv p_take_sell(om_state *s)
 {
-	jv amount = GIVEN(s, OM_AMOUNT) ? json_from_i64(s->v.i[OM_AMOUNT]) : jv_null();
-	if (GIVEN(s, OM_INVOICE)) {
+	jv amount = OM_GIVEN(s, OM_AMOUNT) ? json_from_i64(s->v.i[OM_AMOUNT]) : jv_null();
+	if (OM_GIVEN(s, OM_INVOICE)) {
 		jv pr = jv_array();
 		pr = jv_array_append(pr, jv_null());
 		pr = jv_array_append(pr, jv_string(s->value[OM_INVOICE]));
@@ -880,7 +127,7 @@ static jv p_take_sell(om_state *s)
 /* take-buy: null or amount. */
 static jv p_take_buy(om_state *s)
 {
-	return GIVEN(s, OM_AMOUNT) ? variant("amount", json_from_i64(s->v.i[OM_AMOUNT])) : jv_null();
+	return OM_GIVEN(s, OM_AMOUNT) ? variant("amount", json_from_i64(s->v.i[OM_AMOUNT])) : jv_null();
 }
 
 /* add-invoice, add-bond-invoice: payment_request [null, invoice, null]. */
@@ -896,7 +143,7 @@ static jv p_invoice(om_state *s)
 /* fiat-sent, release: null or next_trade [pubkey, index]. */
 static jv p_next_trade(om_state *s)
 {
-	if (!GIVEN(s, OM_NEXT_TRADE))
+	if (!OM_GIVEN(s, OM_NEXT_TRADE))
 		return jv_null();
 	jv nt = jv_array();
 	nt = jv_array_append(nt, jv_string(s->v.key[OM_NEXT_TRADE]));
@@ -917,11 +164,11 @@ static jv p_ids(om_state *s)
 /* admin-cancel, admin-settle: null, or bond_resolution when a slash is asked. */
 static jv p_bond_resolution(om_state *s)
 {
-	if (!GIVEN(s, OM_SLASH_SELLER) && !GIVEN(s, OM_SLASH_BUYER))
+	if (!OM_GIVEN(s, OM_SLASH_SELLER) && !OM_GIVEN(s, OM_SLASH_BUYER))
 		return jv_null();
 	jv r = jv_object();
-	r = oset(r, "slash_seller", jv_bool(GIVEN(s, OM_SLASH_SELLER)));
-	r = oset(r, "slash_buyer", jv_bool(GIVEN(s, OM_SLASH_BUYER)));
+	r = oset(r, "slash_seller", jv_bool(OM_GIVEN(s, OM_SLASH_SELLER)));
+	r = oset(r, "slash_buyer", jv_bool(OM_GIVEN(s, OM_SLASH_BUYER)));
 	return variant("bond_resolution", r);
 }
 
@@ -943,7 +190,7 @@ static jv p_cashu(om_state *s)
 	c = oset(c, "buyer_pubkey", jv_string(s->v.key[OM_BUYER_PUBKEY]));
 	c = oset(c, "seller_pubkey", jv_string(s->v.key[OM_SELLER_PUBKEY]));
 	c = oset(c, "mostro_pubkey", jv_string(s->v.key[OM_MOSTRO_PUBKEY]));
-	if (GIVEN(s, OM_FEE_TOKEN))
+	if (OM_GIVEN(s, OM_FEE_TOKEN))
 		c = oset(c, "fee_token", jv_string(s->value[OM_FEE_TOKEN]));
 	return variant("cashu_lock_proof", c);
 }
@@ -1025,8 +272,8 @@ static const om_cons c_new_order[] = {
 };
 /* DAEMON §1.3 new-order #1-#7 in order, then the expiration. */
 static const rule_fn r_new_order[] = {
-	r_new_invoice, r_new_currency, r_new_fiat_amount, r_new_amount, r_new_range, r_new_premium,
-	r_new_sats_bounds, r_new_expiration, NULL,
+	om_rule_new_invoice, om_rule_new_currency, om_rule_new_fiat_amount, om_rule_new_amount, om_rule_new_range, om_rule_new_premium,
+	om_rule_new_sats_bounds, om_rule_new_expiration, NULL,
 };
 
 static const om_arg a_take_sell[] = {
@@ -1041,7 +288,7 @@ static const om_cons c_take_sell[] = {
 	{C_REQUIRED, OM_ID, -1}, {C_ONE_OF, OM_TRADE_INDEX, OM_FULL_PRIVACY},
 	{C_TOGETHER, OM_MIN, OM_MAX}, {C_NEEDS, OM_INVOICE_AMOUNT, OM_INVOICE}, {C_END, 0, 0},
 };
-static const rule_fn r_take_sell[] = {r_take_amount, r_payout_invoice, NULL};
+static const rule_fn r_take_sell[] = {om_rule_take_amount, om_rule_payout_invoice, NULL};
 
 static const om_arg a_take_buy[] = {
 	ARG_ORDER("the buy order"), ARG_TRADE_INDEX, ARG_FULL_PRIVACY,
@@ -1054,7 +301,7 @@ static const om_cons c_take_buy[] = {
 	{C_REQUIRED, OM_ID, -1}, {C_ONE_OF, OM_TRADE_INDEX, OM_FULL_PRIVACY},
 	{C_TOGETHER, OM_MIN, OM_MAX}, {C_END, 0, 0},
 };
-static const rule_fn r_take_buy[] = {r_take_amount, NULL};
+static const rule_fn r_take_buy[] = {om_rule_take_amount, NULL};
 
 static const om_arg a_next_trade[] = {
 	ARG_ORDER("the order"),
@@ -1077,8 +324,8 @@ static const om_arg a_add_bond_invoice[] = {
 	ARG_INVOICE_AMOUNT, ARG_NETWORK, ARG_MIN_ORDER, ARG_WINDOW, ARG_NOW, ARG_END,
 };
 static const om_cons c_invoice[] = {{C_REQUIRED, OM_ID, -1}, {C_REQUIRED, OM_INVOICE, -1}, {C_END, 0, 0}};
-static const rule_fn r_add_invoice[] = {r_payout_invoice, NULL};
-static const rule_fn r_add_bond_invoice[] = {r_bond_invoice, NULL};
+static const rule_fn r_add_invoice[] = {om_rule_payout_invoice, NULL};
+static const rule_fn r_add_bond_invoice[] = {om_rule_bond_invoice, NULL};
 
 static const om_arg a_rate_user[] = {
 	ARG_ORDER("the finished order"),
@@ -1120,7 +367,7 @@ static const om_arg a_orders[] = {
 	ARG_END,
 };
 static const om_cons c_orders[] = {{C_REQUIRED, OM_IDS, -1}, {C_END, 0, 0}};
-static const rule_fn r_orders_rules[] = {r_orders, NULL};
+static const rule_fn r_orders_rules[] = {om_rule_orders, NULL};
 
 static const om_arg a_cashu[] = {
 	ARG_ORDER("the order"),
@@ -1259,7 +506,7 @@ static order_msg_err req_fail(order_msg_error *e, order_msg_err code, int field,
 	char m[sizeof e->msg];
 	vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
-	return fail(&s, code, field, "%s", m);
+	return om_fail(&s, code, field, "%s", m);
 }
 
 order_msg_err order_msg_req_action(order_msg_req *r, const char *name, order_msg_error *e)
@@ -1267,7 +514,7 @@ order_msg_err order_msg_req_action(order_msg_req *r, const char *name, order_msg
 	char sh[72];
 	r->action = order_msg_action_find(name);
 	if (r->action < 0)
-		return req_fail(e, OM_ERR_UNKNOWN_ACTION, -1, "'%s' (mostro-order msg --help lists the actions)", shown(name, sh));
+		return req_fail(e, OM_ERR_UNKNOWN_ACTION, -1, "'%s' (mostro-order msg --help lists the actions)", om_shown(name, sh));
 	return OM_OK;
 }
 
@@ -1276,8 +523,8 @@ order_msg_err order_msg_req_set(order_msg_req *r, const char *name, const char *
 	char sh[72];
 	int o = order_msg_opt_find(name);
 	if (o < 0)
-		return req_fail(e, OM_ERR_UNKNOWN_OPTION, -1, "--%s", shown(name, sh));
-	if (options[o].type == T_FLAG)
+		return req_fail(e, OM_ERR_UNKNOWN_OPTION, -1, "--%s", om_shown(name, sh));
+	if (om_options[o].type == OMT_FLAG)
 		value = "";
 	else if (!value)
 		return req_fail(e, OM_ERR_BAD_VALUE, o, "needs a value");
@@ -1311,7 +558,7 @@ static void state_init(om_state *s, const order_msg_req *r, uint64_t now, order_
 	s->v.network = BOLT11_NET_UNKNOWN;
 	for (int o = 0; o < OM_OPT_COUNT; o++)
 		if (r->value[o])
-			s->given |= BIT(o);
+			s->given |= OM_BIT(o);
 	if (e) {
 		memset(e, 0, sizeof *e);
 		e->field = -1;
@@ -1328,53 +575,36 @@ static void state_free(om_state *s)
 static order_msg_err check_constraints(om_state *s)
 {
 	for (const om_cons *c = s->act->cons; c->kind != C_END; c++) {
-		bool ga = GIVEN(s, c->a), gb = c->b >= 0 && GIVEN(s, c->b);
-		const char *na = options[c->a].name, *nb = c->b >= 0 ? options[c->b].name : "";
+		bool ga = OM_GIVEN(s, c->a), gb = c->b >= 0 && OM_GIVEN(s, c->b);
+		const char *na = om_options[c->a].name, *nb = c->b >= 0 ? om_options[c->b].name : "";
 		switch (c->kind) {
 		case C_REQUIRED:
 			if (!ga)
-				return fail(s, OM_ERR_MISSING, c->a, "required by %s", s->act->name);
+				return om_fail(s, OM_ERR_MISSING, c->a, "required by %s", s->act->name);
 			break;
 		case C_ONE_OF:
 			if (ga && gb)
-				return fail(s, OM_ERR_CONFLICT, c->b, "cannot be given with --%s", na);
+				return om_fail(s, OM_ERR_CONFLICT, c->b, "cannot be given with --%s", na);
 			if (!ga && !gb)
-				return fail(s, OM_ERR_MISSING, c->a, "required by %s (or --%s)", s->act->name, nb);
+				return om_fail(s, OM_ERR_MISSING, c->a, "required by %s (or --%s)", s->act->name, nb);
 			break;
 		case C_AT_MOST_ONE:
 			if (ga && gb)
-				return fail(s, OM_ERR_CONFLICT, c->b, "cannot be given with --%s", na);
+				return om_fail(s, OM_ERR_CONFLICT, c->b, "cannot be given with --%s", na);
 			break;
 		case C_TOGETHER:
 			if (ga && !gb)
-				return fail(s, OM_ERR_MISSING, c->b, "required with --%s", na);
+				return om_fail(s, OM_ERR_MISSING, c->b, "required with --%s", na);
 			if (gb && !ga)
-				return fail(s, OM_ERR_MISSING, c->a, "required with --%s", nb);
+				return om_fail(s, OM_ERR_MISSING, c->a, "required with --%s", nb);
 			break;
 		case C_NEEDS:
 			if (ga && !gb)
-				return fail(s, OM_ERR_MISSING, c->b, "required with --%s", na);
+				return om_fail(s, OM_ERR_MISSING, c->b, "required with --%s", na);
 			break;
 		default:
 			break;
 		}
-	}
-	return OM_OK;
-}
-
-static order_msg_err check_all_values(om_state *s)
-{
-	for (int o = 0; o < OM_OPT_COUNT; o++)
-		if (GIVEN(s, o)) {
-			order_msg_err e = parse_value(s, o);
-			if (e)
-				return e;
-		}
-	/* one range, whichever way it was given */
-	if (GIVEN(s, OM_MIN) && GIVEN(s, OM_MAX)) {
-		s->v.range = true;
-		s->v.range_min = s->v.i[OM_MIN];
-		s->v.range_max = s->v.i[OM_MAX];
 	}
 	return OM_OK;
 }
@@ -1395,12 +625,12 @@ static jv message_value(om_state *s)
 {
 	const om_action *a = s->act;
 	jv k = jv_object();
-	k = oset(k, "version", jv_number(GIVEN(s, OM_VERSION) ? (double)s->v.u[OM_VERSION] : 2));
-	k = oset(k, "request_id", GIVEN(s, OM_REQUEST_ID) ? json_from_u64(s->v.u[OM_REQUEST_ID]) : jv_null());
-	k = oset(k, "trade_index", GIVEN(s, OM_TRADE_INDEX) ? json_from_u64(s->v.u[OM_TRADE_INDEX]) : jv_null());
+	k = oset(k, "version", jv_number(OM_GIVEN(s, OM_VERSION) ? (double)s->v.u[OM_VERSION] : 2));
+	k = oset(k, "request_id", OM_GIVEN(s, OM_REQUEST_ID) ? json_from_u64(s->v.u[OM_REQUEST_ID]) : jv_null());
+	k = oset(k, "trade_index", OM_GIVEN(s, OM_TRADE_INDEX) ? json_from_u64(s->v.u[OM_TRADE_INDEX]) : jv_null());
 	if (a->id_opt >= 0) {
 		char id[37];
-		if (GIVEN(s, a->id_opt))
+		if (OM_GIVEN(s, a->id_opt))
 			memcpy(id, s->v.key[a->id_opt], 37);
 		else
 			random_uuid(id);
@@ -1425,17 +655,17 @@ static order_msg_err canonical(om_state *s, buf *out)
 	jv_free(v);
 	mostro_msg_init(&back);
 	if (pe) {
-		rc = fail(s, OM_ERR_INTERNAL, -1, "%s", me.msg);
+		rc = om_fail(s, OM_ERR_INTERNAL, -1, "%s", me.msg);
 	} else if (!mostro_msg_verify_structure(&m)) {
-		rc = fail(s, OM_ERR_INTERNAL, -1, "%s fails MessageKind::verify", s->act->name);
+		rc = om_fail(s, OM_ERR_INTERNAL, -1, "%s fails MessageKind::verify", s->act->name);
 	} else {
 		mostro_msg_write(out, &m);
 		if (mostro_msg_parse(&back, out->p, out->len, &me) != MOSTRO_MSG_OK)
-			rc = fail(s, OM_ERR_INTERNAL, -1, "the canonical message does not parse: %s", me.msg);
+			rc = om_fail(s, OM_ERR_INTERNAL, -1, "the canonical message does not parse: %s", me.msg);
 		else {
 			mostro_msg_write(&again, &back);
 			if (again.len != out->len || memcmp(again.p, out->p, out->len) != 0)
-				rc = fail(s, OM_ERR_INTERNAL, -1, "the canonical message does not round-trip");
+				rc = om_fail(s, OM_ERR_INTERNAL, -1, "the canonical message does not round-trip");
 		}
 	}
 	mostro_msg_free(&m);
@@ -1448,12 +678,12 @@ static order_msg_err build_state(om_state *s, buf *out)
 {
 	const om_action *a = s->act;
 	for (int o = 0; o < OM_OPT_COUNT; o++)
-		if (GIVEN(s, o) && !order_msg_action_takes((int)(a - actions), o))
-			return fail(s, OM_ERR_NOT_FOR_ACTION, o, "not an option of %s (mostro-order msg %s --help)", a->name, a->name);
+		if (OM_GIVEN(s, o) && !order_msg_action_takes((int)(a - actions), o))
+			return om_fail(s, OM_ERR_NOT_FOR_ACTION, o, "not an option of %s (mostro-order msg %s --help)", a->name, a->name);
 	order_msg_err e = check_constraints(s);
 	if (!e)
-		e = check_all_values(s);
-	if (GIVEN(s, OM_NOW))
+		e = om_check_values(s);
+	if (OM_GIVEN(s, OM_NOW))
 		s->now = s->v.u[OM_NOW];
 	for (const rule_fn *r = a->rules; !e && *r; r++)
 		e = (*r)(s);
@@ -1463,13 +693,13 @@ static order_msg_err build_state(om_state *s, buf *out)
 	e = canonical(s, &msg);
 	if (!e) {
 		buf_putc(out, '{');
-		if (GIVEN(s, OM_TO))
+		if (OM_GIVEN(s, OM_TO))
 			buf_printf(out, "\"to\":\"%s\",", s->v.key[OM_TO]);
 		buf_puts(out, "\"message\":");
 		buf_put(out, msg.p, msg.len);
-		if (GIVEN(s, OM_TRANSPORT))
+		if (OM_GIVEN(s, OM_TRANSPORT))
 			buf_printf(out, ",\"transport\":\"v%d\"", (int)s->v.transport);
-		if (GIVEN(s, OM_POW))
+		if (OM_GIVEN(s, OM_POW))
 			buf_printf(out, ",\"pow\":%llu", (unsigned long long)s->v.u[OM_POW]);
 		buf_putc(out, '}');
 	}
@@ -1483,7 +713,7 @@ order_msg_err order_msg_build(const order_msg_req *r, uint64_t now, buf *out, or
 	state_init(&s, r, now, e);
 	order_msg_err rc;
 	if (!s.act)
-		rc = fail(&s, OM_ERR_UNKNOWN_ACTION, -1, "no action given (mostro-order msg --help lists them)");
+		rc = om_fail(&s, OM_ERR_UNKNOWN_ACTION, -1, "no action given (mostro-order msg --help lists them)");
 	else
 		rc = build_state(&s, out);
 	state_free(&s);
@@ -1494,7 +724,7 @@ order_msg_err order_msg_check_values(const order_msg_req *r, order_msg_error *e)
 {
 	om_state s;
 	state_init(&s, r, 0, e);
-	order_msg_err rc = check_all_values(&s);
+	order_msg_err rc = om_check_values(&s);
 	state_free(&s);
 	return rc;
 }
@@ -1512,7 +742,7 @@ static order_msg_err line_value(jv v, int o, buf *text, bool *skip, order_msg_er
 		*skip = true;
 		return OM_OK;
 	}
-	if (options[o].type == T_FLAG) {
+	if (om_options[o].type == OMT_FLAG) {
 		if (k != JV_KIND_TRUE)
 			return req_fail(e, OM_ERR_BAD_VALUE, o, "a flag takes true, false or null");
 		return OM_OK;
@@ -1538,7 +768,7 @@ static order_msg_err line_value(jv v, int o, buf *text, bool *skip, order_msg_er
 		size_t n;
 		const char *str = json_str(v, &n);
 		if (memchr(str, 0, n))
-			return req_fail(e, options[o].code, o, "contains a NUL character");
+			return req_fail(e, om_options[o].code, o, "contains a NUL character");
 		buf_put(text, str, n);
 		return OM_OK;
 	}
@@ -1546,7 +776,7 @@ static order_msg_err line_value(jv v, int o, buf *text, bool *skip, order_msg_er
 		json_write(text, v);
 		return OM_OK;
 	}
-	return req_fail(e, options[o].code, o, "expected a string or a number");
+	return req_fail(e, om_options[o].code, o, "expected a string or a number");
 }
 
 order_msg_err order_msg_line(const order_msg_req *defaults, const char *line, size_t n, uint64_t now,
@@ -1585,7 +815,7 @@ order_msg_err order_msg_line(const order_msg_req *defaults, const char *line, si
 			int o = order_msg_opt_find(k);
 			bool skip;
 			if (o < 0 || (size_t)jv_string_length_bytes(jv_copy(key)) != strlen(k))
-				rc = req_fail(e, OM_ERR_UNKNOWN_OPTION, -1, "\"%s\"", shown(k, sh));
+				rc = req_fail(e, OM_ERR_UNKNOWN_OPTION, -1, "\"%s\"", om_shown(k, sh));
 			else if (!(rc = line_value(val, o, &text, &skip, e)) && !skip)
 				rc = order_msg_req_set(&r, k, text.p ? text.p : "", e);
 		}
@@ -1610,7 +840,7 @@ out:
 static void help_arg(buf *b, const om_arg *a)
 {
 	char left[48];
-	snprintf(left, sizeof left, "--%s%s%s", options[a->opt].name, a->arg ? " " : "", a->arg ? a->arg : "");
+	snprintf(left, sizeof left, "--%s%s%s", om_options[a->opt].name, a->arg ? " " : "", a->arg ? a->arg : "");
 	if (strlen(left) > 26)
 		buf_printf(b, "  %s\n  %-26s  %s\n", left, "", a->help);
 	else
@@ -1632,11 +862,11 @@ static void help_constraints(buf *b, const om_cons *cons)
 			buf_puts(b, first ? heads[k] : ";");
 			first = false;
 			if (k == C_REQUIRED)
-				buf_printf(b, " --%s", options[c->a].name);
+				buf_printf(b, " --%s", om_options[c->a].name);
 			else if (k == C_NEEDS)
-				buf_printf(b, " --%s needs --%s", options[c->a].name, options[c->b].name);
+				buf_printf(b, " --%s needs --%s", om_options[c->a].name, om_options[c->b].name);
 			else
-				buf_printf(b, " --%s, --%s", options[c->a].name, options[c->b].name);
+				buf_printf(b, " --%s, --%s", om_options[c->a].name, om_options[c->b].name);
 		}
 		if (!first)
 			buf_putc(b, '\n');
