@@ -1,5 +1,6 @@
 #include "ln_simdb.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "json.h"
 #include "keys.h"
 #include "lnd_codec.h"
+#include "safefile.h"
 #include "sha256.h"
 
 #define STMT_CACHE 64
@@ -229,6 +231,19 @@ static bool load_node(sim_db *d, ln_error *err)
 
 sim_db *simdb_open(const char *path, char *err, size_t errlen)
 {
+	/* the file holds the node key, wallet keys and preimages: 0600 whatever
+	 * the umask, before SQLite opens it (its -wal and -shm files follow) */
+	if (strcmp(path, ":memory:") != 0 && *path) {
+		safefile_err fe = safefile_create_private(path, 0);
+		if (fe == SAFEFILE_ERR_EXISTS) {
+			snprintf(err, errlen, "%s: not a regular file nor a symlink to one", path);
+			return NULL;
+		}
+		if (fe != SAFEFILE_OK) {
+			snprintf(err, errlen, "%s: %s: %s", path, safefile_strerror(fe), strerror(errno));
+			return NULL;
+		}
+	}
 	sqlite3 *db;
 	if (db_open(&db, path, "ln-sim", migrations, sizeof migrations / sizeof *migrations, err, errlen) != DB_OK)
 		return NULL;

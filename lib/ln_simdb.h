@@ -50,7 +50,11 @@
 
 typedef struct sim_db sim_db;
 
-/* Opens (creating and initialising if needed) the node's database. */
+/* Opens (creating and initialising if needed) the node's database. A new
+ * file is created 0600 whatever the umask (safefile_create_private), so its
+ * -wal and -shm files are 0600 too: it holds the node's key, the wallets'
+ * keys and every preimage. A dangling symlink or a non-regular file at path
+ * is refused. */
 sim_db *simdb_open(const char *path, char *err, size_t errlen);
 void simdb_close(sim_db *d);
 

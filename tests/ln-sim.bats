@@ -46,6 +46,28 @@ one_op() { printf '%s\n' "$1" | mostro-ln run --sim-db "$MOSTRO_LN_SIM_DB"; }
 	[ "$status" -eq 5 ]
 }
 
+@test "sim: the database and its -wal/-shm files are 0600 whatever the umask (node key, wallet keys, preimages); a dangling symlink is refused (5)" {
+	umask 022
+	ln_start
+	ln_send '{"id":"i","op":"get_info"}'
+	ln_result i >/dev/null
+	# run holds the database open: its WAL files exist
+	for f in "$MOSTRO_LN_SIM_DB" "$MOSTRO_LN_SIM_DB-wal" "$MOSTRO_LN_SIM_DB-shm"; do
+		[ -f "$f" ]
+		[ "$(stat -c %a "$f")" = 600 ]
+	done
+	ln_stop
+	umask 000
+	run mostro-ln sim --sim-db "$BATS_TEST_TMPDIR/other.db" state
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/other.db")" = 600 ]
+	ln -s "$BATS_TEST_TMPDIR/nowhere.db" "$BATS_TEST_TMPDIR/planted.db"
+	run mostro-ln sim --sim-db "$BATS_TEST_TMPDIR/planted.db" state
+	[ "$status" -eq 5 ]
+	[[ $output == *"planted.db: not a regular file nor a symlink to one"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/nowhere.db" ]
+}
+
 @test "sim: init, state and get_info say SIMULATED; the node key is fixed" {
 	run $S init --network regtest --height 500 --alias demo
 	[ "$status" -eq 0 ]
