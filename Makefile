@@ -4,6 +4,7 @@
 #   make check-asan the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz-smoke run every libFuzzer target for a few seconds
 #   make bench      build and run the benchmarks in bench/
+#   make soak       the relay's adversarial suite at full size (minutes), with figures
 #   make check-fresh the README's quick start in a fresh Debian 12 chroot (root)
 #   make install / make clean
 include config.mk
@@ -95,6 +96,12 @@ fuzz-smoke: fuzz
 	    2>$(FUZZ_BUILD)/$$n.log || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
 	  grep -E '^(#[0-9]+.*DONE|Done)' $(FUZZ_BUILD)/$$n.log | tail -1; done
 
+# tests/relay-adversarial.bats at full size: 1030 connections against
+# ulimit -n 1024 for a minute, 8 and 32 slow readers of 72 MB, ... Prints
+# "# figures:" lines (CPU %, peak RSS, KiB of log) and the TAP results.
+soak: $(TOOLS)
+	MOSTRO_SOAK=1 PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" bats --tap tests/relay-adversarial.bats
+
 bench: $(BENCHES) $(TOOLS)
 	@for b in $(BENCHES); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
@@ -118,7 +125,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests test check-asan check-fresh fuzz fuzz-smoke bench install clean
+.PHONY: soak all tests test check-asan check-fresh fuzz fuzz-smoke bench install clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(SUBCMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \

@@ -77,6 +77,10 @@ static const char usage_text[] =
 	"  --max-filters N          filters per REQ (default 10)\n"
 	"  --max-limit N            cap of each filter's limit (default 5000)\n"
 	"  --max-subid-length N     characters of a subscription id (default 64)\n"
+	"  --max-connections N      open connections; more are refused at once (default:\n"
+	"                           the descriptor limit less 32, at most 4096)\n"
+	"  --idle-timeout SECONDS   ping a connection silent for half of it, close it\n"
+	"                           when silent for all of it (default 120)\n"
 	"  --auth-read-kinds LIST   kinds served only to a NIP-42 authenticated recipient\n"
 	"                           (p tag), e.g. 1059,14 (default: none)\n"
 	"  --auth-window SECONDS    AUTH event created_at tolerance (default 600)\n"
@@ -437,8 +441,9 @@ static unsigned long number_opt(const char *name, const char *s, unsigned long m
 enum serve_opt {
 	O_LISTEN = 256, O_ALLOW_REMOTE, O_DB, O_SYNC_FULL, O_URL, O_NAME, O_MAX_EVENT_SIZE,
 	O_MAX_EVENT_TAGS, O_MAX_SUBS, O_MAX_FILTERS, O_MAX_LIMIT, O_MAX_SUBID, O_AUTH_KINDS,
-	O_AUTH_WINDOW, O_PURGE, O_THREADS,
+	O_AUTH_WINDOW, O_PURGE, O_THREADS, O_MAX_CONNS, O_IDLE,
 };
+
 
 static void parse_serve_opts(relay_config *c, int argc, char **argv)
 {
@@ -459,6 +464,8 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 		{"auth-window", required_argument, NULL, O_AUTH_WINDOW},
 		{"purge-interval", required_argument, NULL, O_PURGE},
 		{"verify-threads", required_argument, NULL, O_THREADS},
+		{"max-connections", required_argument, NULL, O_MAX_CONNS},
+		{"idle-timeout", required_argument, NULL, O_IDLE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
@@ -502,6 +509,9 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 		case O_AUTH_WINDOW: c->auth_window = (unsigned)number_opt("auth-window", optarg, 1, 86400); break;
 		case O_PURGE: c->purge_interval = (unsigned)number_opt("purge-interval", optarg, 1, 86400); break;
 		case O_THREADS: c->verify_threads = (unsigned)number_opt("verify-threads", optarg, 0, 64); break;
+		case O_MAX_CONNS: c->max_connections = (unsigned)number_opt("max-connections", optarg, 1, 1000000); break;
+		case O_IDLE: c->idle_timeout = (unsigned)number_opt("idle-timeout", optarg, 1, 86400); break;
+
 		case 'q': c->quiet = true; break;
 		case 'h': usage(stdout); exit(MU_EXIT_OK);
 		default: usage(stderr); exit(MU_EXIT_USAGE);
@@ -534,8 +544,24 @@ static int exit_code_for(relay_err e)
 	case RELAY_ERR_REMOTE: return MU_EXIT_REFUSED;
 	case RELAY_ERR_DB: return MU_EXIT_CONFIG;
 	case RELAY_ERR_LISTEN: return MU_EXIT_CONFIG;
+	case RELAY_ERR_LIMIT: return MU_EXIT_CONFIG;
 	}
 	return MU_EXIT_CONFIG;
+}
+
+/* ", 12 refused at the cap, 3 dropped" when there were any (static). */
+static const char *connection_troubles(const relay_stats *st)
+{
+	static char t[160];
+	t[0] = 0;
+	if (st->refused)
+		snprintf(t, sizeof t, ", %llu refused at the cap", (unsigned long long)st->refused);
+	if (st->dropped)
+		snprintf(t + strlen(t), sizeof t - strlen(t), ", %llu dropped", (unsigned long long)st->dropped);
+	if (st->accept_errors)
+		snprintf(t + strlen(t), sizeof t - strlen(t), ", %llu accept pauses (descriptors)",
+			 (unsigned long long)st->accept_errors);
+	return t;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -558,10 +584,10 @@ static int cmd_serve(int argc, char **argv)
 	relay_server_stats(s, &st);
 	relay_server_free(s);
 	if (!c.quiet)
-		report("stopped: %llu events stored, %llu duplicate, %llu ephemeral, %llu refused; %llu connections",
+		report("stopped: %llu events stored, %llu duplicate, %llu ephemeral, %llu refused; %llu connections%s",
 		       (unsigned long long)st.events_stored, (unsigned long long)st.events_duplicate,
 		       (unsigned long long)st.events_ephemeral, (unsigned long long)st.events_refused,
-		       (unsigned long long)st.connections);
+		       (unsigned long long)st.connections, connection_troubles(&st));
 	return rc == 0 ? MU_EXIT_OK : MU_EXIT_CONFIG;
 }
 

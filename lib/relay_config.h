@@ -32,6 +32,13 @@ typedef struct relay_config {
 				       * (also the default when absent) */
 	unsigned max_subid_length;    /* characters of a subscription id */
 
+	/* Connections (also in NIP-11 "limitation", as fields of our own) */
+	unsigned max_connections;     /* open connections; 0 = the descriptor
+				       * limit less RELAY_FD_RESERVE, at most
+				       * RELAY_DEFAULT_MAX_CONNECTIONS */
+	unsigned idle_timeout;        /* seconds: a connection silent for half of it
+				       * is pinged, silent for all of it closed */
+
 	/* NIP-42 */
 	uint16_t auth_read_kinds[RELAY_MAX_AUTH_KINDS];
 	size_t   n_auth_read_kinds;   /* these kinds are served only to an
@@ -49,8 +56,14 @@ typedef struct relay_config {
 } relay_config;
 
 /* Defaults: 127.0.0.1:7000, ":memory:", event 64 KiB, 2000 tags,
- * 20 subscriptions, 10 filters, limit 5000, subid 64, auth window 600 s,
- * purge every 60 s, verify threads = online CPUs - 1 (at most 3). */
+ * 20 subscriptions, 10 filters, limit 5000, subid 64, connections from the
+ * descriptor limit, idle 120 s, auth window
+ * 600 s, purge every 60 s, verify threads = online CPUs - 1 (at most 3). */
+#define RELAY_DEFAULT_MAX_CONNECTIONS 4096
+/* Descriptors kept for everything but connections: standard streams, the
+ * listening socket, libwebsockets' own, SQLite's database, journal, WAL,
+ * shared memory and temporary files, with a margin. */
+#define RELAY_FD_RESERVE 32
 void relay_config_defaults(relay_config *c);
 
 /* The largest WebSocket message accepted: an EVENT frame around an event of

@@ -29,6 +29,10 @@ void nip11_write(buf *b, const relay_config *c)
 	field_u64(b, "max_limit", c->max_limit);
 	field_u64(b, "max_subid_length", c->max_subid_length);
 	field_u64(b, "max_event_tags", c->max_event_tags);
+	/* ours, not NIP-11's: the other limits a client may meet */
+	field_u64(b, "max_event_size", c->max_event_size);
+	field_u64(b, "max_connections", c->max_connections);
+	field_u64(b, "idle_timeout", c->idle_timeout);
 	buf_puts(b, ",\"auth_required\":false,\"payment_required\":false,\"restricted_writes\":false}");
 	if (c->n_auth_read_kinds) {
 		/* Not a NIP-11 field: which kinds need NIP-42 to be read. */

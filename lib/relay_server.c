@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <signal.h>
@@ -22,13 +24,19 @@
 #include "relay_nip42.h"
 #include "relay_nip11.h"
 #include "relay_ingest.h"
+#include "relay_log.h"
 #include "relay_store.h"
 #include "relaymsg.h"
 #include "workpool.h"
 
-#define OUTQ_MAX_BYTES   (64u << 20)   /* a reader this far behind is dropped */
+#define OUTQ_MAX_BYTES   (64u << 20)   /* one reader this far behind is dropped */
 #define WRITES_PER_TURN  512           /* frames per writeable callback */
 #define DRAIN_MS         1000          /* answers flushed for this long at stop */
+#define ACCEPTS_PER_TURN 64            /* connections taken per readable listener */
+#define SWEEP_MS         250           /* idle, stall and log windows checked this often */
+#define BACKOFF_MIN_MS   50            /* accept(2) out of descriptors: pause, doubling */
+#define BACKOFF_MAX_MS   2000
+#define LOG_WINDOW_S     10.0          /* a repeated status line at most once in this */
 
 /* ------------------------------------------------------------ structures */
 
@@ -54,7 +62,10 @@ typedef struct conn {
 	bool          rx_overflow;
 	oframe       *head, *tail;
 	size_t        queued;             /* bytes in the out queue */
-	bool          kill;
+	double        last_rx;            /* monotonic s: last frame or pong received */
+	bool          ping_due;           /* write a ping at the next writeable turn */
+	bool          pinged;             /* pinged during the current silence */
+	bool          kill;               /* dropped: nothing more is queued or sent */
 	sub          *subs;
 	size_t        n_subs;
 	char          challenge[RELAY_CHALLENGE_LEN + 1];
@@ -86,6 +97,12 @@ typedef struct batch {
 struct relay_server {
 	relay_config          cfg;
 	struct lws_context   *ctx;
+	struct lws_vhost     *vh;
+	int                   listen_fd;          /* ours: accept(2) is ours too */
+	struct lws           *listen_wsi;         /* it, adopted as a raw descriptor */
+	unsigned              n_wsi, wsi_base;    /* lws connections alive (create - destroy) */
+	unsigned              backoff_ms;         /* accept pause after EMFILE, 0 = none */
+	relay_log             log;
 	relay_store          *store;
 	workpool             *pool;
 	conn                 *conns;
@@ -99,7 +116,7 @@ struct relay_server {
 	batch                 ready;              /* verified, to be stored */
 	buf                   info;               /* NIP-11 document */
 	buf                   plain;              /* answer to a plain HTTP GET */
-	lws_sorted_usec_list_t sul_purge, sul_tick;
+	lws_sorted_usec_list_t sul_purge, sul_tick, sul_sweep, sul_accept;
 	relay_stats           st;
 };
 
@@ -110,6 +127,7 @@ const char *relay_strerror(relay_err e)
 	case RELAY_ERR_REMOTE: return "refusing a non-loopback address without --allow-remote";
 	case RELAY_ERR_DB: return "cannot open the database";
 	case RELAY_ERR_LISTEN: return "cannot listen on the address";
+	case RELAY_ERR_LIMIT: return "the descriptor limit is too low for --max-connections";
 	}
 	return "unknown error";
 }
@@ -119,6 +137,21 @@ static uint64_t now_s(void)
 	return (uint64_t)time(NULL);
 }
 
+static double mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void emit_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	report("%s", line);
+}
+
+/* A status line on stderr, unless --quiet; a line that repeats is printed at
+ * most once per LOG_WINDOW_S (relay_log.h). */
 static void status(relay_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void status(relay_server *s, const char *fmt, ...)
 {
@@ -129,7 +162,13 @@ static void status(relay_server *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	detail_vset(msg, sizeof msg, NULL, fmt, ap);
 	va_end(ap);
-	report("%s", msg);
+	relay_log_line(&s->log, mono_now(), msg);
+}
+
+/* Connections open now (HTTP or WebSocket, the listener not counted). */
+static unsigned open_connections(const relay_server *s)
+{
+	return s->n_wsi > s->wsi_base ? s->n_wsi - s->wsi_base : 0;
 }
 
 /* ----------------------------------------------------------- out queue */
@@ -149,6 +188,29 @@ static void conn_want_write(conn *c)
 		lws_callback_on_writable(c->wsi);
 }
 
+static void free_frames(conn *c);
+
+/* Drops a connection: its queue is freed at once, nothing more is queued,
+ * and libwebsockets closes it at the next service turn (it may never become
+ * writeable again, so a writeable callback cannot be waited for). */
+static void conn_drop(conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conn_drop(conn *c, const char *fmt, ...)
+{
+	if (c->kill || !c->wsi)
+		return;
+	relay_server *s = c->srv;
+	char why[200];
+	va_list ap;
+	va_start(ap, fmt);
+	detail_vset(why, sizeof why, NULL, fmt, ap);
+	va_end(ap);
+	status(s, "dropping a connection: %s", why);
+	c->kill = true;
+	free_frames(c);
+	s->st.dropped++;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 /* Queues the frame built in b (consumed: b is left empty). */
 static void conn_send(conn *c, buf *b)
 {
@@ -166,10 +228,8 @@ static void conn_send(conn *c, buf *b)
 		c->head = f;
 	c->tail = f;
 	c->queued += f->len;
-	if (c->queued > OUTQ_MAX_BYTES && !c->kill) {
-		status(c->srv, "dropping a connection that does not read (%zu bytes queued)", c->queued);
-		c->kill = true;
-	}
+	if (c->queued > OUTQ_MAX_BYTES)
+		conn_drop(c, "does not read (%zu bytes queued)", c->queued);
 	conn_want_write(c);
 }
 
@@ -216,6 +276,14 @@ static int conn_write_some(conn *c)
 	int budget = WRITES_PER_TURN;
 	/* several frames: one TCP segment train instead of one send per frame */
 	int fd = c->head && c->head->next ? (int)lws_get_socket_fd(c->wsi) : -1, on = 1, off = 0;
+	if (c->ping_due) {
+		/* with a payload: libwebsockets does not report an empty pong */
+		unsigned char ping[LWS_PRE + 4];
+		memcpy(ping + LWS_PRE, "idle", 4);
+		c->ping_due = false;
+		if (lws_write(c->wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 4)
+			return -1;
+	}
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
 	while (c->head && budget-- > 0) {
@@ -269,6 +337,7 @@ static conn *conn_open(relay_server *s, struct lws *wsi)
 	c->wsi = wsi;
 	c->srv = s;
 	c->refs = 1;
+	c->last_rx = mono_now();
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -742,6 +811,10 @@ static void handle_message(relay_server *s, conn *c)
 
 static void on_receive(relay_server *s, struct lws *wsi, conn *c, const void *in, size_t len)
 {
+	c->last_rx = mono_now();
+	c->pinged = false;
+	if (c->kill)
+		return;
 	if (lws_is_first_fragment(wsi)) {
 		buf_reset(&c->rx);
 		c->rx_overflow = false;
@@ -920,9 +993,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (p->c)
 			on_receive(s, wsi, p->c, in, len);
 		break;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (p->c) {
+			p->c->last_rx = mono_now();
+			p->c->pinged = false;
+		}
+		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (p->c)
 			return conn_write_some(p->c);
+		break;
+	case LWS_CALLBACK_WSI_CREATE:
+		s->n_wsi++;
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		s->n_wsi--;
 		break;
 	case LWS_CALLBACK_CLOSED:
 		if (p->c) {
@@ -942,8 +1027,88 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	return 0;
 }
 
+/* ------------------------------------------------------------ listener */
+
+static void accept_resume_cb(lws_sorted_usec_list_t *sul)
+{
+	relay_server *s = lws_container_of(sul, relay_server, sul_accept);
+	if (s->listen_wsi)
+		lws_rx_flow_control(s->listen_wsi, 1);
+}
+
+/* accept(2) failed for want of descriptors or memory: the listener is not
+ * polled for a while (doubling up to BACKOFF_MAX_MS while it goes on)
+ * instead of being found readable again at once, forever. */
+static void accept_backoff(relay_server *s, int err)
+{
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (s->backoff_ms > BACKOFF_MAX_MS)
+		s->backoff_ms = BACKOFF_MAX_MS;
+	s->st.accept_errors++;
+	status(s, "accept: %s; not accepting for %u ms (%u connections open)", strerror(err), s->backoff_ms,
+	       open_connections(s));
+	lws_rx_flow_control(s->listen_wsi, 0);
+	lws_sul_schedule(s->ctx, 0, &s->sul_accept, accept_resume_cb, (lws_usec_t)s->backoff_ms * LWS_US_PER_MS);
+}
+
+/* At the cap a connection costs an accept and a close: no HTTP parsing, no
+ * memory; SO_LINGER 0 resets it, leaving no TIME_WAIT behind. */
+static void refuse_connection(relay_server *s, int fd)
+{
+	struct linger lg = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+	s->st.refused++;
+	status(s, "refusing connections: %u open (--max-connections %u)", open_connections(s),
+	       s->cfg.max_connections);
+}
+
+static int listener_readable(relay_server *s)
+{
+	for (int i = 0; i < ACCEPTS_PER_TURN && !s->stop; i++) {
+		int fd = accept(s->listen_fd, NULL, NULL);   /* libwebsockets makes it non-blocking */
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			accept_backoff(s, errno);
+			break;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		s->backoff_ms = 0;
+		if (open_connections(s) >= s->cfg.max_connections) {
+			refuse_connection(s, fd);
+			continue;
+		}
+		if (!lws_adopt_socket_vhost(s->vh, fd))   /* it closed fd */
+			status(s, "cannot take a connection (%u open)", open_connections(s));
+	}
+	return 0;
+}
+
+static int listen_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	relay_server *s = lws_context_user(lws_get_context(wsi));
+	(void)user;
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		return listener_readable(s);
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		s->listen_wsi = NULL;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static const struct lws_protocols protocols[] = {
-	{"nostr", callback, sizeof(pss), 65536, 0, NULL, 0},
+	/* protocols[0] also gets every connection's create/destroy */
+	{"nostr", callback, sizeof(pss), 16384, 0, NULL, 0},
+	{"mostro-listen", listen_callback, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
 
@@ -962,6 +1127,27 @@ static void purge_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sul_purge, purge_cb, (lws_usec_t)s->cfg.purge_interval * LWS_US_PER_SEC);
 }
 
+/* Idle connections, and the status lines' windows. */
+static void sweep_cb(lws_sorted_usec_list_t *sul)
+{
+	relay_server *s = lws_container_of(sul, relay_server, sul_sweep);
+	double now = mono_now(), idle = s->cfg.idle_timeout;
+	for (conn *c = s->conns; c; c = c->next) {
+		if (c->kill || !c->wsi)
+			continue;
+		if (now - c->last_rx >= idle)
+			conn_drop(c, "silent for %u s, even to a ping (--idle-timeout)", s->cfg.idle_timeout);
+		else if (!c->pinged && now - c->last_rx >= idle / 2) {
+			c->pinged = true;
+			c->ping_due = true;
+			lws_callback_on_writable(c->wsi);
+		}
+	}
+	if (!s->cfg.quiet)
+		relay_log_tick(&s->log, now);
+	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_cb, SWEEP_MS * LWS_US_PER_MS);
+}
+
 static void tick_cb(lws_sorted_usec_list_t *sul)
 {
 	/* only wakes the loop (during the drain at stop) */
@@ -969,19 +1155,27 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, 50 * LWS_US_PER_MS);
 }
 
+/* libwebsockets logs through a global callback: its lines go through the
+ * rate limit of the server that set it (one server per process). */
+static relay_server *log_owner;
+
 static void lws_log_to_stderr(int level, const char *line)
 {
 	(void)level;
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	report("libwebsockets: %.*s", (int)n, line);
+	if (log_owner)
+		status(log_owner, "libwebsockets: %.*s", (int)n, line);
+	else
+		report("libwebsockets: %.*s", (int)n, line);
 }
 
-/* Binds the address once ourselves (as lws will, with SO_REUSEADDR) so a
- * refusal is reported with its reason, and libwebsockets is only asked to
- * listen where it can (its failed context creation also leaks). */
-static bool can_bind(const char *host, int port, char *err, size_t errlen)
+/* The listening socket is ours (bound before libwebsockets starts, so a
+ * refusal comes with its reason, and accept(2) is ours: the cap, the
+ * refusal at the cap and the back-off on EMFILE need it). Returns the
+ * non-blocking listening descriptor, or -1 with err filled. */
+static int open_listener(const char *host, int port, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
@@ -998,19 +1192,67 @@ static bool can_bind(const char *host, int port, char *err, size_t errlen)
 		len = sizeof *a6;
 	} else {
 		snprintf(err, errlen, "%s is not an IP address", host);
-		return false;
+		return -1;
 	}
-	int fd = socket(ss.ss_family, SOCK_STREAM, 0), one = 1;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return false;
+		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	bool ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
-	if (!ok)
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 511) != 0) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
-	close(fd);
-	return ok;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* --max-connections against the descriptor limit: the default takes what
+ * the limit leaves after RELAY_FD_RESERVE (at most the default cap); an
+ * explicit number raises the soft limit when the hard one allows. */
+static bool fit_connections(relay_config *c, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		snprintf(err, errlen, "getrlimit: %s", strerror(errno));
+		return false;
+	}
+	rlim_t have = rl.rlim_cur;
+	if (c->max_connections == 0) {
+		rlim_t room = have > RELAY_FD_RESERVE ? have - RELAY_FD_RESERVE : 0;
+		if (room < 1) {
+			snprintf(err, errlen, "the descriptor limit (ulimit -n %llu) leaves no room for connections "
+				 "(%d are kept for the database and the relay)", (unsigned long long)have, RELAY_FD_RESERVE);
+			return false;
+		}
+		c->max_connections = room > RELAY_DEFAULT_MAX_CONNECTIONS ? RELAY_DEFAULT_MAX_CONNECTIONS : (unsigned)room;
+		return true;
+	}
+	rlim_t need = (rlim_t)c->max_connections + RELAY_FD_RESERVE;
+	if (need <= have)
+		return true;
+	if (rl.rlim_max == RLIM_INFINITY || need <= rl.rlim_max) {
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return true;
+	}
+	snprintf(err, errlen, "--max-connections %u needs %llu descriptors (%d kept for the database and the "
+		 "relay); the limit is %llu (ulimit -n, hard limit %llu)", c->max_connections,
+		 (unsigned long long)need, RELAY_FD_RESERVE, (unsigned long long)have,
+		 (unsigned long long)rl.rlim_max);
+	return false;
 }
 
 relay_err relay_server_new(relay_server **out, const relay_config *c, char *err, size_t errlen)
@@ -1020,37 +1262,51 @@ relay_err relay_server_new(relay_server **out, const relay_config *c, char *err,
 		snprintf(err, errlen, "%s is not a loopback address (use --allow-remote to listen on it)", c->host);
 		return RELAY_ERR_REMOTE;
 	}
-	if (!can_bind(c->host, c->port, err, errlen))
+	relay_config cfg = *c;
+	if (!fit_connections(&cfg, err, errlen))
+		return RELAY_ERR_LIMIT;
+	int lfd = open_listener(c->host, c->port, err, errlen);
+	if (lfd < 0)
 		return RELAY_ERR_LISTEN;
 	relay_server *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();
-	s->cfg = *c;
+	s->cfg = cfg;
+	s->listen_fd = lfd;
+	relay_log_init(&s->log, LOG_WINDOW_S, emit_line, NULL);
 	(void)secp();            /* create the shared context before any thread uses it */
 	if (relay_store_open(&s->store, c->db_path, c->sync_full, err, errlen) != DB_OK) {
+		close(lfd);
 		free(s);
 		return RELAY_ERR_DB;
 	}
+	log_owner = s;
 	lws_set_log_level(c->quiet ? LLL_ERR : LLL_ERR | LLL_WARN, lws_log_to_stderr);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
-	info.port = c->port;
-	info.iface = c->host;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;   /* a server that adopts our sockets */
 	info.protocols = protocols;
 	info.user = s;
 	info.pt_serv_buf_size = 256 * 1024;
 	info.max_http_header_data = 8192;         /* request headers (a long Accept) */
-	info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-	if (!strchr(c->host, ':'))
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	s->ctx = lws_create_context(&info);
-	if (!s->ctx) {
-		snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", c->host, c->port);
+	s->vh = s->ctx ? lws_get_vhost_by_name(s->ctx, "default") : NULL;
+	lws_sock_file_fd_type lf = {.filefd = lfd};
+	if (s->vh)
+		s->listen_wsi = lws_adopt_descriptor_vhost(s->vh, LWS_ADOPT_RAW_FILE_DESC, lf, "mostro-listen", NULL);
+	if (!s->listen_wsi) {
+		snprintf(err, errlen, "cannot listen on %s:%d (libwebsockets did not start)", c->host, c->port);
+		if (s->ctx)
+			lws_context_destroy(s->ctx);
+		log_owner = NULL;
+		close(lfd);
 		relay_store_close(s->store);
 		free(s);
 		return RELAY_ERR_LISTEN;
 	}
-	s->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(s->ctx, "default"));
+	s->wsi_base = s->n_wsi;                   /* the listener */
+	s->port = bound_port(lfd);
 	if (s->port <= 0)
 		s->port = c->port;
 	if (c->url[0])
@@ -1064,6 +1320,7 @@ relay_err relay_server_new(relay_server **out, const relay_config *c, char *err,
 			    "or send Accept: application/nostr+json for its NIP-11 document.\n");
 	s->pool = workpool_new(c->verify_threads);
 	lws_sul_schedule(s->ctx, 0, &s->sul_purge, purge_cb, (lws_usec_t)(c->purge_interval ? c->purge_interval : 60) * LWS_US_PER_SEC);
+	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_cb, SWEEP_MS * LWS_US_PER_MS);
 	*out = s;
 	return RELAY_OK;
 }
@@ -1125,8 +1382,14 @@ void relay_server_free(relay_server *s)
 	if (s->ctx) {
 		lws_sul_cancel(&s->sul_purge);
 		lws_sul_cancel(&s->sul_tick);
+		lws_sul_cancel(&s->sul_sweep);
+		lws_sul_cancel(&s->sul_accept);
 		lws_context_destroy(s->ctx);   /* closes every connection (CLOSED callbacks) */
 	}
+	if (!s->cfg.quiet)
+		relay_log_tick(&s->log, mono_now() + LOG_WINDOW_S);   /* counts still pending */
+	if (log_owner == s)
+		log_owner = NULL;
 	free(s->collect.v);
 	free(s->inflight.v);
 	free(s->ready.v);

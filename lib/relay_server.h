@@ -40,6 +40,7 @@ typedef enum relay_err {
 	RELAY_ERR_REMOTE,     /* non-loopback address without allow_remote */
 	RELAY_ERR_DB,         /* the database cannot be opened or migrated */
 	RELAY_ERR_LISTEN,     /* cannot listen on the address (in use, not local) */
+	RELAY_ERR_LIMIT,      /* the descriptor limit cannot hold --max-connections */
 } relay_err;
 
 const char *relay_strerror(relay_err e);
@@ -66,6 +67,9 @@ typedef struct relay_stats {
 	uint64_t delivered;       /* live EVENT frames sent to subscribers */
 	uint64_t batches;         /* commits */
 	uint64_t purged;          /* expired events deleted */
+	uint64_t refused;         /* connections refused at --max-connections */
+	uint64_t dropped;         /* connections dropped: idle, stalled, over a queue limit */
+	uint64_t accept_errors;   /* accept(2) failures (EMFILE...) that paused accepting */
 } relay_stats;
 
 void relay_server_stats(const relay_server *s, relay_stats *out);

@@ -37,6 +37,8 @@ complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l max-subscript
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l max-filters -x -d 'Filters per REQ'
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l max-limit -x -d 'Cap of each filter limit'
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l max-subid-length -x -d 'Characters of a subscription id'
+complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l max-connections -x -d 'Open connections (more refused)'
+complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l idle-timeout -x -d 'Seconds of silence: ping at half, close'
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l auth-read-kinds -x -a '1059,14' -d 'Kinds readable only by authenticated recipients'
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l auth-window -x -d 'AUTH created_at tolerance (s)'
 complete -c mostro-relay -n "__fish_seen_subcommand_from serve" -l purge-interval -x -d 'Seconds between purges of expired events'

@@ -8,12 +8,17 @@
 //   node relay-attack.mjs idle  URL N SECONDS [--no-pong]
 //       opens N WebSocket connections (50 handshakes at a time), holds them
 //       SECONDS, answering pings unless --no-pong. Summary: opened, refused
-//       (closed or reset before the 101), pending (no answer within 5 s),
+//       (closed or reset before the 101), pending (no answer within 5 s or
+//       --pending-ms),
 //       closed (by the relay during the hold), first_close_s, pinged.
 //   node relay-attack.mjs slow  URL N SECONDS FRAME [--drain S]
 //       opens N connections, sends FRAME on each, then reads nothing for
 //       SECONDS; then reads again for S seconds (default 3). Summary: opened,
 //       closed (ended by the relay: seen once reading resumed), bytes.
+//   node relay-attack.mjs silent URL N SECONDS [--partial]
+//       opens N TCP connections that never finish a request (nothing, or
+//       with --partial an unfinished header), holds them SECONDS. Summary:
+//       connected, closed (by the relay during the hold), first_close_s.
 //   node relay-attack.mjs raw   URL [--wait MS]
 //       sends stdin as is on one TCP connection, prints what comes back until
 //       the relay closes or MS (default 1500) of silence.
@@ -126,8 +131,9 @@ class Conn {
 }
 
 /* Opens n connections, at most `width` handshakes at a time; resolves when
- * each is open, refused or pending for 5 s. */
+ * each is open, refused or pending for --pending-ms (default 5000). */
 async function openMany(t, n, ev, width = 50) {
+  const pendingMs = Number(opt('--pending-ms', '5000'));
   const conns = [];
   let opened = 0, refused = 0, pending = 0;
   for (let i = 0; i < n; i += width) {
@@ -142,7 +148,7 @@ async function openMany(t, n, ev, width = 50) {
           onEnd: (why, was) => { settle('refused'); if (ev.onEnd) ev.onEnd(why, was, c); },
         });
         conns.push(c);
-        setTimeout(() => settle('pending'), 5000);
+        setTimeout(() => settle('pending'), pendingMs);
       }));
     }
     for (const r of await Promise.all(batch)) {
@@ -191,6 +197,25 @@ async function slow() {
   over = true;
   for (const c of r.conns) c.end('done');
   return { opened: r.opened, refused: r.refused, closed, bytes };
+}
+
+async function silent() {
+  const t = target(url);
+  const n = Number(args[2]), secs = Number(args[3]);
+  let connected = 0, closed = 0, firstClose = null, over = false;
+  const t0 = now(), socks = [];
+  for (let i = 0; i < n; i++) {
+    const s = net.connect(t.port, t.host);
+    s.on('connect', () => { connected++; if (flag('--partial')) s.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: '); });
+    const end = () => { if (over || s.ended) return; s.ended = true; closed++; if (firstClose === null) firstClose = now() - t0; };
+    s.on('close', end);
+    s.on('error', () => {});
+    socks.push(s);
+  }
+  await sleep(secs * 1000);
+  over = true;
+  for (const s of socks) s.destroy();
+  return { connected, closed, first_close_s: firstClose === null ? null : Math.round(firstClose * 10) / 10 };
 }
 
 async function raw() {
@@ -266,7 +291,7 @@ async function frames() {
             for (const f of mutate(rand)) { cc.sock.write(f); nframes++; }
             await sleep(2);
           }
-          setTimeout(() => { cc.end('done'); }, 150);
+          setTimeout(() => { cc.end('done'); }, 60);
         },
         onFrame: () => { answers++; },
         onEnd: () => resolve(),
@@ -277,7 +302,7 @@ async function frames() {
   return { connections: count, frames: nframes, answers };
 }
 
-const modes = { idle, slow, raw, frames };
+const modes = { idle, slow, silent, raw, frames };
 if (!modes[mode]) {
   process.stderr.write('usage: relay-attack.mjs idle|slow|raw|frames URL ...\n');
   process.exit(2);

@@ -2,6 +2,7 @@
 # start_relay [args...]   starts `mostro-relay serve --listen 127.0.0.1:0`,
 #                         waits (bounded) for its "listening on" line, sets
 #                         RELAY_URL, RELAY_PORT, RELAY_PID, RELAY_LOG
+#                         ($RELAY_NOFILE set: under `ulimit -n` of that)
 # stop_relay [SIGNAL]     stops it (default TERM), waits, sets RELAY_STATUS
 # relay_session N FRAME.. sends the frames on one connection, prints the
 #                         first N frames received (challenge excluded)
@@ -24,7 +25,11 @@ start_relay() {
 	RELAY_STARTS=$((${RELAY_STARTS:-0} + 1))
 	RELAY_LOG="$TMP/relay.$RELAY_STARTS.log"     # a fresh file: never read an old URL
 	RELAY_URL=
-	mostro-relay serve --listen 127.0.0.1:0 "$@" 2>"$RELAY_LOG" &
+	if [ -n "${RELAY_NOFILE:-}" ]; then
+		(ulimit -n "$RELAY_NOFILE" && exec mostro-relay serve --listen 127.0.0.1:0 "$@") 2>"$RELAY_LOG" &
+	else
+		mostro-relay serve --listen 127.0.0.1:0 "$@" 2>"$RELAY_LOG" &
+	fi
 	RELAY_PID=$!
 	local i
 	for i in $(seq 1 100); do

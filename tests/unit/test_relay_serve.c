@@ -8,7 +8,8 @@
  *                expiration, restricted kinds), COUNT, purge
  *  workpool:     every item runs exactly once, with 0..3 helper threads,
  *                synchronous and started/waited (done called once)
- *  relay_server: which Accept values ask for the NIP-11 document */
+ *  relay_server: which Accept values ask for the NIP-11 document
+ *  relay_log:    repeated lines once per window, counts reported after */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "hex.h"
 #include "relay_config.h"
 #include "relay_ingest.h"
+#include "relay_log.h"
 #include "relay_nip42.h"
 #include "relay_server.h"
 #include "relay_store.h"
@@ -468,9 +470,57 @@ static void test_accept(void)
 	t_ok(relay_accept_wants_nip11(long_accept), "accept: a %zu-byte header still names it", strlen(long_accept));
 }
 
+typedef struct seen_lines {
+	char   v[16][300];
+	size_t n;
+} seen_lines;
+
+static void collect_line(void *ctx, const char *line)
+{
+	seen_lines *o = ctx;
+	snprintf(o->v[o->n % 16], sizeof o->v[0], "%s", line);
+	o->n++;
+}
+
+static void test_log(void)
+{
+	t_ok(relay_log_key("accept: errno 24") == relay_log_key("accept: errno 23"),
+	     "log: digits do not make another kind of line");
+	t_ok(relay_log_key("accept: errno 24") != relay_log_key("refusing connections"), "log: other text does");
+	seen_lines o = {0};
+	relay_log l;
+	relay_log_init(&l, 10, collect_line, &o);
+	/* a flood of one line: the first printed, the rest counted */
+	size_t printed = 0;
+	for (int i = 0; i < 100000; i++)
+		printed += relay_log_line(&l, 100.0 + i * 0.00001, i % 2 ? "accept: errno 24" : "accept: errno 23");
+	t_eq_int((long long)printed, 1, "log: 100000 repeats within the window print once");
+	t_ok(relay_log_line(&l, 100.5, "another line"), "log: another kind is printed at once");
+	relay_log_tick(&l, 105);
+	t_eq_int((long long)o.n, 2, "log: nothing more before the window is over");
+	relay_log_tick(&l, 110.2);
+	t_eq_int((long long)o.n, 3, "log: at the window's end, one summary line");
+	t_eq_str(o.v[2], "accept: errno 24 (and 99999 more like it in 10 s)", "log: the summary counts the left out");
+	relay_log_tick(&l, 200);
+	t_eq_int((long long)o.n, 3, "log: a window without repeats ends silently");
+	t_ok(relay_log_line(&l, 200.1, "accept: errno 24"), "log: after the window the line is printed again");
+	/* more kinds than slots: the oldest makes room, its count reported */
+	relay_log_line(&l, 200.2, "accept: errno 24");
+	o.n = 0;
+	char line[64];
+	for (int i = 0; i < RELAY_LOG_SLOTS; i++) {
+		snprintf(line, sizeof line, "kind %c%c", 'a' + i % 26, 'a' + i / 26);
+		relay_log_line(&l, 201 + i * 0.01, line);
+	}
+	t_eq_int((long long)o.n, RELAY_LOG_SLOTS + 1, "log: %d new kinds printed, and one summary", RELAY_LOG_SLOTS);
+	t_eq_str(o.v[(o.n - 2) % 16], "accept: errno 24 (and 1 more like it in 1 s)",
+		 "log: the kind evicted for the last one reports its count first");
+}
+
 int main(void)
 {
 	keys_init();
+	test_log();
 	test_accept();
 	test_listen();
 	test_url_match();

@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# mostro-relay serve against hostile clients, on loopback: connection floods
+# to the cap, descriptors running out, idle and silent connections. After
+# each attack the relay still serves a normal client, its database passes
+# PRAGMA integrity_check, and its peak RSS stays under the bound documented
+# in man mostro-relay.
+#
+# Each case takes a few seconds; `make soak` (MOSTRO_SOAK=1) runs the same
+# cases at full size (1030 connections against ulimit -n 1024 for a minute,
+# ...) and prints figures (CPU %, peak RSS, KiB of log) as "# figures:" lines.
+
+bats_require_minimum_version 1.5.0
+
+load lib/relay-serve
+load lib/relay-adversarial
+
+setup_file() {
+	relay_serve_setup_file
+}
+
+setup() {
+	TMP=$(mktemp -d)
+	SK1=$(printf '%064x' 1)
+	SK2=$(printf '%064x' 2)
+	PK1=$(node "$CLIENT" --pubkey "$SK1")
+	PK2=$(node "$CLIENT" --pubkey "$SK2")
+}
+
+teardown() {
+	stop_relay
+	rm -rf "$TMP"
+}
+
+@test "flood: connections past --max-connections are refused at once; the relay stays quiet and serves again" {
+	if soak; then n=1100 cap=1000 hold=60; else n=60 cap=40 hold=2; fi
+	start_relay --db "$TMP/r.db" --max-connections "$cap"
+	[ "$(nip11_doc | jq .limitation.max_connections)" = "$cap" ]
+	during_attack flood attack idle "$n" "$hold" --pending-ms 3000 >"$TMP/a"
+	cat "$TMP/a"
+	[ "$(jq .opened "$TMP/a")" = "$cap" ]
+	[ "$(jq .refused "$TMP/a")" = $((n - cap)) ]     # reset at once, not left waiting
+	[ "$(jq .pending "$TMP/a")" = 0 ]
+	figure "$n connections against a cap of $cap for $hold s: CPU ${flood_cpu}%, log ${flood_log_kb} KiB"
+	[ "$flood_cpu" -lt 20 ]
+	[ "$(grep -c 'refusing connections' "$RELAY_LOG")" -le 2 ]     # rate-limited
+	relay_still_fine $((256 << 20)) "$cap"
+}
+
+@test "descriptors: the default cap stays under ulimit -n with room for the database" {
+	if soak; then nofile=1024 n=1030 hold=60; else nofile=128 n=150 hold=2; fi
+	cap=$((nofile - 32))
+	RELAY_NOFILE=$nofile start_relay --db "$TMP/r.db"
+	[ "$(nip11_doc | jq .limitation.max_connections)" = "$cap" ]
+	during_attack fds attack idle "$n" "$hold" --no-pong --pending-ms 3000 >"$TMP/a"
+	cat "$TMP/a"
+	[ "$(jq .opened "$TMP/a")" = "$cap" ]
+	[ "$(jq .refused "$TMP/a")" = $((n - cap)) ]
+	figure "$n idle connections against ulimit -n $nofile for $hold s: CPU ${fds_cpu}%, log ${fds_log_kb} KiB"
+	[ "$fds_cpu" -lt 20 ]
+	[ "$fds_log_kb" -lt 16 ]
+	[ "$(grep -c 'errno 24\|Too many open files' "$RELAY_LOG")" = 0 ]
+	relay_still_fine $((256 << 20)) "$cap"
+	# asking for more than the limit holds is a configuration error
+	run bash -c "ulimit -n $nofile && exec mostro-relay serve --listen 127.0.0.1:0 --max-connections $nofile"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"--max-connections $nofile needs $((nofile + 32)) descriptors"*"ulimit -n"* ]]
+}
+
+@test "descriptors: accept(2) out of descriptors (EMFILE) backs off instead of spinning, and recovers" {
+	command -v prlimit >/dev/null || { echo "need prlimit (util-linux)" >&2; false; }
+	if soak; then n=300 hold=60; else n=80 hold=3; fi
+	start_relay --db "$TMP/r.db"
+	# lower the running relay's limit under its cap: accept(2) meets EMFILE
+	prlimit --pid "$RELAY_PID" --nofile=48:48
+	during_attack emfile attack idle "$n" "$hold" --no-pong --pending-ms 1000 >"$TMP/a"
+	cat "$TMP/a"
+	[ "$(jq .opened "$TMP/a")" -lt "$n" ]
+	figure "$n connections, descriptors exhausted for $hold s: CPU ${emfile_cpu}%, log ${emfile_log_kb} KiB"
+	[ "$emfile_cpu" -lt 20 ]
+	[ "$emfile_log_kb" -lt 16 ]
+	grep -q 'accept: Too many open files; not accepting for' "$RELAY_LOG"
+	[ "$(grep -c 'accept: Too many open files' "$RELAY_LOG")" -le $((hold / 10 * 2 + 2)) ]
+	# the attackers gone, new connections are taken again
+	relay_still_fine $((256 << 20)) "$n"
+}
+
+@test "idle: a connection silent even to a ping is closed after --idle-timeout; one that answers stays" {
+	if soak; then n=500 idle=10 hold=16; else n=20 idle=2 hold=3.5; fi
+	start_relay --db "$TMP/r.db" --idle-timeout "$idle"
+	attack idle "$n" "$hold" --no-pong >"$TMP/mute"
+	cat "$TMP/mute"
+	[ "$(jq .opened "$TMP/mute")" = "$n" ]
+	[ "$(jq .pinged "$TMP/mute")" = "$n" ]
+	[ "$(jq .closed "$TMP/mute")" = "$n" ]
+	[ "$(jq '.first_close_s >= '"$idle"' * 0.7' "$TMP/mute")" = true ]
+	attack idle "$n" "$hold" >"$TMP/alive"
+	cat "$TMP/alive"
+	[ "$(jq .pinged "$TMP/alive")" = "$n" ]
+	[ "$(jq .closed "$TMP/alive")" = 0 ]
+	[ "$(grep -c 'silent for' "$RELAY_LOG")" -le 2 ]
+	relay_still_fine $((256 << 20)) "$n"
+}
+
+@test "idle: TCP connections that never finish an HTTP request are closed" {
+	soak || skip "libwebsockets closes them after 10 s: make soak"
+	start_relay --db "$TMP/r.db"
+	attack silent 200 13 >"$TMP/a"
+	cat "$TMP/a"
+	[ "$(jq .closed "$TMP/a")" = 200 ]
+	attack silent 200 13 --partial >"$TMP/a"
+	[ "$(jq .closed "$TMP/a")" = 200 ]
+	relay_still_fine $((256 << 20)) 200
+}
