@@ -7,6 +7,7 @@
  *   export, import             the whole database as JSONL, round trip exact (transfer.c)
  *   backup                     online copy with SQLite's backup API (backup.c)
  *   import-mostrod             take over a mostrod 0.18.5 database (mostrod.c)
+ *   session ...                the client's session, not the order database (session.c)
  * Readers never block the engine; writers refuse while it runs
  * (lib/store_lock.h). See man/mostro-store.1. */
 #include <getopt.h>
@@ -35,6 +36,7 @@ static const subcommand commands[] = {
 	{"import", cmd_import, "load an export into an empty database"},
 	{"backup", cmd_backup, "online copy of the database into FILE"},
 	{"import-mostrod", cmd_import_mostrod, "take over a mostrod 0.18.5 database"},
+	{"session", cmd_session, "the client's session (mostro-store session --help)"},
 };
 
 static void usage(FILE *f)

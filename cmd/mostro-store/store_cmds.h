@@ -21,6 +21,7 @@ int cmd_export(int argc, char **argv);          /* transfer.c */
 int cmd_import(int argc, char **argv);          /* transfer.c */
 int cmd_backup(int argc, char **argv);          /* backup.c */
 int cmd_import_mostrod(int argc, char **argv);  /* mostrod.c */
+int cmd_session(int argc, char **argv);         /* session.c: the client's session */
 
 /* ---- common.c ---- */
 
