@@ -512,6 +512,76 @@ static void rating_flush(void)
 	order_ctx_free(&c);
 }
 
+/* §3.3's dispute for the buyer (the timer calls order_guardian_open_dispute):
+ * created, then reopened when resolved, kept when live; one row per order. */
+static size_t sink_has(const char *needle, size_t from)
+{
+	size_t n = 0;
+	for (size_t i = from; i < esink.n; i++)
+		n += strstr(esink.v[i].line, needle) != NULL;
+	return n;
+}
+
+static void guardian_dispute(void)
+{
+	order_ctx c;
+	order_ctx_init(&c);
+	c.db = edb;
+	c.cfg = &ecfg;
+	c.sink = &esink;
+	c.now = 1700100000;
+	snprintf(c.origin, sizeof c.origin, "guardian-test");
+	sink_clear(&esink);
+	order_row o;
+	order_row_init(&o);
+	strcpy(o.id, "44444444-4444-4444-8444-444444444444");
+	o.kind = ORDER_SELL;
+	o.status = OS_FIAT_SENT;
+	str_set(&o.event_id, "");
+	str_set(&o.payment_method, "SEPA");
+	str_set(&o.fiat_code, "USD");
+	str_set(&o.creator_pubkey, "seller");
+	str_set(&o.seller_pubkey, "seller");
+	str_set(&o.buyer_pubkey, "buyer");
+	t_ok(order_insert(edb, &o) == ODB_OK, "guardian: a fiat-sent order");
+	t_ok(order_guardian_open_dispute(&c, &o).kind == OUT_DONE, "guardian: the dispute opened");
+	dispute_row d;
+	dispute_row_init(&d);
+	order_row got;
+	order_row_init(&got);
+	bool ok = dispute_load_by_order(edb, o.id, &d) == ODB_OK && order_load(edb, o.id, &got) == ODB_OK;
+	t_ok(ok && d.status == DS_INITIATED && str_eq(d.order_previous_status, "fiat-sent") && !d.solver_pubkey &&
+	     got.status == OS_DISPUTE && got.buyer_dispute && !got.seller_dispute,
+	     "guardian: dispute initiated (previous fiat-sent), order in dispute with the buyer's flag");
+	t_ok(esink.n == 3 && sink_has("\"to\":\"buyer\"", 0) && sink_has("dispute-initiated-by-you", 0) &&
+	     strstr(esink.v[1].line, "\"to\":\"seller\"") && strstr(esink.v[1].line, "dispute-initiated-by-peer") &&
+	     strstr(esink.v[2].line, "\"kind\":38386") && strstr(esink.v[2].line, "[\"initiator\",\"buyer\"]") &&
+	     sink_has("\"request_id\":null", 0) == 2,
+	     "guardian: by-you to the buyer, by-peer to the seller (no request_id), 38386 initiated for the buyer");
+	char first[37];
+	memcpy(first, d.id, sizeof first);
+	/* the users resolved it; the order is fiat-sent again and near its horizon again */
+	d.status = DS_SETTLED;
+	str_set(&d.solver_pubkey, "RW");
+	d.taken_at = 5;
+	dispute_save(edb, &d);
+	o.status = OS_FIAT_SENT;
+	size_t mark = esink.n;
+	t_ok(order_guardian_open_dispute(&c, &o).kind == OUT_DONE, "guardian: a resolved dispute is reopened");
+	dispute_row_free(&d);
+	dispute_row_init(&d);
+	ok = dispute_load_by_order(edb, o.id, &d) == ODB_OK;
+	t_ok(ok && strcmp(d.id, first) == 0 && d.status == DS_INITIATED && !d.solver_pubkey && d.taken_at == 0,
+	     "guardian: the same row, initiated, no solver, taken_at 0");
+	t_ok(sink_has("\"kind\":38386", mark) == 1 && sink_has("\"created_at\":1700100001", mark) == 1,
+	     "guardian: a new 38386 revision, created_at after the last one");
+	dispute_row_free(&d);
+	order_row_free(&got);
+	order_row_free(&o);
+	order_ctx_free(&c);
+	sink_clear(&esink);
+}
+
 static void cancel_matrix_cells(void)
 {
 	for (int s = 0; s < OS_COUNT; s++)
@@ -656,6 +726,7 @@ int main(void)
 	take_matrix();
 	solver_texts();
 	rating_flush();
+	guardian_dispute();
 	sink_free(&esink);
 	order_config_free(&ecfg);
 	order_db_close(edb);
