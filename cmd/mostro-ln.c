@@ -96,7 +96,8 @@ static bool line_input(const driver *d, const char *line, size_t len, char **tex
 	*text = NULL;
 	if (len && (line[0] == '{' || line[0] == '"')) {
 		json_error je;
-		jv v = json_parse(line, len, 0, &je);
+		/* integer fields take integer literals only (json_get_u64's rule) */
+		jv v = json_parse(line, len, JSON_EXACT_NUMBERS, &je);
 		if (!jv_is_valid(v)) {
 			jv_free(v);
 			set_outcome(o, MU_EXIT_INVALID, "bad_json", je.msg);
@@ -614,7 +615,7 @@ typedef struct encode_ctx {
 static void encode_one(const char *s, jv fields, void *vctx, outcome *o)
 {
 	encode_ctx *ctx = vctx;
-	jv obj = jv_get_kind(fields) == JV_KIND_OBJECT ? jv_copy(fields) : json_parse(s, strlen(s), 0, NULL);
+	jv obj = jv_get_kind(fields) == JV_KIND_OBJECT ? jv_copy(fields) : json_parse(s, strlen(s), JSON_EXACT_NUMBERS, NULL);
 	bolt11_invoice inv, back;
 	char detail[200];
 	bolt11_err e = bolt11_from_jv(&inv, obj, ctx->now, detail, sizeof detail);

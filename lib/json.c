@@ -998,7 +998,7 @@ bool json_get_u64(jv v, uint64_t *out)
 		/* beyond 2^53 a double may be a rounded literal (12157665459056928801.0
 		 * or 1e17): exact integers that large are big-integer strings */
 		double d = jv_number_value(v);
-		if (d < 0 || d != floor(d) || d > TWO53)
+		if (signbit(d) || d != floor(d) || d > TWO53)   /* -0 too: not an integer */
 			return false;
 		*out = (uint64_t)d;
 		return true;
@@ -1022,7 +1022,7 @@ bool json_get_i64(jv v, int64_t *out)
 	size_t n;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double d = jv_number_value(v);
-		if (d != floor(d) || d > TWO53 || d < -TWO53)
+		if (d != floor(d) || d > TWO53 || d < -TWO53 || (d == 0 && signbit(d)))
 			return false;
 		*out = (int64_t)d;
 		return true;

@@ -135,10 +135,15 @@ void json_write_f64_serde(buf *b, double d);
 /* Rust's f64 Display ("2.5", "2", "0.006"): never an exponent, no ".0". */
 void json_write_f64_display(buf *b, double d);
 
-/* Exact integers (borrow v). Accept an integral jv number of magnitude up to
- * 2^53 or a big-integer string. False for anything else, including doubles
- * beyond 2^53 (a literal like 12157665459056928801.0 or -9223372036854775809
- * was rounded on parsing; accepting it would return a different integer). */
+/* Exact integers (borrow v): THE rule for an integer field in every tool
+ * (request ids, amounts, record fields, message fields). Accept an integral
+ * jv number of magnitude up to 2^53 or a big-integer string. False for
+ * anything else: -0 (serde_json reads it as the float -0.0, which integer
+ * fields refuse), a fraction or exponent literal kept by JSON_EXACT_NUMBERS
+ * (`1.0`, `1e3`: parse with that flag where integers must be integer
+ * literals), and doubles beyond 2^53 (a literal like 12157665459056928801.0 or
+ * -9223372036854775809 was rounded on parsing; accepting it would return a
+ * different integer). */
 bool json_get_u64(jv v, uint64_t *out);
 bool json_get_i64(jv v, int64_t *out);
 bool json_is_integer(jv v);

@@ -255,7 +255,8 @@ static bool param_bool(jv q, const char *key, bool *out, ln_error *err)
 	return true;
 }
 
-/* An optional string of at most max bytes; *out points into q (borrowed). */
+/* An optional string of at most max bytes without NUL; *out points into q
+ * (borrowed). Each failure says which rule it broke. */
 static bool param_str(jv q, const char *key, size_t max, const char **out, size_t *len, ln_error *err)
 {
 	jv v = json_get(q, key);
@@ -264,11 +265,21 @@ static bool param_str(jv q, const char *key, size_t max, const char **out, size_
 		*out = NULL;
 		return true;
 	}
+	/* a number kept as text (a big integer, an exact literal) is no string */
+	bool is_string = jv_get_kind(v) == JV_KIND_STRING && !json_is_bigint(v);
 	jv_free(v);
 	size_t n;
-	const char *s = json_get_str(q, key, &n);
-	if (!s || n > max || memchr(s, 0, n)) {
-		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"%s\" must be a string of at most %zu bytes", key, max);
+	const char *s = is_string ? json_get_str(q, key, &n) : NULL;
+	if (!s) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"%s\" must be a string", key);
+		return false;
+	}
+	if (memchr(s, 0, n)) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"%s\" must not contain U+0000 (NUL)", key);
+		return false;
+	}
+	if (n > max) {
+		ln_error_set(err, LN_ERR_INVALID_REQUEST, "\"%s\" must be at most %zu bytes, not %zu", key, max, n);
 		return false;
 	}
 	*out = s;
@@ -361,6 +372,10 @@ static bool start_get_info(req *r, jv q, ln_error *err)
 #define LND_CLTV_MIN 24          /* LND refuses smaller cltv_expiry... */
 #define LND_CLTV_MAX 65535       /* ... and larger */
 #define LND_EXPIRY_MAX 31536000  /* one year */
+/* The largest amount every BOLT11 form can write: an amount that is not a
+ * multiple of 100 msat is written in pico-bitcoin (tenths of a msat), which
+ * must fit 64 bits. Below LND's int64 value_msat. */
+#define HOLD_MSAT_MAX (UINT64_MAX / 10)    /* 1844674407370955161 */
 
 /* A failure whose outcome is unknown (transport, timeout) may have left an
  * OPEN invoice at the node: the error carries its hash and preimage, so the
@@ -385,8 +400,8 @@ static bool start_create_hold(req *r, jv q, ln_error *err)
 	bool has_sat = false, has_msat = false;
 	const char *memo;
 	size_t memolen = 0;
-	if (!param_u64(q, "amount_sat", 1, UINT64_MAX / 1000, &sat, &has_sat, err) ||
-	    !param_u64(q, "amount_msat", 1, UINT64_MAX, &msat, &has_msat, err) ||
+	if (!param_u64(q, "amount_sat", 1, HOLD_MSAT_MAX / 1000, &sat, &has_sat, err) ||
+	    !param_u64(q, "amount_msat", 1, HOLD_MSAT_MAX, &msat, &has_msat, err) ||
 	    !param_u64(q, "cltv_expiry", LND_CLTV_MIN, LND_CLTV_MAX, &cltv, NULL, err) ||
 	    !param_u64(q, "expiry_secs", 1, LND_EXPIRY_MAX, &expiry, NULL, err) ||
 	    !param_str(q, "memo", LND_MEMO_MAX, &memo, &memolen, err))
@@ -1294,7 +1309,9 @@ void ln_ops_line(ln_ops *o, const char *line, size_t n, unsigned long lineno)
 {
 	ln_error err;
 	json_error je;
-	jv q = json_parse(line, n, 0, &je);
+	/* exact numbers: `1.0` and `1e3` stay float literals, which integer
+	 * fields refuse (json_get_u64), as they refuse -0 */
+	jv q = json_parse(line, n, JSON_EXACT_NUMBERS, &je);
 	if (!jv_is_valid(q)) {
 		jv_free(q);
 		ln_error_set(&err, LN_ERR_INVALID_REQUEST, "invalid JSON: %s", je.msg);
@@ -1308,7 +1325,9 @@ void ln_ops_line(ln_ops *o, const char *line, size_t n, unsigned long lineno)
 		return;
 	}
 	jv id = json_get(q, "id");
-	if (!jv_is_valid(id) || (jv_get_kind(id) != JV_KIND_STRING && !json_is_integer(id))) {
+	/* an integer (json_get_u64/i64's rule: not -0, not 1.0) or a string */
+	if (!jv_is_valid(id) ||
+	    !(json_is_integer(id) || (jv_get_kind(id) == JV_KIND_STRING && !json_is_bigint(id)))) {
 		jv_free(id);
 		jv_free(q);
 		ln_error_set(&err, LN_ERR_INVALID_REQUEST, "\"id\" (a string or an integer) is required");

@@ -361,6 +361,48 @@ scenario_decode_validate() {
 	grep -q 'line 1:' "$LN_ERR"
 }
 
+@test "run: one rule for integers (no -0, no 1.0 or 1e3) in the id and every integer field; an amount no invoice can carry and a memo with NUL are invalid_request naming their reason" {
+	ln_use sim
+	ln_start
+	# request ids: an integer or a string; -0 and float literals are neither
+	ln_send '{"id":-0,"op":"get_info"}'
+	ln_send '{"id":1.0,"op":"get_info"}'
+	ln_send '{"id":7e0,"op":"get_info"}'
+	ln_send '{"id":18446744073709551615,"op":"get_info"}'
+	ln_send '{"id":0,"op":"get_info"}'
+	ln_send '{"id":"s0","op":"create_hold_invoice","amount_sat":-0}'
+	ln_send '{"id":"s1","op":"create_hold_invoice","amount_sat":1000.0}'
+	ln_send '{"id":"s2","op":"create_hold_invoice","amount_sat":1e3}'
+	ln_send '{"id":"s3","op":"create_hold_invoice","amount_sat":1000,"cltv_expiry":-0}'
+	ln_send '{"id":"s4","op":"fee_cap","amount_sat":-0}'
+	# amounts: at most what BOLT11 can write (pico-bitcoin in 64 bits)
+	ln_send '{"id":"m1","op":"create_hold_invoice","amount_msat":18446744073709551615}'
+	ln_send '{"id":"m2","op":"create_hold_invoice","amount_msat":1844674407370955162}'
+	ln_send '{"id":"m3","op":"create_hold_invoice","amount_sat":1844674407370956}'
+	ln_send '{"id":"m4","op":"create_hold_invoice","amount_msat":1844674407370955161}'
+	ln_send '{"id":"n1","op":"create_hold_invoice","amount_sat":1000,"memo":"a\u0000b"}'
+	ln_send '{"id":"n2","op":"create_hold_invoice","amount_sat":1000,"memo":5}'
+	ln_stop
+	[ "$LN_RC" -eq 123 ]
+	# three ids refused (no id to answer with), the u64 one and 0 answered
+	[ "$(jq -c 'select(.id==null) | .error.message' "$LN_OUT" | sort -u)" = '"\"id\" (a string or an integer) is required"' ]
+	[ "$(jq -c 'select(.id==null)' "$LN_OUT" | wc -l)" -eq 3 ]
+	jqt "$(ln_wait '.type=="ln_result" and .id==18446744073709551615')" '.ok'
+	jqt "$(ln_wait '.type=="ln_result" and .id==0')" '.ok'
+	for id in s0 s1 s2; do
+		jqt "$(ln_result $id)" '.error == {"kind":"invalid_request","message":"\"amount_sat\" must be an integer in 1..1844674407370955"}'
+	done
+	jqt "$(ln_result s3)" '.error.message == "\"cltv_expiry\" must be an integer in 24..65535"'
+	jqt "$(ln_result s4)" '.error.kind == "invalid_request"'
+	for id in m1 m2; do
+		jqt "$(ln_result $id)" '.error == {"kind":"invalid_request","message":"\"amount_msat\" must be an integer in 1..1844674407370955161"}'
+	done
+	jqt "$(ln_result m3)" '.error.kind == "invalid_request"'
+	jqt "$(ln_result m4)" '.ok and (.result.payment_request|startswith("lnbcrt18446744073709551610p"))'
+	jqt "$(ln_result n1)" '.error == {"kind":"invalid_request","message":"\"memo\" must not contain U+0000 (NUL)"}'
+	jqt "$(ln_result n2)" '.error == {"kind":"invalid_request","message":"\"memo\" must be a string"}'
+}
+
 @test "run: a running id cannot be reused; a unary op cannot be cancelled; drain is bounded" {
 	ln_use lnd
 	ctl POST /hang '{"path":"/v1/getinfo","times":1}' >/dev/null

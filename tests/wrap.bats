@@ -306,6 +306,32 @@ now() { date +%s; }
 	[ "$(jq -r 'select(.type=="error" and .line==1) | .error' <<<"$output")" = invalid-input ]
 }
 
+@test "records: -0 and float literals are no integers, in record fields as in message fields (one rule)" {
+	printf '%s\n' "{\"message\":$TAKE,\"created_at\":-0}" "{\"message\":$TAKE,\"pow\":-0}" \
+		"{\"message\":$TAKE,\"expiration\":-0}" "{\"message\":$TAKE,\"created_at\":1.0}" \
+		"{\"message\":$TAKE,\"pow\":1e0}" "{\"message\":$TAKE,\"created_at\":0}" \
+		'{"message":{"order":{"version":2,"request_id":-0,"id":"'$UUID'","action":"release"}}}' >"$T/in"
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --to $PKM <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq .created_at <<<"$output")" = 0 ]
+	[[ $stderr == *"line 1: created_at: expected an integer 0..18446744073709551615"* ]]
+	[[ $stderr == *"line 2: pow: expected an integer 0..32"* ]]
+	[[ $stderr == *"line 3: expiration: expected an integer 0..18446744073709551615 or null"* ]]
+	[[ $stderr == *"line 4: created_at: expected an integer"* ]]
+	[[ $stderr == *"line 5: pow: expected an integer"* ]]
+	[[ $stderr == *"line 7: invalid message: order.request_id: expected u64, found float -0"* ]]
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --chat <<<'{"to":"'$PK2'","text":"t","created_at":-0}'
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"line 1: created_at: expected an integer"* ]]
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --plain <<<'{"kind":1,"created_at":-0}'
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"line 1: template: created_at"* ]]
+	run --separate-stderr mostro-wrap --key-file "$T/trade" --plain <<<'{"kind":-0}'
+	[ "$status" -eq 123 ]
+	[[ $stderr == *"line 1: template: kind"* ]]
+}
+
 @test "records: an unknown field or both message and tuple fail the line, naming it" {
 	printf '%s\n' "{\"to\":\"$PKM\",\"message\":$TAKE,\"createdAt\":1700000000}" \
 		"{\"to\":\"$PKM\",\"message\":$TAKE,\"tuple\":\"[]\"}" "{\"to\":\"$PKM\",\"message\":$TAKE}" >"$T/in"
