@@ -2,6 +2,7 @@
  * (req), follow a subscription (sub), fetch a relay's NIP-11 document (info),
  * run the embedded relay (serve). Options per subcommand are parsed here; the
  * work is in lib/relay_*.c. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <math.h>
@@ -79,8 +80,12 @@ static const char usage_text[] =
 	"  --max-subid-length N     characters of a subscription id (default 64)\n"
 	"  --max-connections N      open connections; more are refused at once (default:\n"
 	"                           the descriptor limit less 32, at most 4096)\n"
+	"  --max-output BYTES       output queued for all connections together; over it\n"
+	"                           the largest queues are dropped (default 256M; K, M, G)\n"
 	"  --idle-timeout SECONDS   ping a connection silent for half of it, close it\n"
 	"                           when silent for all of it (default 120)\n"
+	"  --stall-timeout SECONDS  drop a connection that takes none of its waiting\n"
+	"                           output for this long (default 30)\n"
 	"  --auth-read-kinds LIST   kinds served only to a NIP-42 authenticated recipient\n"
 	"                           (p tag), e.g. 1059,14 (default: none)\n"
 	"  --auth-window SECONDS    AUTH event created_at tolerance (default 600)\n"
@@ -441,9 +446,28 @@ static unsigned long number_opt(const char *name, const char *s, unsigned long m
 enum serve_opt {
 	O_LISTEN = 256, O_ALLOW_REMOTE, O_DB, O_SYNC_FULL, O_URL, O_NAME, O_MAX_EVENT_SIZE,
 	O_MAX_EVENT_TAGS, O_MAX_SUBS, O_MAX_FILTERS, O_MAX_LIMIT, O_MAX_SUBID, O_AUTH_KINDS,
-	O_AUTH_WINDOW, O_PURGE, O_THREADS, O_MAX_CONNS, O_IDLE,
+	O_AUTH_WINDOW, O_PURGE, O_THREADS, O_MAX_CONNS, O_MAX_OUTPUT, O_IDLE, O_STALL,
 };
 
+/* BYTES: a number with an optional K, M or G (powers of 1024). */
+static size_t bytes_opt(const char *name, const char *s, size_t min, size_t max)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		die(MU_EXIT_INVALID, "--%s: not a number: %s", name, s);
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (*end || errno || v > (unsigned long long)max >> shift || (v << shift) < min)
+		die(MU_EXIT_INVALID, "--%s: %s is not in %zu..%zu bytes", name, s, min, max);
+	return (size_t)(v << shift);
+}
 
 static void parse_serve_opts(relay_config *c, int argc, char **argv)
 {
@@ -465,7 +489,9 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 		{"purge-interval", required_argument, NULL, O_PURGE},
 		{"verify-threads", required_argument, NULL, O_THREADS},
 		{"max-connections", required_argument, NULL, O_MAX_CONNS},
+		{"max-output", required_argument, NULL, O_MAX_OUTPUT},
 		{"idle-timeout", required_argument, NULL, O_IDLE},
+		{"stall-timeout", required_argument, NULL, O_STALL},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
@@ -510,8 +536,9 @@ static void parse_serve_opts(relay_config *c, int argc, char **argv)
 		case O_PURGE: c->purge_interval = (unsigned)number_opt("purge-interval", optarg, 1, 86400); break;
 		case O_THREADS: c->verify_threads = (unsigned)number_opt("verify-threads", optarg, 0, 64); break;
 		case O_MAX_CONNS: c->max_connections = (unsigned)number_opt("max-connections", optarg, 1, 1000000); break;
+		case O_MAX_OUTPUT: c->max_output = bytes_opt("max-output", optarg, 65536, (size_t)1 << 40); break;
 		case O_IDLE: c->idle_timeout = (unsigned)number_opt("idle-timeout", optarg, 1, 86400); break;
-
+		case O_STALL: c->stall_timeout = (unsigned)number_opt("stall-timeout", optarg, 1, 86400); break;
 		case 'q': c->quiet = true; break;
 		case 'h': usage(stdout); exit(MU_EXIT_OK);
 		default: usage(stderr); exit(MU_EXIT_USAGE);

@@ -20,7 +20,9 @@ void relay_config_defaults(relay_config *c)
 	c->max_filters = 10;
 	c->max_limit = 5000;
 	c->max_subid_length = 64;
+	c->max_output = RELAY_DEFAULT_MAX_OUTPUT;
 	c->idle_timeout = 120;
+	c->stall_timeout = 30;
 	c->auth_window = 600;
 	c->purge_interval = 60;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -36,8 +36,12 @@ typedef struct relay_config {
 	unsigned max_connections;     /* open connections; 0 = the descriptor
 				       * limit less RELAY_FD_RESERVE, at most
 				       * RELAY_DEFAULT_MAX_CONNECTIONS */
+	size_t   max_output;          /* bytes queued for all connections together;
+				       * past it the largest queues are dropped */
 	unsigned idle_timeout;        /* seconds: a connection silent for half of it
 				       * is pinged, silent for all of it closed */
+	unsigned stall_timeout;       /* seconds a connection with output waiting
+				       * may take none of it before it is dropped */
 
 	/* NIP-42 */
 	uint16_t auth_read_kinds[RELAY_MAX_AUTH_KINDS];
@@ -57,9 +61,10 @@ typedef struct relay_config {
 
 /* Defaults: 127.0.0.1:7000, ":memory:", event 64 KiB, 2000 tags,
  * 20 subscriptions, 10 filters, limit 5000, subid 64, connections from the
- * descriptor limit, idle 120 s, auth window
+ * descriptor limit, output 256 MiB, idle 120 s, stall 30 s, auth window
  * 600 s, purge every 60 s, verify threads = online CPUs - 1 (at most 3). */
 #define RELAY_DEFAULT_MAX_CONNECTIONS 4096
+#define RELAY_DEFAULT_MAX_OUTPUT      (256u << 20)
 /* Descriptors kept for everything but connections: standard streams, the
  * listening socket, libwebsockets' own, SQLite's database, journal, WAL,
  * shared memory and temporary files, with a margin. */

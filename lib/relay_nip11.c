@@ -32,7 +32,9 @@ void nip11_write(buf *b, const relay_config *c)
 	/* ours, not NIP-11's: the other limits a client may meet */
 	field_u64(b, "max_event_size", c->max_event_size);
 	field_u64(b, "max_connections", c->max_connections);
+	field_u64(b, "max_output", c->max_output);
 	field_u64(b, "idle_timeout", c->idle_timeout);
+	field_u64(b, "stall_timeout", c->stall_timeout);
 	buf_puts(b, ",\"auth_required\":false,\"payment_required\":false,\"restricted_writes\":false}");
 	if (c->n_auth_read_kinds) {
 		/* Not a NIP-11 field: which kinds need NIP-42 to be read. */

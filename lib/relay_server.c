@@ -37,6 +37,7 @@
 #define BACKOFF_MIN_MS   50            /* accept(2) out of descriptors: pause, doubling */
 #define BACKOFF_MAX_MS   2000
 #define LOG_WINDOW_S     10.0          /* a repeated status line at most once in this */
+#define STALLED_S        1.0           /* no progress this long: first to go over budget */
 
 /* ------------------------------------------------------------ structures */
 
@@ -63,6 +64,7 @@ typedef struct conn {
 	oframe       *head, *tail;
 	size_t        queued;             /* bytes in the out queue */
 	double        last_rx;            /* monotonic s: last frame or pong received */
+	double        last_tx;            /* monotonic s: the queue last shrank, or filled */
 	bool          ping_due;           /* write a ping at the next writeable turn */
 	bool          pinged;             /* pinged during the current silence */
 	bool          kill;               /* dropped: nothing more is queued or sent */
@@ -101,6 +103,8 @@ struct relay_server {
 	int                   listen_fd;          /* ours: accept(2) is ours too */
 	struct lws           *listen_wsi;         /* it, adopted as a raw descriptor */
 	unsigned              n_wsi, wsi_base;    /* lws connections alive (create - destroy) */
+	size_t                queued;             /* bytes in every out queue */
+	size_t                conn_queue_max;     /* one connection's share */
 	unsigned              backoff_ms;         /* accept pause after EMFILE, 0 = none */
 	relay_log             log;
 	relay_store          *store;
@@ -211,6 +215,30 @@ static void conn_drop(conn *c, const char *fmt, ...)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/* Over the output budget: drops connections until it is met, first those
+ * that took nothing for STALLED_S, each time the one with most queued. */
+static void shed_output(relay_server *s, double now)
+{
+	while (s->queued > s->cfg.max_output) {
+		conn *worst = NULL;
+		bool worst_stalled = false;
+		for (conn *c = s->conns; c; c = c->next) {
+			if (c->kill || !c->wsi || !c->queued)
+				continue;
+			bool stalled = now - c->last_tx >= STALLED_S;
+			if (!worst || (stalled && !worst_stalled) ||
+			    (stalled == worst_stalled && c->queued > worst->queued)) {
+				worst = c;
+				worst_stalled = stalled;
+			}
+		}
+		if (!worst)
+			break;
+		conn_drop(worst, "%zu bytes queued, and all connections together are over --max-output (%zu)",
+			  worst->queued, s->cfg.max_output);
+	}
+}
+
 /* Queues the frame built in b (consumed: b is left empty). */
 static void conn_send(conn *c, buf *b)
 {
@@ -218,18 +246,25 @@ static void conn_send(conn *c, buf *b)
 		buf_free(b);
 		return;
 	}
+	relay_server *s = c->srv;
 	oframe *f = mu_xmalloc(sizeof *f);
 	f->len = b->len - LWS_PRE;
 	f->p = buf_steal(b);
 	f->next = NULL;
-	if (c->tail)
+	double now = mono_now();
+	if (c->tail) {
 		c->tail->next = f;
-	else
+	} else {
 		c->head = f;
+		c->last_tx = now;          /* the stall clock starts with a non-empty queue */
+	}
 	c->tail = f;
 	c->queued += f->len;
-	if (c->queued > OUTQ_MAX_BYTES)
+	s->queued += f->len;
+	if (c->queued > s->conn_queue_max)
 		conn_drop(c, "does not read (%zu bytes queued)", c->queued);
+	else if (s->queued > s->cfg.max_output)
+		shed_output(s, now);
 	conn_want_write(c);
 }
 
@@ -265,6 +300,7 @@ static void free_frames(conn *c)
 		free(f);
 	}
 	c->head = c->tail = NULL;
+	c->srv->queued -= c->queued;
 	c->queued = 0;
 }
 
@@ -297,6 +333,8 @@ static int conn_write_some(conn *c)
 		if (!c->head)
 			c->tail = NULL;
 		c->queued -= f->len;
+		c->srv->queued -= f->len;
+		c->last_tx = mono_now();
 		free(f->p);
 		free(f);
 	}
@@ -337,7 +375,7 @@ static conn *conn_open(relay_server *s, struct lws *wsi)
 	c->wsi = wsi;
 	c->srv = s;
 	c->refs = 1;
-	c->last_rx = mono_now();
+	c->last_rx = c->last_tx = mono_now();
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -1127,7 +1165,7 @@ static void purge_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sul_purge, purge_cb, (lws_usec_t)s->cfg.purge_interval * LWS_US_PER_SEC);
 }
 
-/* Idle connections, and the status lines' windows. */
+/* Idle and stalled connections, and the status lines' windows. */
 static void sweep_cb(lws_sorted_usec_list_t *sul)
 {
 	relay_server *s = lws_container_of(sul, relay_server, sul_sweep);
@@ -1135,7 +1173,10 @@ static void sweep_cb(lws_sorted_usec_list_t *sul)
 	for (conn *c = s->conns; c; c = c->next) {
 		if (c->kill || !c->wsi)
 			continue;
-		if (now - c->last_rx >= idle)
+		if (c->head && now - c->last_tx >= s->cfg.stall_timeout)
+			conn_drop(c, "took none of its %zu queued bytes for %u s (--stall-timeout)", c->queued,
+				  s->cfg.stall_timeout);
+		else if (now - c->last_rx >= idle)
 			conn_drop(c, "silent for %u s, even to a ping (--idle-timeout)", s->cfg.idle_timeout);
 		else if (!c->pinged && now - c->last_rx >= idle / 2) {
 			c->pinged = true;
@@ -1273,6 +1314,7 @@ relay_err relay_server_new(relay_server **out, const relay_config *c, char *err,
 		abort();
 	s->cfg = cfg;
 	s->listen_fd = lfd;
+	s->conn_queue_max = cfg.max_output < OUTQ_MAX_BYTES ? cfg.max_output : OUTQ_MAX_BYTES;
 	relay_log_init(&s->log, LOG_WINDOW_S, emit_line, NULL);
 	(void)secp();            /* create the shared context before any thread uses it */
 	if (relay_store_open(&s->store, c->db_path, c->sync_full, err, errlen) != DB_OK) {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bats
 # mostro-relay serve against hostile clients, on loopback: connection floods
-# to the cap, descriptors running out, idle and silent connections. After
-# each attack the relay still serves a normal client, its database passes
-# PRAGMA integrity_check, and its peak RSS stays under the bound documented
-# in man mostro-relay.
+# to the cap, descriptors running out, idle and silent connections, slow
+# readers. After each attack the relay still serves a normal client, its
+# database passes PRAGMA integrity_check, and its peak RSS stays under the
+# bound documented in man mostro-relay.
 #
 # Each case takes a few seconds; `make soak` (MOSTRO_SOAK=1) runs the same
 # cases at full size (1030 connections against ulimit -n 1024 for a minute,
-# ...) and prints figures (CPU %, peak RSS, KiB of log) as "# figures:" lines.
+# 8 and 32 slow readers of 72 MB of stored events, ...) and prints figures
+# (CPU %, peak RSS, KiB of log) as "# figures:" lines.
 
 bats_require_minimum_version 1.5.0
 
@@ -110,4 +111,32 @@ teardown() {
 	attack silent 200 13 --partial >"$TMP/a"
 	[ "$(jq .closed "$TMP/a")" = 200 ]
 	relay_still_fine $((256 << 20)) 200
+}
+
+@test "slow readers: over --max-output the largest queues go; --stall-timeout drops the rest; a reader is served" {
+	# each REQ is $events events of 60 KB; the kernel's socket buffers take
+	# about 1.5 MB of it from a reader that reads nothing, the rest waits
+	if soak; then events=1200 budget=256M budget_b=$((256 << 20)) stall=30 hold=40; else
+		events=50 budget=8M budget_b=$((8 << 20)) stall=2 hold=4; fi
+	start_relay --db "$TMP/r.db" --max-output "$budget" --stall-timeout "$stall"
+	node -e 'const c = "x".repeat(60000);
+		for (let i = 0; i < '"$events"'; i++) console.log(JSON.stringify({kind: 1, created_at: 1700000000 + i, content: c + i}))' |
+		sign_many "$SK1" >"$TMP/big"
+	mostro-relay pub -q "$RELAY_URL" <"$TMP/big" >/dev/null
+	for readers in $(soak && echo 8 32 || echo 8); do
+		attack slow "$readers" "$hold" '["REQ","s",{"kinds":[1]}]' --drain 2 >"$TMP/slow" &
+		apid=$!
+		if [ "$stall" -gt 2 ]; then sleep 3; else sleep 1.5; fi
+		# meanwhile a client that reads gets every event and its EOSE
+		relay_session $((events + 1)) '["REQ","ok",{"kinds":[1]}]' >"$TMP/ok"
+		[ "$(grep -c '^\["EVENT","ok",' "$TMP/ok")" = "$events" ]
+		[ "$(tail -1 "$TMP/ok")" = '["EOSE","ok"]' ]
+		during_attack slow wait "$apid"
+		cat "$TMP/slow"
+		[ "$(jq .opened "$TMP/slow")" = "$readers" ]
+		[ "$(jq .closed "$TMP/slow")" = "$readers" ]     # none kept its queue
+		figure "$readers slow readers of $events events of 60 KB for $hold s: CPU ${slow_cpu}%, log ${slow_log_kb} KiB"
+		relay_still_fine "$budget_b" "$readers"
+	done
+	[ "$(grep -c 'dropping a connection' "$RELAY_LOG")" -le 8 ]     # rate-limited
 }
