@@ -1,5 +1,5 @@
-/* mostro-wrap — Mostro messages, chat lines or event templates in, signed
- * Nostr events out. See man/mostro-wrap.1. The message model, signatures and
+/* mostro-wrap — Mostro messages, chat lines or event templates (or, --mixed,
+ * DM records and templates on one stream) in, signed Nostr events out. See man/mostro-wrap.1. The message model, signatures and
  * envelopes live in lib/ (mostro_msg, mostro_sign, mostro_envelope,
  * mostro_chat); this file parses options and runs the line loop. */
 #include <errno.h>
@@ -54,13 +54,16 @@ static const char usage_text[] =
 	"                             default), legacy (kind 1059 shared key), nip59\n"
 	"  --plain                    lines are templates {\"kind\",\"tags\",\"content\"\n"
 	"                             [,\"created_at\"]}: sign them with the key as they are\n"
+	"  --mixed                    lines are DM records ({\"to\",\"message\"|\"tuple\",...})\n"
+	"                             or templates ({\"kind\",...}), each signed as its shape\n"
+	"                             says, in input order (the daemon's stream: Mostro's key)\n"
 	"  --errors                   also write {\"type\":\"error\",...} records\n"
 	"  -h, --help                 this text\n"
 	"\n"
 	"Exit: 0 ok, 2 usage (also: a line without recipient and no --to), 5 key\n"
 	"configuration, 123 some lines failed. See mostro-wrap(1).\n";
 
-enum { MODE_MESSAGE, MODE_CHAT, MODE_PLAIN };
+enum { MODE_MESSAGE, MODE_CHAT, MODE_PLAIN, MODE_MIXED };
 
 typedef struct config {
 	int              mode;
@@ -370,6 +373,27 @@ static bool sign_plain(line_ctx *c, jv line)
 	return ok;
 }
 
+/* --mixed (the daemon's output, docs/ENGINE.md §1): a line with "kind" is an
+ * event template, signed as --plain signs it; a line with "message" or
+ * "tuple" is a DM record, wrapped as in the default mode; anything else
+ * fails, naming what it lacks. A bare message ({"order":...}) is not a
+ * record here: the daemon always names the recipient. */
+static bool wrap_mixed(line_ctx *c, jv line)
+{
+	if (jv_get_kind(line) != JV_KIND_OBJECT)
+		return fail(c, "expected a DM record {\"to\":...,\"message\":{...}} or an event template {\"kind\":...}");
+	bool is_template = json_has(line, "kind");
+	bool is_dm = json_has(line, "message") || json_has(line, "tuple");
+	if (is_template && is_dm)
+		return fail(c, "both \"kind\" (an event template) and \"%s\" (a DM record): a line is one or the other",
+			    json_has(line, "message") ? "message" : "tuple");
+	if (is_template)
+		return sign_plain(c, line);
+	if (is_dm)
+		return wrap_message(c, line);
+	return fail(c, "neither a DM record (no \"message\" or \"tuple\") nor an event template (no \"kind\")");
+}
+
 static void report_failure(line_ctx *c)
 {
 	report_line(c->lineno, "%s", c->err);
@@ -386,8 +410,17 @@ static void report_failure(line_ctx *c)
 
 /* ------------------------------------------------------------------ main */
 
+/* --chat, --plain and --mixed: one of them at most. */
+static void set_mode(config *cfg, int mode)
+{
+	static const char *const names[] = { [MODE_CHAT] = "--chat", [MODE_PLAIN] = "--plain", [MODE_MIXED] = "--mixed" };
+	if (cfg->mode != MODE_MESSAGE && cfg->mode != mode)
+		cli_usage_error("%s and %s exclude each other", names[cfg->mode], names[mode]);
+	cfg->mode = mode;
+}
+
 enum { OPT_HELP = 'h', OPT_TO = 256, OPT_KFILE, OPT_KFD, OPT_IFILE, OPT_IFD, OPT_SIGN,
-       OPT_TRANSPORT, OPT_POW, OPT_EXPIRATION, OPT_CHAT, OPT_PLAIN, OPT_ERRORS };
+       OPT_TRANSPORT, OPT_POW, OPT_EXPIRATION, OPT_CHAT, OPT_PLAIN, OPT_MIXED, OPT_ERRORS };
 
 int main(int argc, char **argv)
 {
@@ -403,6 +436,7 @@ int main(int argc, char **argv)
 		{"expiration", required_argument, NULL, OPT_EXPIRATION},
 		{"chat", optional_argument, NULL, OPT_CHAT},
 		{"plain", no_argument, NULL, OPT_PLAIN},
+		{"mixed", no_argument, NULL, OPT_MIXED},
 		{"errors", no_argument, NULL, OPT_ERRORS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0, 0, 0, 0}};
@@ -430,17 +464,12 @@ int main(int argc, char **argv)
 			cfg.expiration_secs = cli_uint("--expiration", optarg, UINT32_MAX * 100ull);
 			break;
 		case OPT_CHAT:
-			if (cfg.mode == MODE_PLAIN)
-				cli_usage_error("--chat and --plain exclude each other");
-			cfg.mode = MODE_CHAT;
+			set_mode(&cfg, MODE_CHAT);
 			if (optarg && !chat_format_parse(optarg, &cfg.chat))
 				cli_usage_error("--chat: expected current, legacy or nip59, not '%s'", optarg);
 			break;
-		case OPT_PLAIN:
-			if (cfg.mode == MODE_CHAT)
-				cli_usage_error("--chat and --plain exclude each other");
-			cfg.mode = MODE_PLAIN;
-			break;
+		case OPT_PLAIN: set_mode(&cfg, MODE_PLAIN); break;
+		case OPT_MIXED: set_mode(&cfg, MODE_MIXED); break;
 		case OPT_ERRORS: cfg.errors = true; break;
 		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
@@ -456,7 +485,7 @@ int main(int argc, char **argv)
 	if ((kfile && !strcmp(kfile, "-")) || kfd == 0 || (ifile && !strcmp(ifile, "-")) || ifd == 0)
 		cli_usage_error("a key cannot come from standard input, which carries the input lines: "
 				"give a file or another descriptor (--key-fd N)");
-	if ((ifile || ifd >= 0) && cfg.mode != MODE_MESSAGE)
+	if ((ifile || ifd >= 0) && cfg.mode != MODE_MESSAGE && cfg.mode != MODE_MIXED)
 		cli_usage_error("--identity-key-file is for Mostro messages, not --chat or --plain");
 	if (to) {
 		if (cfg.mode == MODE_PLAIN)
@@ -502,6 +531,8 @@ int main(int argc, char **argv)
 			ok = wrap_chat(&lc, v);
 		else if (cfg.mode == MODE_PLAIN)
 			ok = sign_plain(&lc, v);
+		else if (cfg.mode == MODE_MIXED)
+			ok = wrap_mixed(&lc, v);
 		else
 			ok = wrap_message(&lc, v);
 		jv_free(v);

@@ -403,6 +403,92 @@ now() { date +%s; }
 	[ $(( $(now) - $(jq -r .created_at <<<"$output") )) -le 2 ]
 }
 
+# ------------------------------------------------------------------ mixed
+
+# What the engine writes (docs/ENGINE.md §1): DM records to users' trade keys
+# and public event templates, on one stream, signed with Mostro's key.
+ORDER_TPL='{"kind":38383,"tags":[["d","'$UUID'"],["k","sell"],["s","pending"],["z","order"]],"content":"","created_at":1731701441}'
+INFO_TPL='{"kind":38385,"tags":[["d","MOSTRO"],["z","info"]],"content":"","created_at":1731701442}'
+REPLY='{"order":{"version":1,"request_id":1,"trade_index":1,"id":"'$UUID'","action":"pay-invoice","payload":null}}'
+
+@test "--mixed: DM records and event templates interleaved, each signed the way its shape says, in input order" {
+	printf '%s\n' "$ORDER_TPL" \
+		"{\"to\":\"$PK1\",\"message\":$REPLY}" \
+		"{\"to\":\"$PK2\",\"message\":$REPLY,\"transport\":\"v1\",\"expiration\":null}" \
+		"$INFO_TPL" \
+		"{\"to\":\"$PK1\",\"tuple\":\"[{\\\"order\\\":{}},null]\",\"created_at\":1800000000}" >"$T/in"
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 5 ]
+	ev=("${lines[@]}")
+	# kinds in input order: template, v2 DM, v1 DM, template, v2 DM
+	[ "$(for l in "${ev[@]}"; do jq -r .kind <<<"$l"; done | tr '\n' ' ')" = "38383 14 1059 38385 14 " ]
+	# templates: signed by Mostro's key as they are
+	for i in 0 3; do
+		[ "$(jq -r .pubkey <<<"${ev[$i]}")" = $PKM ]
+		mostro-relay pub <<<"${ev[$i]}" >/dev/null    # verifies id and signature (dry run)
+	done
+	[ "$(jq -c '[.created_at,.tags,.content]' <<<"${ev[0]}")" = "$(jq -c '[.created_at,.tags,.content]' <<<"$ORDER_TPL")" ]
+	[ "$(jq -c '[.created_at,.tags]' <<<"${ev[3]}")" = "$(jq -c '[.created_at,.tags]' <<<"$INFO_TPL")" ]
+	# DMs: each recipient opens its own, from Mostro's key
+	run --separate-stderr mostro-unwrap --key-file "$T/trade" <<<"${ev[1]}"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.transport,.sender,.recipient,.message.order.action' <<<"$output" | tr '\n' ' ')" = "v2 $PKM $PK1 pay-invoice " ]
+	run --separate-stderr mostro-unwrap --key-file "$T/other" <<<"${ev[2]}"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.transport,.sender,.recipient' <<<"$output" | tr '\n' ' ')" = "v1 $PKM $PK2 " ]
+	[ "$(jq -c '[.tags[][0]]' <<<"${ev[2]}")" = '["p"]' ]
+	[ "$(jq -r '.pubkey,.created_at' <<<"${ev[4]}" | tr '\n' ' ')" = "$PKM 1800000000 " ]
+}
+
+@test "--mixed: a bad line in the middle is reported naming its problem, the stream goes on, exit 123" {
+	printf '%s\n' "$ORDER_TPL" \
+		'{"order":{"version":2,"request_id":1,"id":"'$UUID'","action":"release"}}' \
+		"{\"to\":\"$PK1\",\"message\":$REPLY,\"kind\":14}" \
+		"{\"to\":\"$PK1\",\"message\":{\"order\":{\"action\":\"no-such-action\"}}}" \
+		'{"kind":"38383","tags":[]}' \
+		'[1,2]' \
+		"{\"to\":\"$PK1\",\"message\":$REPLY,\"pow\":-0}" \
+		"{\"to\":\"$PK1\",\"message\":$REPLY}" \
+		"$INFO_TPL" >"$T/in"
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" --errors <"$T/in"
+	[ "$status" -eq 123 ]
+	# the good lines, in order, with an error record where each bad one was
+	[ "$(for l in "${lines[@]}"; do jq -r '.kind // .type' <<<"$l"; done | tr '\n' ' ')" = "38383 error error error error error error 14 38385 " ]
+	[ "$(for l in "${lines[@]}"; do jq -r 'select(.type=="error").line' <<<"$l"; done | tr '\n' ' ')" = "2 3 4 5 6 7 " ]
+	[[ $stderr == *'line 2: neither a DM record (no "message" or "tuple") nor an event template (no "kind")'* ]]
+	[[ $stderr == *'line 3: both "kind" (an event template) and "message" (a DM record): a line is one or the other'* ]]
+	[[ $stderr == *"line 4: invalid message: "* ]]
+	[[ $stderr == *"line 5: template: kind"* ]]
+	[[ $stderr == *"line 6: expected a DM record"* ]]
+	[[ $stderr == *"line 7: pow: expected an integer 0..32"* ]]
+	# a DM record without recipient and no --to: the line fails, the others go, exit 2 as in the default mode
+	printf '%s\n' "{\"message\":$REPLY}" "$INFO_TPL" >"$T/in"
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" <"$T/in"
+	[ "$status" -eq 2 ]
+	[ "$(jq -r .kind <<<"$output")" = 38385 ]
+	[[ $stderr == *'line 1: no recipient: give --to or a record with "to"'* ]]
+}
+
+@test "--mixed excludes --chat and --plain; --to, --transport, --pow and --identity-key-file apply to its DM lines" {
+	for m in --chat --plain --chat=legacy; do
+		run --separate-stderr mostro-wrap --mixed "$m" --key-file "$T/mostro" </dev/null
+		[ "$status" -eq 2 ]
+		[[ $stderr == *"exclude each other"* ]]
+	done
+	printf '%s\n' "{\"message\":$REPLY}" '{"kind":1,"content":"x"}' >"$T/in"
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" --to $PK1 --transport v1 --pow 4 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"${lines[0]}")" = 1059 ]
+	[[ $(jq -r .id <<<"${lines[0]}") == 0* ]]
+	[[ $(jq -r .id <<<"${lines[1]}") == 0* ]]
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/trade" --identity-key-file "$T/id" --to $PKM <<<"{\"message\":$TAKE}"
+	[ "$status" -eq 0 ]
+	run --separate-stderr mostro-unwrap --key-file "$T/mostro" <<<"$output"
+	[ "$(jq -r .mode <<<"$output")" = reputation ]
+}
+
 @test "a write error on stdout (disk full, reader gone with SIGPIPE ignored) stops with exit 123, not 0" {
 	for i in 1 2 3; do echo "$TAKE"; done >"$T/in"
 	run --separate-stderr bash -c "mostro-wrap --key-file '$T/trade' --to $PKM <'$T/in' >/dev/full"
