@@ -19,6 +19,9 @@
 
 #define NIP42_AUTH_KIND 22242
 #define RELAY_CHALLENGE_LEN 32     /* hex characters */
+/* Pubkeys one connection may authenticate (each widens its restricted
+ * reads and the SQL that checks them); more are refused rate-limited:. */
+#define RELAY_MAX_AUTHED 64
 
 typedef enum nip42_err {
 	NIP42_OK = 0,

@@ -788,6 +788,13 @@ static void handle_auth(relay_server *s, conn *c, rmsg *m)
 		return;
 	}
 	if (!conn_authed_as(c, m->event.pubkey)) {
+		if (c->n_authed >= RELAY_MAX_AUTHED) {
+			char msg[120];
+			detail_set(msg, sizeof msg, RMSG_RATE_LIMITED " this connection has authenticated %d pubkeys "
+				   "already", RELAY_MAX_AUTHED);
+			send_ok(c, m->event.id, false, msg);
+			return;
+		}
 		c->authed = mu_xrealloc(c->authed, (c->n_authed + 1) * sizeof *c->authed);
 		memcpy(c->authed[c->n_authed++], m->event.pubkey, 32);
 	}

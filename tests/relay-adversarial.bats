@@ -1,14 +1,15 @@
 #!/usr/bin/env bats
 # mostro-relay serve against hostile clients, on loopback: connection floods
 # to the cap, descriptors running out, idle and silent connections, slow
-# readers. After each attack the relay still serves a normal client, its
-# database passes PRAGMA integrity_check, and its peak RSS stays under the
-# bound documented in man mostro-relay.
+# readers, malformed and mutated frames, NIP-42 abuse, restricted kinds read
+# with the wrong key. After each attack the relay still serves a normal
+# client, its database passes PRAGMA integrity_check, and its peak RSS stays
+# under the bound documented in man mostro-relay.
 #
 # Each case takes a few seconds; `make soak` (MOSTRO_SOAK=1) runs the same
 # cases at full size (1030 connections against ulimit -n 1024 for a minute,
 # 8 and 32 slow readers of 72 MB of stored events, ...) and prints figures
-# (CPU %, peak RSS, KiB of log) as "# figures:" lines.
+# (CPU %, peak RSS, MB of log) as "# figures:" lines.
 
 bats_require_minimum_version 1.5.0
 
@@ -139,4 +140,94 @@ teardown() {
 		relay_still_fine "$budget_b" "$readers"
 	done
 	[ "$(grep -c 'dropping a connection' "$RELAY_LOG")" -le 8 ]     # rate-limited
+}
+
+@test "frames: malformed and mutated frames are answered or refused; nothing breaks" {
+	if soak; then count=3000; else count=25; fi
+	start_relay --db "$TMP/r.db"
+	ev=$(sign "$SK1" '{"kind":1,"content":"kept"}')
+	[ "$(relay_session 1 "[\"EVENT\",$ev]" | jq -c '.[2]')" = true ]
+	for seed in 1 2; do
+		attack frames "$seed" "$count" >"$TMP/a"
+		cat "$TMP/a"
+		[ "$(jq .connections "$TMP/a")" = "$count" ]
+	done
+	[ "$(relay_session 2 '["REQ","k",{"kinds":[1]}]' | jq -r '.[2].content' | head -1)" = kept ]
+	relay_still_fine $((256 << 20)) 1
+}
+
+@test "NIP-42 abuse: bad AUTH events are refused; a connection authenticates at most 64 keys" {
+	start_relay --db "$TMP/r.db" --auth-read-kinds 1059
+	cat >"$TMP/abuse.mjs" <<'JS'
+import { createRequire } from 'node:module';
+const require = createRequire(process.env.INTEROP_PACKAGE);
+const WebSocket = require('ws');
+const { finalizeEvent, generateSecretKey } = require('nostr-tools/pure');
+const [url, other] = process.argv.slice(2);
+const now = () => Math.floor(Date.now() / 1000);
+const auth = (sk, challenge, extra = {}) => finalizeEvent({ kind: 22242, created_at: now(),
+  tags: [['relay', extra.relay ?? url], ['challenge', challenge], ...(extra.tags ?? [])], content: '' }, sk);
+const ws = new WebSocket(url);
+const oks = [];
+let challenge;
+ws.on('message', d => {
+  const f = JSON.parse(d.toString());
+  if (f[0] === 'AUTH') { challenge = f[1]; run(); return; }
+  if (f[0] === 'OK') oks.push(f);
+  if (oks.length === 70 + 5) { for (const o of oks) console.log(JSON.stringify([o[2], o[3]])); process.exit(0); }
+});
+function run() {
+  const sk = generateSecretKey();
+  ws.send(JSON.stringify(['AUTH', auth(sk, other)]));                       // another connection's challenge
+  ws.send(JSON.stringify(['AUTH', auth(sk, challenge, { relay: 'ws://elsewhere.example:1' })]));
+  const bad = auth(sk, challenge); bad.sig = bad.sig.replace(/^./, c => c === '0' ? '1' : '0');
+  ws.send(JSON.stringify(['AUTH', bad]));
+  ws.send(JSON.stringify(['AUTH', auth(sk, challenge, { tags: Array.from({ length: 1500 }, (_, i) => ['t', 'x' + i]) })]));
+  ws.send(JSON.stringify(['AUTH', { ...auth(sk, challenge), kind: 1 }]));   // id no longer matches
+  for (let i = 0; i < 70; i++) ws.send(JSON.stringify(['AUTH', auth(generateSecretKey(), challenge)]));
+}
+setTimeout(() => { console.error('timeout with', oks.length, 'answers'); process.exit(1); }, 20000);
+JS
+	other=$(echo | node "$CLIENT" "$RELAY_URL" --keep-challenge --expect 1 | jq -r '.[1]')
+	INTEROP_PACKAGE="$BATS_TEST_DIRNAME/interop/package.json" run node "$TMP/abuse.mjs" "$RELAY_URL" "$other"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '[false,"invalid: challenge tag does not match the challenge sent"]' ]
+	[ "${lines[1]}" = '[false,"invalid: relay tag does not name this relay"]' ]
+	[ "${lines[2]}" = '[false,"invalid: id or signature does not verify"]' ]
+	[ "${lines[3]}" = '[true,""]' ]                               # many tags: still a valid AUTH
+	[ "${lines[4]}" = '[false,"invalid: not a kind 22242 event"]' ]
+	[ "$(printf '%s\n' "${lines[@]:5}" | grep -c '^\[true,""\]$')" = 63 ]   # 64 keys with line 3
+	[ "$(printf '%s\n' "${lines[@]:5}" | grep -c 'rate-limited: this connection has authenticated 64 pubkeys already')" = 7 ]
+	relay_still_fine $((256 << 20)) 2
+}
+
+@test "restricted kinds: the wrong key reads nothing, stored or live, whatever the filter" {
+	start_relay --db "$TMP/r.db" --auth-read-kinds 1059
+	to2=$(sign "$SK1" "{\"kind\":1059,\"content\":\"for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
+	id=$(jq -r .id <<<"$to2")
+	relay_session 1 "[\"EVENT\",$to2]" >/dev/null
+	late=$(sign "$SK1" "{\"kind\":1059,\"content\":\"late for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
+	mark=$(sign "$SK1" '{"kind":1,"content":"mark"}')
+	# authenticated as PK1: no filter shape reaches PK2's event
+	RELAY_CLIENT_OPTS="--auth $SK1" run relay_session 8 \
+		'["REQ","k",{"kinds":[1059]}]' "[\"REQ\",\"i\",{\"ids\":[\"$id\"]}]" \
+		"[\"REQ\",\"p\",{\"#p\":[\"$PK2\"]}]" "[\"REQ\",\"a\",{\"authors\":[\"$PK1\"]}]" \
+		"[\"COUNT\",\"c\",{\"ids\":[\"$id\"]}]" 'await 5' \
+		"[\"EVENT\",$late]" "[\"EVENT\",$mark]"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = '["EOSE","k"]' ]
+	[ "${lines[1]}" = '["EOSE","i"]' ]
+	[ "${lines[2]}" = '["EOSE","p"]' ]
+	[ "${lines[3]}" = '["EOSE","a"]' ]
+	[ "${lines[4]}" = '["COUNT","c",{"count":0}]' ]
+	# live: the late event for PK2 goes to none of these subscriptions, the mark to "a"
+	[ "$(jq -c '.[0:2]' <<<"${lines[5]}")" = '["OK","'"$(jq -r .id <<<"$late")"'"]' ]
+	[ "$(printf '%s\n' "${lines[@]:6}" | jq -r 'select(.[0]=="EVENT") | .[1] + ":" + .[2].content' | tr '\n' ,)" = "a:mark," ]
+	# unauthenticated: an ids filter (no kinds, so no auth-required) finds nothing either
+	[ "$(relay_session 1 "[\"REQ\",\"u\",{\"ids\":[\"$id\"]}]")" = '["EOSE","u"]' ]
+	# the right key still reads it
+	RELAY_CLIENT_OPTS="--auth $SK2" run relay_session 3 '["REQ","k",{"kinds":[1059]}]'
+	[ "$(jq -r '.[2].content' <<<"${lines[0]}")" = "late for 2" ]
+	[ "$(jq -r '.[2].content' <<<"${lines[1]}")" = "for 2" ]
+	relay_still_fine $((256 << 20)) 2
 }
