@@ -119,6 +119,14 @@ static const db_migration migrations[] = {
 	 " info TEXT, info_created_at INTEGER, info_fetched_at INTEGER,"
 	 " used_at INTEGER NOT NULL);"
 	 "CREATE TABLE cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"},
+	/* the messages an order's state (next, waiting for) and status came from:
+	 * created_at and rank in the flow, so messages ingested out of order
+	 * never move either back */
+	{2,
+	 "ALTER TABLE orders ADD COLUMN state_at INTEGER;"
+	 "ALTER TABLE orders ADD COLUMN state_rank INTEGER;"
+	 "ALTER TABLE orders ADD COLUMN status_at INTEGER;"
+	 "ALTER TABLE orders ADD COLUMN status_rank INTEGER;"},
 };
 
 #define SS_COMPONENT "session"

@@ -33,7 +33,11 @@
  * Ingest (store_session_ingest.c) reads mostro-unwrap records. Only messages
  * whose sender and identity are the node's key change an order; the state
  * each action leads to is a table (ss_steps[], STYLE.md §2), one row per
- * message Mostro sends (PROTOCOL §11).
+ * message Mostro sends (PROTOCOL §11). Messages may come in any order (a
+ * relay returns stored events newest first): a message older than the one
+ * an order's state came from (created_at, then its rank in the flow for the
+ * same second) adds its facts (counterparty, dispute, solver) but moves no
+ * status.
  *
  * Ownership: a store_session owns its handle, paths and the derived account
  * (a secret: store_session_close wipes it). Rows are handed to a
@@ -208,8 +212,13 @@ typedef struct ss_step {
 	const char *status;      /* the order's status after, or NULL: kept */
 	const char *next;        /* what the node expects from us next (an action we send), or NULL */
 	const char *waiting;     /* whom we wait for, or NULL */
+	int         rank;        /* where the message comes in a trade (ties of created_at) */
 } ss_step;
 const ss_step *store_session_step(int action, const char *side);
+/* The rank of a message: the row's, moved for the buy flow (the buyer's
+ * add-invoice and the seller's waiting-buyer-invoice come after the escrow,
+ * §11.2) and for an add-invoice after failed payouts (§11.9). */
+int store_session_rank(const ss_step *r, int action, const char *kind, const char *payload_status);
 /* Rows of the table (for the test that walks every action). */
 extern const ss_step ss_steps[];
 extern const size_t ss_steps_count;

@@ -25,52 +25,63 @@
  * whenever a row applies. */
 const ss_step ss_steps[] = {
 	/* §11.1/11.2 step 1, and the maker's order back to pending (§11.6), a range child (§11.3) */
-	{MA_NEW_ORDER, NULL, NULL, "pending", NULL, "taker"},
+	{MA_NEW_ORDER, NULL, NULL, "pending", NULL, "taker", 10},
 	/* §11.11 bonds */
-	{MA_PAY_BOND_INVOICE, NULL, NULL, NULL, "pay-bond-invoice", NULL},
-	{MA_ADD_BOND_INVOICE, NULL, NULL, NULL, "add-bond-invoice", NULL},
-	{MA_BOND_INVOICE_ACCEPTED, NULL, NULL, NULL, NULL, "bond-payout"},
-	{MA_BOND_PAYOUT_COMPLETED, NULL, NULL, NULL, NULL, NULL},
-	{MA_BOND_SLASHED, NULL, NULL, NULL, NULL, NULL},
+	{MA_PAY_BOND_INVOICE, NULL, NULL, NULL, "pay-bond-invoice", NULL, 15},
+	{MA_ADD_BOND_INVOICE, NULL, NULL, NULL, "add-bond-invoice", NULL, 95},
+	{MA_BOND_INVOICE_ACCEPTED, NULL, NULL, NULL, NULL, "bond-payout", 96},
+	{MA_BOND_PAYOUT_COMPLETED, NULL, NULL, NULL, NULL, NULL, 97},
+	{MA_BOND_SLASHED, NULL, NULL, NULL, NULL, NULL, 94},
 	/* §11.1 step 2-3b, §11.2 step 2-3 */
-	{MA_PAY_INVOICE, NULL, "seller", "waiting-payment", "pay-invoice", NULL},
-	{MA_WAITING_BUYER_INVOICE, NULL, "seller", "waiting-buyer-invoice", NULL, "buyer"},
-	{MA_ADD_INVOICE, NULL, "buyer", NULL, "add-invoice", NULL},
-	{MA_WAITING_SELLER_TO_PAY, NULL, "buyer", "waiting-payment", NULL, "seller"},
+	{MA_PAY_INVOICE, NULL, "seller", "waiting-payment", "pay-invoice", NULL, 30},
+	{MA_WAITING_BUYER_INVOICE, NULL, "seller", "waiting-buyer-invoice", NULL, "buyer", 20},
+	{MA_ADD_INVOICE, NULL, "buyer", NULL, "add-invoice", NULL, 20},
+	{MA_WAITING_SELLER_TO_PAY, NULL, "buyer", "waiting-payment", NULL, "seller", 30},
 	/* §11.1 step 4 */
-	{MA_BUYER_TOOK_ORDER, NULL, "seller", "active", NULL, "buyer"},
-	{MA_HOLD_INVOICE_PAYMENT_ACCEPTED, NULL, "buyer", "active", "fiat-sent", NULL},
+	{MA_BUYER_TOOK_ORDER, NULL, "seller", "active", NULL, "buyer", 40},
+	{MA_HOLD_INVOICE_PAYMENT_ACCEPTED, NULL, "buyer", "active", "fiat-sent", NULL, 40},
 	/* step 5 */
-	{MA_FIAT_SENT_OK, "buyer", NULL, "fiat-sent", NULL, "seller"},
-	{MA_FIAT_SENT_OK, "seller", NULL, "fiat-sent", "release", NULL},
-	{MA_FIAT_SENT_OK, NULL, NULL, "fiat-sent", NULL, NULL},
+	{MA_FIAT_SENT_OK, "buyer", NULL, "fiat-sent", NULL, "seller", 50},
+	{MA_FIAT_SENT_OK, "seller", NULL, "fiat-sent", "release", NULL, 50},
+	{MA_FIAT_SENT_OK, NULL, NULL, "fiat-sent", NULL, NULL, 50},
 	/* step 6, §11.9 */
-	{MA_RELEASED, NULL, "buyer", "settled-hold-invoice", NULL, "payout"},
-	{MA_HOLD_INVOICE_PAYMENT_SETTLED, NULL, "seller", "settled-hold-invoice", NULL, NULL},
-	{MA_PURCHASE_COMPLETED, NULL, "buyer", "success", NULL, NULL},
-	{MA_PAYMENT_FAILED, NULL, "buyer", NULL, NULL, "payout"},
-	{MA_INVOICE_UPDATED, NULL, "buyer", NULL, NULL, "payout"},
+	{MA_RELEASED, NULL, "buyer", "settled-hold-invoice", NULL, "payout", 70},
+	{MA_HOLD_INVOICE_PAYMENT_SETTLED, NULL, "seller", "settled-hold-invoice", NULL, NULL, 70},
+	{MA_PURCHASE_COMPLETED, NULL, "buyer", "success", NULL, NULL, 80},
+	{MA_PAYMENT_FAILED, NULL, "buyer", NULL, NULL, "payout", 72},
+	{MA_INVOICE_UPDATED, NULL, "buyer", NULL, NULL, "payout", 74},
 	/* §11.10 */
-	{MA_RATE, NULL, NULL, NULL, "rate-user", NULL},
-	{MA_RATE_RECEIVED, NULL, NULL, NULL, NULL, NULL},
+	{MA_RATE, NULL, NULL, NULL, "rate-user", NULL, 85},
+	{MA_RATE_RECEIVED, NULL, NULL, NULL, NULL, NULL, 90},
 	/* §11.5, §11.6, §11.7 */
-	{MA_CANCELED, NULL, NULL, "canceled", NULL, NULL},
-	{MA_COOPERATIVE_CANCEL_INITIATED_BY_YOU, NULL, NULL, NULL, NULL, "counterparty"},
-	{MA_COOPERATIVE_CANCEL_INITIATED_BY_PEER, NULL, NULL, NULL, "cancel", NULL},
-	{MA_COOPERATIVE_CANCEL_ACCEPTED, NULL, NULL, "cooperatively-canceled", NULL, NULL},
-	{MA_HOLD_INVOICE_PAYMENT_CANCELED, NULL, NULL, "canceled", NULL, NULL},
+	{MA_CANCELED, NULL, NULL, "canceled", NULL, NULL, 100},
+	{MA_COOPERATIVE_CANCEL_INITIATED_BY_YOU, NULL, NULL, NULL, NULL, "counterparty", 55},
+	{MA_COOPERATIVE_CANCEL_INITIATED_BY_PEER, NULL, NULL, NULL, "cancel", NULL, 55},
+	{MA_COOPERATIVE_CANCEL_ACCEPTED, NULL, NULL, "cooperatively-canceled", NULL, NULL, 100},
+	{MA_HOLD_INVOICE_PAYMENT_CANCELED, NULL, NULL, "canceled", NULL, NULL, 100},
 	/* §11.8 */
-	{MA_DISPUTE_INITIATED_BY_YOU, NULL, NULL, "dispute", NULL, "solver"},
-	{MA_DISPUTE_INITIATED_BY_PEER, NULL, NULL, "dispute", NULL, "solver"},
-	{MA_ADMIN_TOOK_DISPUTE, NULL, NULL, "dispute", NULL, "solver"},
-	{MA_ADMIN_SETTLED, "buyer", NULL, "settled-hold-invoice", NULL, "payout"},
-	{MA_ADMIN_SETTLED, NULL, NULL, "settled-hold-invoice", NULL, NULL},
-	{MA_ADMIN_CANCELED, NULL, NULL, "canceled-by-admin", NULL, NULL},
+	{MA_DISPUTE_INITIATED_BY_YOU, NULL, NULL, "dispute", NULL, "solver", 60},
+	{MA_DISPUTE_INITIATED_BY_PEER, NULL, NULL, "dispute", NULL, "solver", 60},
+	{MA_ADMIN_TOOK_DISPUTE, NULL, NULL, "dispute", NULL, "solver", 65},
+	{MA_ADMIN_SETTLED, "buyer", NULL, "settled-hold-invoice", NULL, "payout", 70},
+	{MA_ADMIN_SETTLED, NULL, NULL, "settled-hold-invoice", NULL, NULL, 70},
+	{MA_ADMIN_CANCELED, NULL, NULL, "canceled-by-admin", NULL, NULL, 100},
 	/* §11.12, §11.13 */
-	{MA_TRADE_PUBKEY, NULL, NULL, NULL, NULL, "taker"},
-	{MA_CASHU_ESCROW_LOCKED, NULL, NULL, "active", NULL, NULL},
+	{MA_TRADE_PUBKEY, NULL, NULL, NULL, NULL, "taker", 12},
+	{MA_CASHU_ESCROW_LOCKED, NULL, NULL, "active", NULL, NULL, 40},
 };
 const size_t ss_steps_count = sizeof ss_steps / sizeof *ss_steps;
+
+int store_session_rank(const ss_step *r, int action, const char *kind, const char *payload_status)
+{
+	if (!r)
+		return 0;
+	if (action == MA_ADD_INVOICE && payload_status && strcmp(payload_status, "settled-hold-invoice") == 0)
+		return 73;
+	if ((action == MA_ADD_INVOICE || action == MA_WAITING_BUYER_INVOICE) && kind && strcmp(kind, "buy") == 0)
+		return 35;
+	return r->rank;
+}
 
 const ss_step *store_session_step(int action, const char *side)
 {
@@ -209,23 +220,26 @@ static char *our_key(store_session *s, const char *id)
 }
 
 /* A SmallOrder's details into the order row (and our side, the counterparty,
- * from the trade pubkeys when it carries them). */
-static bool apply_small_order(store_session *s, const char *id, jv o)
+ * from the trade pubkeys when it carries them). The status and the amount
+ * (which differs by message: amount + fee to the seller, - fee to the buyer)
+ * only from a message newer than the one the state came from. */
+static bool apply_small_order(store_session *s, const char *id, jv o, bool newer)
 {
 	char t[600];
 	bool ok = true;
 	if (get_str(o, "kind", t, sizeof t))
-		ok = ok && set_text(s, id, "kind", t);
-	if (get_str(o, "status", t, sizeof t))
+		ok = ok && ss_exec_texts(s, "UPDATE orders SET kind = coalesce(kind, ?2) WHERE id = ?1", 2, id, t);
+	if (newer && get_str(o, "status", t, sizeof t))
 		ok = ok && set_text(s, id, "status", t);
 	if (get_str(o, "fiat_code", t, sizeof t))
 		ok = ok && set_text(s, id, "fiat_code", t);
 	if (get_str(o, "payment_method", t, sizeof t))
 		ok = ok && set_text(s, id, "payment_method", t);
-	ok = ok && set_int(s, id, "amount", o, "amount") && set_int(s, id, "fiat_amount", o, "fiat_amount") &&
-	     set_int(s, id, "min_amount", o, "min_amount") && set_int(s, id, "max_amount", o, "max_amount") &&
-	     set_int(s, id, "premium", o, "premium") && set_int(s, id, "created_at", o, "created_at") &&
-	     set_int(s, id, "expires_at", o, "expires_at");
+	if (newer)
+		ok = ok && set_int(s, id, "amount", o, "amount");
+	ok = ok && set_int(s, id, "fiat_amount", o, "fiat_amount") && set_int(s, id, "min_amount", o, "min_amount") &&
+	     set_int(s, id, "max_amount", o, "max_amount") && set_int(s, id, "premium", o, "premium") &&
+	     set_int(s, id, "created_at", o, "created_at") && set_int(s, id, "expires_at", o, "expires_at");
 	char buyer[65], seller[65];
 	bool hb = get_str(o, "buyer_trade_pubkey", buyer, sizeof buyer) && is_hex64(buyer);
 	bool hs = get_str(o, "seller_trade_pubkey", seller, sizeof seller) && is_hex64(seller);
@@ -384,21 +398,93 @@ static bool apply_solver_info(ingest_ctx *c, const mostro_msg *m)
 	return ok;
 }
 
-static bool apply_step(ingest_ctx *c, const mostro_msg *m, const char *id)
+/* The payload's SmallOrder status, if it has one (malloc'd or NULL). */
+static char *payload_status(const mostro_msg *m)
+{
+	jv o = jv_null();
+	if (m->payload_kind == MP_ORDER)
+		o = jv_copy(m->payload);
+	else if (m->payload_kind == MP_PAYMENT_REQUEST)
+		o = jv_array_get(jv_copy(m->payload), 0);
+	jv st = get(o, "status");
+	char *r = jv_get_kind(st) == JV_KIND_STRING ? mu_xstrdup(jv_string_value(st)) : NULL;
+	jv_free(st);
+	jv_free(o);
+	return r;
+}
+
+/* Is a message (created_at, rank) newer than what the order's state (which
+ * = "state": next and waiting for; "status") came from? A later created_at,
+ * or the same second and a rank not below. */
+static bool is_newer(store_session *s, const char *id, const char *which, int64_t at, int rank)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT %s_at, %s_rank FROM orders WHERE id = ?1", which, which);
+	sqlite3_stmt *st = ss_prep(s, sql);
+	if (!st)
+		return true;
+	ss_bind_text(st, 1, id);
+	bool newer = true;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int64_t sat = sqlite3_column_int64(st, 0), srank = sqlite3_column_int64(st, 1);
+		newer = at > sat || (at == sat && rank >= srank);
+	}
+	sqlite3_finalize(st);
+	return newer;
+}
+
+/* Records that the order's state or status now comes from (at, rank). */
+static bool mark(store_session *s, const char *id, const char *which, int64_t at, int rank)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "UPDATE orders SET %s_at = ?2, %s_rank = ?3 WHERE id = ?1", which, which);
+	sqlite3_stmt *st = ss_prep(s, sql);
+	if (!st)
+		return false;
+	ss_bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, rank);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static bool apply_step(ingest_ctx *c, const mostro_msg *m, const char *id, int64_t created_at)
 {
 	store_session *s = c->s;
 	bool ok = true;
-	/* payload facts first: they may tell our side */
+	char *pstatus = payload_status(m);
+	char *side = order_text(s, id, "side");
+	if (!side) {
+		char *kind = order_text(s, id, "kind"), *role = order_text(s, id, "role");
+		const char *sd = ss_side_of(kind, role);
+		side = sd ? mu_xstrdup(sd) : NULL;
+		free(kind);
+		free(role);
+	}
+	const ss_step *r = store_session_step(m->action, side);
+	if (r && r->implies && !side)
+		side = mu_xstrdup(r->implies);
+	if (r && !r->side && side)
+		r = store_session_step(m->action, side);
+	char *kind = order_text(s, id, "kind");
+	int rank = r ? store_session_rank(r, m->action, kind, pstatus) : 0;
+	free(kind);
+	bool newer = is_newer(s, id, "state", created_at, rank);
+	/* a status, the message's own or the row's, moves only forward of the last one */
+	bool has_status = pstatus || (r && r->status);
+	bool status_newer = has_status && is_newer(s, id, "status", created_at, rank);
+	/* payload facts: they may tell our side and the counterparty */
 	switch (m->payload_kind) {
 	case MP_ORDER:
-		ok = apply_small_order(s, id, m->payload);
+		ok = apply_small_order(s, id, m->payload, status_newer && r);
 		break;
 	case MP_PAYMENT_REQUEST: {
 		jv o = jv_array_get(jv_copy(m->payload), 0);
 		if (jv_get_kind(o) == JV_KIND_OBJECT)
-			ok = apply_small_order(s, id, o);
+			ok = apply_small_order(s, id, o, status_newer && r);
 		jv_free(o);
-		if (ok && (m->action == MA_PAY_INVOICE || m->action == MA_PAY_BOND_INVOICE)) {
+		if (ok && newer && (m->action == MA_PAY_INVOICE || m->action == MA_PAY_BOND_INVOICE)) {
 			jv inv = jv_array_get(jv_copy(m->payload), 1);
 			if (jv_get_kind(inv) == JV_KIND_STRING)
 				ok = set_text(s, id, "invoice", jv_string_value(inv));
@@ -427,52 +513,34 @@ static bool apply_step(ingest_ctx *c, const mostro_msg *m, const char *id)
 		break;
 	}
 	case MP_CANT_DO: {
-		const char *r = jv_get_kind(m->payload) == JV_KIND_STRING ? jv_string_value(m->payload) : "unknown";
-		ok = set_text(s, id, "last_cant_do", r);
+		const char *why = jv_get_kind(m->payload) == JV_KIND_STRING ? jv_string_value(m->payload) : "unknown";
+		ok = set_text(s, id, "last_cant_do", why);
 		break;
 	}
 	default:
 		break;
 	}
-	if (!ok)
-		return false;
-	char *side = order_text(s, id, "side");
-	if (!side) {
-		char *kind = order_text(s, id, "kind"), *role = order_text(s, id, "role");
-		const char *sd = ss_side_of(kind, role);
-		side = sd ? mu_xstrdup(sd) : NULL;
-		free(kind);
-		free(role);
-	}
-	const ss_step *r = store_session_step(m->action, side);
-	if (r && r->implies && !side)
-		side = mu_xstrdup(r->implies);
-	if (r && r->side == NULL && side && store_session_step(m->action, side) != r)
-		r = store_session_step(m->action, side);
-	if (side)
+	if (ok && side)
 		ok = ss_exec_texts(s, "UPDATE orders SET side = coalesce(side, ?2) WHERE id = ?1", 2, id, side);
 	free(side);
-	if (ok && r) {
+	if (ok && r && status_newer) {
 		/* the message's own status wins (pay-invoice says waiting-payment, add-invoice after
 		 * failed payouts says settled-hold-invoice) */
-		bool payload_status = false;
-		if (m->payload_kind == MP_ORDER) {
-			jv st = get(m->payload, "status");
-			payload_status = jv_get_kind(st) == JV_KIND_STRING;
-			jv_free(st);
-		}
-		if (r->status && !payload_status)
+		if (r->status && !pstatus)
 			ok = set_text(s, id, "status", r->status);
-		ok = ok && set_text(s, id, "next", r->next) && set_text(s, id, "waiting_for", r->waiting);
+		ok = ok && mark(s, id, "status", created_at, rank);
 	}
+	if (ok && r && newer)
+		ok = set_text(s, id, "next", r->next) && set_text(s, id, "waiting_for", r->waiting) &&
+		     set_text(s, id, "last_action", mostro_action_names[m->action]) &&
+		     mark(s, id, "state", created_at, rank);
+	free(pstatus);
 	if (ok && (m->action == MA_COOPERATIVE_CANCEL_ACCEPTED || m->action == MA_ADMIN_CANCELED))
 		ok = admin_dispute_status(s, id, "seller-refunded", c->now);
 	if (ok && m->action == MA_ADMIN_SETTLED)
 		ok = admin_dispute_status(s, id, "settled", c->now);
 	if (ok && m->action == MA_ADMIN_TOOK_DISPUTE)
 		ok = admin_dispute_status(s, id, "in-progress", c->now);
-	if (ok && m->action != MA_CANT_DO)
-		ok = set_text(s, id, "last_action", mostro_action_names[m->action]);
 	if (ok) {
 		sqlite3_stmt *st = ss_prep(s, "UPDATE orders SET updated_at = ?2 WHERE id = ?1");
 		ok = st != NULL;
@@ -639,7 +707,7 @@ ss_ingest_result store_session_ingest(store_session *s, const char *line, size_t
 			jv_array_foreach(m.payload, i, o) {
 				char oid[40];
 				if (ok && get_str(o, "id", oid, sizeof oid) && order_exists(s, oid, NULL))
-					ok = apply_small_order(s, oid, o);
+					ok = apply_small_order(s, oid, o, is_newer(s, oid, "status", created_at, 0));
 				jv_free(o);
 			}
 		} else if (m.action == MA_LAST_TRADE_INDEX && m.has_trade_index && m.trade_index >= 0 &&
@@ -664,7 +732,7 @@ ss_ingest_result store_session_ingest(store_session *s, const char *line, size_t
 						ok = set_text(s, order_id, "role", "maker");
 					free(role);
 				}
-				ok = ok && apply_step(&c, &m, order_id);
+				ok = ok && apply_step(&c, &m, order_id, created_at);
 			}
 		}
 	}

@@ -378,14 +378,21 @@ static int run_key(void)
 	char pub[65], err[512];
 	store_session_err e = id[0] ? store_session_order_key(&s, id, &idx, pub, err, sizeof err)
 				    : store_session_derive(&s, idx, pub, NULL, err, sizeof err);
+	int64_t first = 0;
+	if (!e && idx)
+		e = store_session_first_reply(&s, idx, &first, err, sizeof err);
 	store_session_close(&s);
 	check(e, err);
 	buf b = BUF_INIT;
 	buf_printf(&b, "{\"type\":\"key\",\"index\":%u,\"pubkey\":\"%s\",\"order\":", idx, pub);
 	if (id[0])
-		buf_printf(&b, "\"%s\"}", id);
+		buf_printf(&b, "\"%s\"", id);
 	else
-		buf_puts(&b, "null}");
+		buf_puts(&b, "null");
+	if (first)
+		buf_printf(&b, ",\"first_reply_at\":%lld}", (long long)first);
+	else
+		buf_puts(&b, ",\"first_reply_at\":null}");
 	print_buf(&b);
 	return MU_EXIT_OK;
 }
