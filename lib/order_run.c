@@ -92,6 +92,8 @@ typedef struct engine {
 	int           batch;
 	unsigned long bad_lines;
 	unsigned long commits;
+	buf          *mem;           /* in-process use: outputs collect here */
+	bool          quiet;         /* in-process use: no diagnostics */
 	const char   *crash;         /* MOSTRO_ORDER_CRASH point */
 	unsigned long crash_at;
 	bool          replay;
@@ -186,6 +188,11 @@ static void line_origin(const char *line, size_t len, char out[65])
 
 static void push_line(engine *e, outq *q, const char *line, int64_t seq)
 {
+	if (e->mem) {
+		buf_puts(e->mem, line);
+		buf_putc(e->mem, '\n');
+		return;
+	}
 	if (!outq_push(q, line, strlen(line))) {
 		if (!e->out_failed)
 			report("writing output: %s", strerror(EPIPE));
@@ -212,7 +219,7 @@ static void emit(engine *e)
 		sink_line *l = &e->sink.v[i];
 		push_line(e, l->stream == STREAM_LN ? e->ln : e->wrap, l->line, l->seq);
 	}
-	if (e->sink.log.len) {
+	if (e->sink.log.len && !e->quiet) {
 		const char *p = e->sink.log.p;
 		while (*p) {
 			const char *nl = strchr(p, '\n');
@@ -229,6 +236,11 @@ static void emit(engine *e)
  * transaction). */
 static void outbox_gc(engine *e)
 {
+	if (e->mem) {          /* in memory everything is written at once */
+		if (e->sink.outbox_max > 0 && outbox_delete_through(e->db, e->sink.outbox_max) == ODB_OK)
+			e->sink.outbox_max = 0;
+		return;
+	}
 	if (!e->npend)
 		return;
 	uint64_t written = outq_written(e->wrap);
@@ -281,7 +293,8 @@ static bool tx_commit(engine *e)
 static void bad_line(engine *e, const char *src, const char *why)
 {
 	e->bad_lines++;
-	report("%s: %s", src, why);
+	if (!e->quiet)
+		report("%s: %s", src, why);
 }
 
 /* ln_result / ln_event: the intent it answers and its continuation. */
@@ -472,8 +485,9 @@ static void handle_line(engine *e, input *from, const char *line, size_t len, bo
 	order_ctx_free(&c);
 	if (jv_is_valid(ctl_result))
 		answer_ctl(e, from, ctl_result);
-	jv_free(rec);
-	if (strcmp(type, "tick") == 0 && e->nheld && e->have_clock) {
+	bool was_tick = strcmp(type, "tick") == 0;
+	jv_free(rec);                  /* (type points into it) */
+	if (was_tick && e->nheld && e->have_clock) {
 		/* the first clock: what waited for it goes now, in arrival order */
 		char **held = e->held;
 		size_t n = e->nheld;
@@ -1024,4 +1038,58 @@ int order_replay(const char *log_path, const order_run_opts *o)
 		engine_close(&e);
 	}
 	return rc;
+}
+
+/* ----------------------------------------------------------- in-process */
+
+order_engine *order_engine_new(const char *db_path, const order_config *cfg, const char *seed_hex, bool quiet)
+{
+	engine *e = mu_xmalloc(sizeof *e);
+	order_run_opts o = { .db_path = db_path, .cfg = cfg, .batch = 1 };
+	if (engine_open(e, &o, seed_hex) != MU_EXIT_OK) {
+		order_db_close(e->db);
+		free(e);
+		return NULL;
+	}
+	e->mem = mu_xmalloc(sizeof *e->mem);
+	*e->mem = (buf)BUF_INIT;
+	e->quiet = quiet;
+	e->loop = evloop_new();
+	return e;
+}
+
+void order_engine_start(order_engine *e)
+{
+	engine_start(e);
+}
+
+void order_engine_input(order_engine *e, const char *line, size_t len)
+{
+	if (tx_begin(e)) {
+		handle_line(e, NULL, line, len, false);
+		tx_commit(e);
+	}
+}
+
+const char *order_engine_output(order_engine *e, size_t *len)
+{
+	if (len)
+		*len = e->mem->len;
+	return e->mem->p ? e->mem->p : "";
+}
+
+void order_engine_clear_output(order_engine *e)
+{
+	buf_reset(e->mem);
+}
+
+void order_engine_free(order_engine *e)
+{
+	if (!e)
+		return;
+	buf_free(e->mem);
+	free(e->mem);
+	e->mem = NULL;
+	engine_close(e);
+	free(e);
 }

@@ -45,4 +45,19 @@ int order_run(const order_run_opts *o);
  * fresh one), printing the outputs as the run did. */
 int order_replay(const char *log_path, const order_run_opts *o);
 
+/* ---- in-process use (tests, fuzzing, benchmarks) ----
+ * An engine on a database with no descriptors: input lines go in one at a
+ * time (each its own transaction, as --batch 1) and what would have been
+ * written (wrap and ln lines, in order, '\n'-terminated) collects in memory.
+ * Diagnostics still go to standard error unless quiet. */
+typedef struct engine order_engine;
+order_engine *order_engine_new(const char *db_path, const order_config *cfg, const char *seed_hex, bool quiet);
+/* The start: unwritten outbox, open intents re-issued, get_info. */
+void order_engine_start(order_engine *e);
+void order_engine_input(order_engine *e, const char *line, size_t len);
+/* The collected output (NUL-terminated; cleared by order_engine_clear_output). */
+const char *order_engine_output(order_engine *e, size_t *len);
+void order_engine_clear_output(order_engine *e);
+void order_engine_free(order_engine *e);
+
 #endif
