@@ -17,6 +17,29 @@ complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l template -
 complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l init -d 'Write DIR/settings.toml from the template'
 complete -c mostro-order -n "__fish_seen_subcommand_from settings" -l help -d 'Print usage'
 
+# run [OPTIONS]
+set -l in_run "__fish_seen_subcommand_from run"
+complete -c mostro-order -n "$in_run" -s d -l dir -x -a '(__fish_complete_directories)' -d 'Settings directory (settings.toml, mostro.db)'
+complete -c mostro-order -n "$in_run" -l settings -r -F -d "JSON of 'mostro-order settings'"
+complete -c mostro-order -n "$in_run" -l db -r -F -d 'The order database'
+complete -c mostro-order -n "$in_run" -l mostro-pubkey -x -d "Mostro's public key (hex)"
+complete -c mostro-order -n "$in_run" -l set -x -a 'fee= transport= relays= pow= pow_first_contact= fiat_currencies_accepted= dev_fee_percentage= payment_attempts= payment_retries_interval= mostrod_compat=' -d 'KEY=VALUE'
+complete -c mostro-order -n "$in_run" -l input -r -F -d 'Another input (FIFO or file)'
+complete -c mostro-order -n "$in_run" -l no-stdin -d 'Do not read standard input'
+complete -c mostro-order -n "$in_run" -l ln-out -r -F -d 'Lightning ops there (PATH or FD)'
+complete -c mostro-order -n "$in_run" -l log -r -F -d 'Append every input record (for replay)'
+complete -c mostro-order -n "$in_run" -l ctl-socket -r -F -d 'Control socket (0600)'
+complete -c mostro-order -n "$in_run" -l clock -x -a 'ticks system' -d 'Where time comes from'
+complete -c mostro-order -n "$in_run" -l batch -x -d 'Inputs per transaction at most'
+complete -c mostro-order -n "$in_run" -l seed-file -r -F -d 'Seed of a new database (tests)'
+complete -c mostro-order -n "$in_run" -l help -d 'Print usage'
+
+# replay [--db FILE] [--ln-out PATH|FD] LOG
+complete -c mostro-order -n "__fish_seen_subcommand_from replay" -r -F
+complete -c mostro-order -n "__fish_seen_subcommand_from replay" -l db -r -F -d 'Database to replay into'
+complete -c mostro-order -n "__fish_seen_subcommand_from replay" -l ln-out -r -F -d 'Lightning ops there'
+complete -c mostro-order -n "__fish_seen_subcommand_from replay" -l help -d 'Print usage'
+
 # ctl --socket PATH COMMAND [KEY=VALUE...]
 set -l ctl_cmds status order disputes flush-ratings cancel settle take-dispute add-solver
 complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -s s -l socket -r -F -d "The engine's --ctl-socket"
