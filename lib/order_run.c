@@ -44,6 +44,7 @@
 #include "order_table.h"
 #include "order_tick.h"
 #include "outq.h"
+#include "store_db.h"
 
 /* ----------------------------------------------------------------- state */
 
@@ -66,6 +67,7 @@ static evloop *g_engine_loop;
 
 typedef struct engine {
 	order_db     *db;
+	store_lock    lock;          /* the single-writer lock (lib/store_lock.h) */
 	order_config  cfg;
 	uint8_t       seed[32];
 	int64_t       clock;
@@ -553,6 +555,63 @@ static bool reissue(const ln_intent *i, void *arg)
 	return true;
 }
 
+/* mostrod's boot (DAEMON.md §3.0, §4.1): a watch on every hold invoice
+ * still in play that no open intent watches (a database taken over from
+ * mostrod has no intents at all). */
+typedef struct watch_scan {
+	engine *e;
+	char  (*ids)[37];
+	size_t  n, cap;
+} watch_scan;
+
+static bool in_play(const order_row *o, void *arg)
+{
+	watch_scan *w = arg;
+	bool escrow = (o->status == OS_ACTIVE || o->status == OS_FIAT_SENT || o->status == OS_DISPUTE) &&
+		      o->invoice_held_at != 0;
+	bool waiting = o->status == OS_WAITING_PAYMENT || o->status == OS_WAITING_BUYER_INVOICE;
+	if (!o->hash || !(escrow || waiting))
+		return true;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->ids = mu_xrealloc(w->ids, w->cap * sizeof *w->ids);
+	}
+	memcpy(w->ids[w->n++], o->id, 37);
+	return true;
+}
+
+static bool watch_open_for(sqlite3 *db, const char *hash)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM ln_intents WHERE state = 'open' AND op = 'watch_invoice' AND hash = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void watch_in_play(engine *e)
+{
+	static const order_status st[] = {OS_ACTIVE, OS_FIAT_SENT, OS_DISPUTE, OS_WAITING_PAYMENT, OS_WAITING_BUYER_INVOICE};
+	watch_scan w = {e, NULL, 0, 0};
+	order_each(e->db, st, sizeof st / sizeof *st, in_play, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		order_ctx c;
+		ctx_open(e, &c, "boot-watch");
+		if (ctx_load_order(&c, w.ids[i]) && c.order.hash &&
+		    !watch_open_for(order_db_handle(e->db), c.order.hash)) {
+			fx_ln(&c, "watch_invoice", jv_object_set(jv_object(), jv_string("hash"), jv_string(c.order.hash)),
+			      c.order.id, c.order.hash, "hold_watch", jv_null());
+			fx_log(&c, "order %s: watching its hold invoice (in play at start)", c.order.id);
+		}
+		order_ctx_free(&c);
+	}
+	free(w.ids);
+}
+
 static bool replay_outbox(int64_t seq, const char *stream, const char *line, void *arg)
 {
 	engine *e = arg;
@@ -570,6 +629,7 @@ static bool engine_start(engine *e)
 	if (!tx_begin(e))
 		return false;
 	intent_each_open(e->db, reissue, e);
+	watch_in_play(e);
 	order_ctx c;
 	ctx_open(e, &c, "start");
 	fx_ln(&c, "get_info", jv_object(), NULL, NULL, "get_info", jv_null());
@@ -760,10 +820,24 @@ static int engine_open(engine *e, const order_run_opts *o, const char *seed_hex)
 		return MU_EXIT_CONFIG;
 	}
 	char err[512];
-	e->db = order_db_open(o->db_path, err, sizeof err);
-	if (!e->db) {
-		report("%s", err);
-		return MU_EXIT_CONFIG;
+	e->lock = (store_lock)STORE_LOCK_INIT;
+	if (strcmp(o->db_path, ":memory:") == 0) {
+		e->db = order_db_open(o->db_path, err, sizeof err);
+		if (!e->db) {
+			report("%s", err);
+			return MU_EXIT_CONFIG;
+		}
+	} else {
+		/* the single writer: the lock first, then the file (created 0600,
+		 * a newer schema or a foreign database refused untouched) */
+		store_writer w = STORE_WRITER_INIT;
+		store_db_err se = store_writer_open(&w, o->db_path, STORE_CREATE_OR_OPEN, "mostro-order run", err, sizeof err);
+		if (se != STORE_DB_OK) {
+			report("%s", err);
+			return se == STORE_DB_OWNED ? MU_EXIT_REFUSED : MU_EXIT_CONFIG;
+		}
+		e->lock = w.lock;
+		e->db = order_db_wrap(w.db);
 	}
 	/* durable commits: a committed decision survives a power loss */
 	db_exec(order_db_handle(e->db), "PRAGMA synchronous=FULL", NULL, 0);
@@ -815,6 +889,8 @@ static void engine_close(engine *e)
 	free(e->networks);
 	order_config_free(&e->cfg);
 	order_db_close(e->db);
+	e->db = NULL;
+	store_lock_release(&e->lock);
 	if (e->log_fd >= 0)
 		close(e->log_fd);
 	if (e->listen_fd >= 0)

@@ -252,8 +252,11 @@ golden() {
 @test "the database is created 0600 and an unopenable one exits 5" {
 	echo '{"type":"tick","now":1}' | engine >/dev/null 2>&1
 	[ "$(stat -c %a "$T/db")" = 600 ]
-	run mostro-order run --db "$T/no/such/dir/db" </dev/null
+	run mostro-order run --db "$T/seed/db" </dev/null     # (a file where its directory should be)
 	[ "$status" -eq 5 ]
+	# a missing directory is created 0700, as mostro-store does
+	echo '{"type":"tick","now":1}' | mostro-order run --db "$T/new/dir/db" >/dev/null 2>&1
+	[ "$(stat -c %a "$T/new/dir")" = 700 ]
 }
 
 @test "--ln-out: LN ops on their own descriptor, DMs and events on standard output" {
@@ -287,4 +290,39 @@ golden() {
 	run mostro-order run -d "$T/dir" </dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == *settings.toml* ]]
+}
+
+@test "single writer: a second engine on the same database is refused (1) naming the holder" {
+	mkfifo "$T/in"
+	engine <"$T/in" >/dev/null 2>&1 &
+	pid=$!
+	exec 8>"$T/in"
+	wait_for 10 test -e "$T/db.lock"
+	wait_for 10 grep -q "mostro-order run" "$T/db.lock"
+	run engine </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mostro-order run"* ]]
+	exec 8>&-
+	wait "$pid"
+	# the lock goes with the process: now it opens
+	run engine </dev/null
+	[ "$status" -eq 0 ]
+}
+
+@test "start: every hold invoice still in play gets a watch (a database taken over from mostrod has no intents)" {
+	echo '{"type":"tick","now":1700000000}' | engine >/dev/null 2>&1
+	h=$(printf 'ab%.0s' {1..32})
+	sqlite3 "$T/db" "insert into orders (id, kind, event_id, hash, preimage, creator_pubkey, seller_pubkey, buyer_pubkey,
+		status, premium, payment_method, amount, fiat_code, fiat_amount, created_at, expires_at, invoice_held_at)
+		values ('11111111-1111-4111-8111-111111111111', 'sell', '', '$h', 'cd', '$S_TRADE', '$S_TRADE', '$B_TRADE',
+		'active', 0, 'SEPA', 1000, 'USD', 10, 1700000000, 1700086400, 1700000000)"
+	sqlite3 "$T/db" "insert into orders (id, kind, event_id, status, premium, payment_method, amount, fiat_code,
+		fiat_amount, created_at, expires_at) values ('22222222-2222-4222-8222-222222222222', 'sell', '',
+		'pending', 0, 'SEPA', 1000, 'USD', 10, 1700000000, 1700086400)"
+	engine </dev/null >"$T/out" 2>/dev/null
+	[ "$(grep -c '"op":"watch_invoice"' "$T/out")" -eq 1 ]
+	grep '"op":"watch_invoice"' "$T/out" | jq -e --arg h "$h" '.hash == $h'
+	# the next start finds the watch open (re-issued), not a second one
+	engine </dev/null >"$T/out2" 2>/dev/null
+	[ "$(grep -c '"op":"watch_invoice"' "$T/out2")" -eq 1 ]
 }
