@@ -60,6 +60,7 @@ golden() {
 @test "golden: §1.3 cancel table: maker, stranger, already canceled, not found, waiting, cooperative" { golden cancel; }
 @test "golden: §3.4 payout failures, retries, new invoice, paid" { golden payment-retry; }
 @test "golden: §9 intake: invalid_action, replay, stale, trade index, shape gate, ignored" { golden intake; }
+@test "golden: §4.4/§4.5 Lightning Address: probed at creation (parked until then), resolved at payout" { golden ln-address; }
 @test "golden: §6 buyer's dispute taken and settled by a read-write solver, the buyer paid" { golden dispute-settle; }
 @test "golden: §6 seller's dispute after fiat-sent canceled by a solver (canceled-by-admin)" { golden dispute-cancel; }
 @test "golden: §6 solver levels: read-only takes, read-write takes over, Mostro takes over and cancels" { golden dispute-takeover; }

@@ -1211,7 +1211,62 @@ FLOWS_ENGINE2 = [dispute_settle, dispute_cancel, dispute_takeover, solver_varian
                  last_trade_index, orders_action, trade_pubkey]
 
 
-FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake] + FLOWS_ENGINE2
+def ln_address():
+    f = Flow("ln-address", "§4.4/§4.5 a buy order paid out to a Lightning Address: the address is only probed "
+             "at creation (the message waits for mostro-ln's validate_invoice, then runs), an address that does "
+             "not answer is invalid_invoice; at payout the address is resolved for amount - fee, then paid.")
+    start(f)
+    f.tick()
+    addr = "buyer@example.com"
+    payload = {"kind": "buy", "status": "pending", "amount": 100000, "fiat_code": "USD", "min_amount": None,
+               "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+               "buyer_invoice": addr, "created_at": None, "expires_at": None}
+    f.note("B -> new-order with a Lightning Address: probed first (validate_invoice), nothing else yet.")
+    f.inp(msg_record(event_id(81), B_TRADE, B_ID, f.now, "new-order", rid=1, ti=1, payload={"order": payload}))
+    n = f.next_ln()
+    f.out(ln_op(n, "validate_invoice", {"invoice": addr, "mode": "buyer"}))
+    f.note("The address answers: the order is created as if nothing had waited (its id from the message's event id).")
+    f.inp(ln_result(n, "validate_invoice", {"type": "valid", "kind": "lnurl", "url": "https://example.com/.well-known/lnurlp/buyer"}))
+    o = {"id": uuid_of(event_id(81)), "kind": "buy", "status": "pending", "amount": 100000, "fiat_code": "USD",
+         "min_amount": None, "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+         "created_at": f.now, "expires_at": f.now + 24 * 3600, "fee": 300, "buyer": B_TRADE, "ti_buyer": 1,
+         "buyer_invoice": addr}
+    f.out(order_event(f, o, "pending", (0.0, 0, f.now)))
+    f.out(dm(f, B_TRADE, "new-order", o["id"], 1, 1, {"order": small_order(o, invoice=True)}))
+    f.note("An address that does not answer: invalid_invoice.")
+    bad = dict(payload, buyer_invoice="nobody@example.com")
+    f.inp(msg_record(event_id(82), B_TRADE, B_ID, f.now, "new-order", rid=2, ti=2, payload={"order": bad}))
+    n = f.next_ln()
+    f.out(ln_op(n, "validate_invoice", {"invoice": "nobody@example.com", "mode": "buyer"}))
+    f.inp(ln_result(n, "validate_invoice", error={"kind": "lnurl", "message": "http_status: 404", "reason": "http_status"}))
+    f.out(cant_do(f, B_TRADE, "invalid_invoice", None, 2))
+    f.tick()
+    f.note("S takes; pays; with the buyer's invoice (the address) known, the trade is active at once.")
+    f.inp(msg_record(event_id(83), S_TRADE, S_ID, f.now, "take-buy", o["id"], 3, 1))
+    o.update(seller=S_TRADE, ti_seller=1)
+    n = hold_request(f, o)
+    w = hold_created(f, o, n, 3, publish=True)
+    seller_pays(f, o, w, 3)
+    fiat_sent(f, o, 84, 4)
+    n = release_request(f, o, 85, 5)
+    f.note("The payout: the address is resolved for 99700 sat, then the invoice it gives is paid.")
+    line = f.inp(ln_result(n, "settle_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "settled-hold-invoice"
+    f.out(dm(f, o["buyer"], "released", o["id"]))
+    f.out(dm(f, o["seller"], "hold-invoice-payment-settled", o["id"], 5))
+    f.out(dm(f, o["seller"], "rate", o["id"]))
+    r = f.next_ln()
+    f.out(ln_op(r, "resolve_lnurl", {"address": addr, "amount_sat": 99700, "node_network": "regtest", "now": f.now}))
+    f.inp(ln_result(r, "resolve_lnurl", {"payment_request": INV_99700, "amount_msat": 99700000,
+                                         "callback_url": "https://example.com/cb?amount=99700000",
+                                         "comment_sent": False, "description_hash_matches": True}))
+    p = f.next_ln()
+    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_99700, "amount_sat": 99700, "fee_limit_sat": 199}))
+    paid(f, o, p, 5)
+    return f
+
+
+FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake, ln_address] + FLOWS_ENGINE2
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
