@@ -128,19 +128,22 @@ static outcome trade_index_check(order_ctx *c)
 }
 
 /* Records the parked message and asks mostro-ln to probe the address. */
-static outcome park(order_ctx *c, const char *record)
+static outcome park(order_ctx *c, jv rec)
 {
+	char *record = json_dumps(rec);
 	jv p = jv_object_set(jv_object(), jv_string("invoice"), jv_string(c->probe_target));
 	p = jv_object_set(p, jv_string("mode"), jv_string("buyer"));
 	int64_t seq = fx_ln(c, "validate_invoice", p, c->have_order ? c->order.id : NULL, NULL, "probe", jv_null());
-	if (!seq || parked_add(c->db, seq, record, c->now) != ODB_OK)
+	bool ok = seq && parked_add(c->db, seq, record, c->now) == ODB_OK;
+	free(record);
+	if (!ok)
 		return out_internal("park");
 	fx_log(c, "%s: parked until the address %s is probed", c->in->event_id, c->probe_target);
 	return out_done();
 }
 
 /* §9 step 10 and the handler's outcome. */
-static outcome dispatch(order_ctx *c, const char *record)
+static outcome dispatch(order_ctx *c, jv rec)
 {
 	const mostro_msg *m = c->m;
 	const action_row *row = order_action_row((int)m->action);
@@ -180,7 +183,7 @@ static outcome dispatch(order_ctx *c, const char *record)
 		fx_log(c, "%s: silent: %s", c->in->event_id, r.why ? r.why : row->ref);
 		return r;
 	case OUT_PARK:
-		return park(c, record);
+		return park(c, rec);
 	case OUT_DONE:
 	case OUT_INTERNAL:
 		break;
@@ -241,10 +244,7 @@ static outcome intake(order_ctx *c, order_msg_in *inp, jv rec)
 		return r;
 	if (!mostro_msg_verify_structure(&inp->msg))
 		return drop(c, id, "payload shape (§0.4)");
-	char *record = json_dumps(rec);
-	r = dispatch(c, record);
-	free(record);
-	return r;
+	return dispatch(c, rec);
 }
 
 /* c->in points at the record while its handler runs; the loop tears c
@@ -270,7 +270,7 @@ outcome order_resume_parked(order_ctx *c, const char *record, int probe)
 	outcome r = out_silent("parked record unreadable");
 	if (jv_is_valid(rec) && load_message(c, &in, rec)) {
 		c->probe = probe;
-		r = dispatch(c, record);
+		r = dispatch(c, rec);
 	}
 	jv_free(rec);
 	mostro_msg_free(&in.msg);
