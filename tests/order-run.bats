@@ -327,3 +327,14 @@ golden() {
 	engine </dev/null >"$T/out2" 2>/dev/null
 	[ "$(grep -c '"op":"watch_invoice"' "$T/out2")" -eq 1 ]
 }
+
+@test "orders.event_id is the id of the event mostro-wrap --plain signs from the template" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" | head -4 >"$T/in"
+	engine "${args[@]}" <"$T/in" 2>/dev/null | grep '"kind":38383' >"$T/tpl"
+	[ "$(wc -l <"$T/tpl")" -eq 1 ]
+	secret_file "$T/mostro.key" 0000000000000000000000000000000000000000000000000000000000000001   # $MOSTRO's key
+	id=$(mostro-wrap --plain --key-file "$T/mostro.key" <"$T/tpl" | jq -r .id)
+	[ "$id" = "$(sqlite3 "$T/db" 'select event_id from orders')" ]
+}
