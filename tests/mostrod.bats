@@ -77,10 +77,13 @@ nothing_started() {
 # bad_settings EDIT EXPECTED: the settings edited by sed EDIT make mostrod
 # exit 5 with EXPECTED (a glob) on stderr, and nothing is started.
 bad_settings() {
+	local rc=0 stderr
 	node_write
 	sed -i "$1" "$NODE/settings.toml"
-	run -5 --separate-stderr mostrod -d "$NODE" --embedded-relay
-	if [[ $stderr != $2 ]]; then
+	mostrod -d "$NODE" --embedded-relay >"$T/out" 2>"$T/err" 3>&- || rc=$?
+	stderr=$(<"$T/err")
+	if [[ $rc != 5 || -s $T/out || $stderr != $2 ]]; then
+		echo "exit $rc, stdout: $(<"$T/out")"
 		echo "stderr: $stderr"
 		echo "expected: $2"
 		return 1
@@ -225,19 +228,42 @@ kill_stage() {
 }
 
 # ------------------------------------------------------------------ flows
+# DAEMON.md §1.7, PROTOCOL.md §11, through mostrod on the embedded relay and
+# the simulated node. v2: kind 14 with PoW (first contact 4 bits); v1: gift
+# wraps with PoW 2; both: Alice on v2, Bob on v1.
 
-@test "§1.7 sell, happy path (v2): new-order, take-sell, add-invoice, escrow paid, fiat-sent, release, buyer paid" {
-	node_start
-	user alice "$MNEMONIC_A" v2
-	user bob "$MNEMONIC_B" v2
-	sell_to_active alice bob || { node_log; false; }
-	fiat_sent_and_release bob alice || { node_log; false; }
+@test "v2: §1.7 sell happy path: new-order, take-sell, add-invoice, escrow paid, fiat-sent, release, buyer paid" { on v2 flow_sell_happy; }
+@test "v2: §1.7 buy happy path: take-buy, escrow paid, add-invoice, fiat-sent, release, buyer paid" { on v2 flow_buy_happy; }
+@test "v1: §1.7 sell happy path on gift wraps" { on v1 flow_sell_happy; }
+@test "v1: §1.7 buy happy path on gift wraps" { on v1 flow_buy_happy; }
+@test "both: §1.7 sell happy path, the seller on v2, the buyer on v1" { on both flow_sell_happy; }
+@test "both: §1.7 buy happy path, the buyer on v2, the seller on v1" { on both flow_buy_happy; }
+@test "v2: §11.6 maker cancel: a stranger is refused, the maker cancels, twice is order_already_canceled" { on v2 flow_maker_cancel; }
+@test "v2: §11.6 taker cancel in waiting-buyer-invoice: the order is pending again, the maker told" { on v2 flow_taker_cancel; }
+@test "v2: §11.5 cooperative cancel of an active order: the hold invoice canceled, 38383 canceled" { on v2 flow_coop_cancel; }
+@test "both: §11.5 cooperative cancel across transports" { on both flow_coop_cancel; }
+@test "v2: §2.4 range order: take 4 of 2-10 USD at the price record's rate, release with next_trade: child 2-6 pending" { on v2 flow_range_child; }
+@test "v2: §2.2 market price: amount 0 priced at the take from a price record" { on v2 flow_market_price; }
+@test "v2: §11.9 payout fails twice: payment-failed, add-invoice, a new invoice paid" {
+	node_set lightning.payment_attempts 2
+	node_set lightning.payment_retries_interval 1
+	on v2 flow_payment_retry
 }
-
-@test "§1.7 buy, happy path (v2): the seller takes, pays the escrow, the buyer adds the invoice, release" {
+@test "v2: §11.8 dispute: a solver added by mostrod ctl takes it and settles: the buyer is paid" { on v2 flow_dispute settle; }
+@test "v1: §11.8 dispute settled by a solver on gift wraps" { on v1 flow_dispute settle; }
+@test "v2: §11.8 dispute: the solver cancels: the seller is refunded" { on v2 flow_dispute cancel; }
+@test "v2: §11.10 ratings: each side once, a second is silent, 38384 published at the flush" { on v2 flow_rating; }
+@test "v2: §7 restore-session lists the live order with its trade index" { on v2 flow_restore; }
+@test "both: §7 restore-session on v1" { on both flow_restore_bob; }
+@test "v2: §9 PoW lanes: a first contact with only pow bits is dropped (logged), with pow_first_contact bits answered" {
+	node_set mostro.pow 1
+	node_set mostro.pow_first_contact 8
 	node_start
 	user alice "$MNEMONIC_A" v2
-	user bob "$MNEMONIC_B" v2
-	buy_to_active alice bob || { node_log; false; }
-	fiat_sent_and_release alice bob || { node_log; false; }
+	trade_key alice
+	SEND_POW=1 send alice "$TRADE" new-order --kind sell --fiat-code USD --payment-method XYZ --fiat-amount 3 --amount 5000
+	expect_none alice "$TRADE" ".request_id == $RID" 3
+	wait_for 10 grep -q 'drop: first contact without pow_first_contact bits' "$NODE/mostrod.log"
+	SEND_POW=8 send alice "$TRADE" new-order --kind sell --fiat-code USD --payment-method XYZ --fiat-amount 3 --amount 5000
+	expect alice "$TRADE" ".action == \"new-order\" and .request_id == $RID" >/dev/null
 }

@@ -224,7 +224,7 @@ send() {
 	RID=$((RID + 1))
 	local -a msg=(msg "$action" --to "$MOSTRO" --transport "$(<"$dir/transport")" --request-id "$RID")
 	case $action in new-order | take-sell | take-buy) msg+=(--trade-index "$idx") ;; esac
-	pow=$(node_pow "$name" "$idx")
+	pow=${SEND_POW:-$(node_pow)}
 	local -a wrap=(--key-file "$dir/key.$idx" --identity-key-file "$dir/key.0")
 	((pow == 0)) || wrap+=(--pow "$pow")
 	mostro-order "${msg[@]}" "$@" >"$dir/last.req"
@@ -232,12 +232,12 @@ send() {
 	mostro-relay pub -q "$RELAY" <"$dir/last.ev" | jq -e '.accepted' >/dev/null
 }
 
-# node_pow NAME INDEX: the PoW a message of that trade key needs: pow, or
-# pow_first_contact on v2 from a key the node does not know yet (any index
-# that has never received a message from Mostro).
+# node_pow: the PoW of a message: pow, or on a node that reads v2,
+# pow_first_contact when it is higher (a v2 key is "known" only while it
+# trades; more bits than asked never hurt).
 node_pow() {
-	local pow=${NODE_CFG[mostro.pow]} first=${NODE_CFG[mostro.pow_first_contact]:-${NODE_CFG[mostro.pow]}}
-	if [[ $(<"$T/u/$1/transport") == v2 && ! -s $T/u/$1/seen.$2 ]] && ((first > pow)); then
+	local pow=${NODE_CFG[mostro.pow]} first=${NODE_CFG[mostro.pow_first_contact]:-0}
+	if [[ ${NODE_CFG[mostro.transport]} != '"gift-wrap"' ]] && ((first > pow)); then
 		echo "$first"
 	else
 		echo "$pow"
@@ -251,7 +251,6 @@ inbox() {
 		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$RELAY" |
 		mostro-unwrap --key-file "$dir/key.$2" 2>/dev/null |
 		jq -c 'select(.type == "message") | .message[]' >"$dir/inbox.$2" || true
-	[[ ! -s $dir/inbox.$2 ]] || cp "$dir/inbox.$2" "$dir/seen.$2"
 	cat "$dir/inbox.$2"
 }
 
@@ -262,13 +261,17 @@ matches() {
 }
 
 expect() {
-	if ! wait_for "${4:-10}" matches "$1" "$2" "$3"; then
-		echo "expect: $1 (trade key $2) got no message with: $3" >&2
-		echo "--- $1's inbox on trade key $2:" >&2
-		cat "$T/u/$1/inbox.$2" "$T/u/$1/match.err" >&2
-		node_log >&2
-		return 1
-	fi
+	local end=$((SECONDS + ${4:-20}))
+	until matches "$1" "$2" "$3"; do
+		if ((SECONDS >= end)); then
+			echo "expect: $1 (trade key $2) got no message with: $3 (in ${4:-20} s)" >&2
+			echo "--- $1's inbox on trade key $2:" >&2
+			cat "$T/u/$1/inbox.$2" "$T/u/$1/match.err" >&2
+			node_log >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 	tail -1 "$T/u/$1/match"
 }
 
@@ -297,83 +300,322 @@ invoice_state() {
 buyer_invoice() { sim invoice --amount "$1" --wallet buyer | jq -r .payment_request; }
 
 # ---------------------------------------------------------------- flow steps
-# Amounts of the flows: 5000 sat for 3 USD at fee 0.006 (each party 15).
+# The order of the flows: 5000 sat for 3 USD at fee 0.006 (each party 15).
+# ORDER_OPTS and TAKE_OPTS change the order and the take (range, market
+# price); AMOUNT and FEE are the sats and per-party fee the take gives.
 AMOUNT=5000
 FEE=15
+ORDER_OPTS=()
+TAKE_OPTS=()
 
-# new_sell NAME: NAME publishes a sell order; $ORDER, $MAKER_IDX
-new_order() {
-	local name=$1 kind=$2
-	shift 2
-	trade_key "$name"
-	MAKER_IDX=$TRADE
-	send "$name" "$TRADE" new-order --kind "$kind" --fiat-code USD --fiat-amount 3 \
-		--payment-method XYZ --amount "$AMOUNT" "$@"
-	local ack
-	ack=$(expect "$name" "$MAKER_IDX" '.action == "new-order" and .request_id == '"$RID") || return 1
-	ORDER=$(jq -r .id <<<"$ack")
-	[[ $(jq -r .payload.order.status <<<"$ack") == pending ]]
+# price FIAT RATE: a price record (fiat per BTC) into the engine's price FIFO.
+price() {
+	jq -nc --arg f "$1" --argjson r "$2" '{type: "price", rates: {($f): $r}, source: "test"}' |
+		timeout 10 tee -a "$NODE/price.fifo" >/dev/null
 }
 
-# sell_to_active SELLER BUYER: §1.7 sell, steps 1-5: the order is active, the
+# new_order NAME KIND: NAME publishes an order (ORDER_OPTS, default 3 USD for
+# AMOUNT sats); the ack is pending. Sets ORDER, MAKER_IDX, ACK.
+new_order() {
+	local name=$1 kind=$2
+	local -a opts=("${ORDER_OPTS[@]}")
+	((${#opts[@]})) || opts=(--fiat-amount 3 --amount "$AMOUNT")
+	trade_key "$name"
+	MAKER_IDX=$TRADE
+	send "$name" "$TRADE" new-order --kind "$kind" --fiat-code USD --payment-method XYZ "${opts[@]}"
+	ACK=$(expect "$name" "$MAKER_IDX" '.action == "new-order" and .request_id == '"$RID") || return 1
+	ORDER=$(jq -r .id <<<"$ACK")
+	[[ $(jq -r .payload.order.status <<<"$ACK") == pending ]]
+}
+
+# sell_to_active SELLER BUYER: §1.7 sell, steps 1-4: the order is active, the
 # escrow held. Sets ORDER, S_IDX, B_IDX, HOLD, INV.
 sell_to_active() {
 	local s=$1 b=$2 r
 	new_order "$s" sell || return 1
 	S_IDX=$MAKER_IDX
-	wait_for 10 book_status "$ORDER" pending
-	trade_key "$b"
-	B_IDX=$TRADE
-	send "$b" "$B_IDX" take-sell --id "$ORDER"
-	r=$(expect "$b" "$B_IDX" '.action == "add-invoice" and .id == $id') || return 1
-	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]]
-	expect "$s" "$S_IDX" '.action == "waiting-buyer-invoice" and .id == $id' >/dev/null
+	wait_for 20 book_status "$ORDER" pending
+	take_sell "$b" || return 1
+	expect "$s" "$S_IDX" '.action == "waiting-buyer-invoice" and .id == $id' >/dev/null || return 1
 	INV=$(buyer_invoice $((AMOUNT - FEE)))
 	send "$b" "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
-	expect "$b" "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null
-	r=$(expect "$s" "$S_IDX" '.action == "pay-invoice" and .id == $id and .payload.payment_request != null') || return 1
-	[[ $(jq -r '.payload.payment_request[0].amount' <<<"$r") == $((AMOUNT + FEE)) ]]
-	HOLD=$(jq -r '.payload.payment_request[1]' <<<"$r")
-	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
-	expect "$s" "$S_IDX" '.action == "buyer-took-order" and .id == $id and .payload.order.status == "active"' >/dev/null
-	expect "$b" "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null
+	expect "$b" "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null || return 1
+	seller_pays "$s"
+	expect "$s" "$S_IDX" '.action == "buyer-took-order" and .id == $id and .payload.order.status == "active"' >/dev/null &&
+		expect "$b" "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null
 }
 
-# buy_to_active BUYER SELLER: §1.7 buy, to active. Sets ORDER, B_IDX, S_IDX, HOLD, INV.
+# take_sell BUYER: a new trade key takes $ORDER (TAKE_OPTS) and is asked for
+# an invoice of AMOUNT - FEE. Sets B_IDX.
+take_sell() {
+	local r
+	trade_key "$1"
+	B_IDX=$TRADE
+	send "$1" "$B_IDX" take-sell --id "$ORDER" "${TAKE_OPTS[@]}"
+	r=$(expect "$1" "$B_IDX" '.action == "add-invoice" and .id == $id') || return 1
+	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]] || { echo "add-invoice amount: $r" >&2; return 1; }
+}
+
+# seller_pays SELLER: the seller is asked for AMOUNT + FEE and the sim's
+# seller wallet pays the hold invoice. Sets HOLD.
+seller_pays() {
+	local r
+	r=$(expect "$1" "$S_IDX" '.action == "pay-invoice" and .id == $id and .payload.payment_request != null') || return 1
+	[[ $(jq -r '.payload.payment_request[0].amount' <<<"$r") == $((AMOUNT + FEE)) ]] || { echo "pay-invoice amount: $r" >&2; return 1; }
+	HOLD=$(jq -r '.payload.payment_request[1]' <<<"$r")
+	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
+}
+
+# buy_to_active BUYER SELLER: §1.7 buy, steps 1-4. Sets ORDER, B_IDX, S_IDX, HOLD, INV.
 buy_to_active() {
 	local b=$1 s=$2 r
 	new_order "$b" buy || return 1
 	B_IDX=$MAKER_IDX
 	trade_key "$s"
 	S_IDX=$TRADE
-	send "$s" "$S_IDX" take-buy --id "$ORDER"
-	r=$(expect "$s" "$S_IDX" '.action == "pay-invoice" and .id == $id and .payload.payment_request != null') || return 1
-	[[ $(jq -r '.payload.payment_request[0].amount' <<<"$r") == $((AMOUNT + FEE)) ]]
-	expect "$b" "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null
-	HOLD=$(jq -r '.payload.payment_request[1]' <<<"$r")
-	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
+	send "$s" "$S_IDX" take-buy --id "$ORDER" "${TAKE_OPTS[@]}"
+	expect "$b" "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null || return 1
+	seller_pays "$s" || return 1
 	r=$(expect "$b" "$B_IDX" '.action == "add-invoice" and .id == $id and .payload.order != null') || return 1
-	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]]
-	expect "$s" "$S_IDX" '.action == "waiting-buyer-invoice" and .id == $id' >/dev/null
+	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]] || { echo "add-invoice amount: $r" >&2; return 1; }
+	expect "$s" "$S_IDX" '.action == "waiting-buyer-invoice" and .id == $id' >/dev/null || return 1
 	INV=$(buyer_invoice $((AMOUNT - FEE)))
 	send "$b" "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
-	expect "$b" "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null
-	expect "$s" "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
+	expect "$b" "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null &&
+		expect "$s" "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
 }
 
-# fiat_sent_and_release: from active to success; the buyer's invoice paid.
+# fiat_sent BUYER SELLER [OPTION...]: both are told fiat-sent-ok, each with
+# the other as peer.
+fiat_sent() {
+	local b=$1 s=$2 r
+	shift 2
+	send "$b" "$B_IDX" fiat-sent --id "$ORDER" "$@"
+	r=$(expect "$b" "$B_IDX" '.action == "fiat-sent-ok" and .id == $id') || return 1
+	[[ $(jq -r .payload.peer.pubkey <<<"$r") == $(key_of "$s" "$S_IDX") ]] || { echo "buyer's peer: $r" >&2; return 1; }
+	r=$(expect "$s" "$S_IDX" '.action == "fiat-sent-ok" and .id == $id') || return 1
+	[[ $(jq -r .payload.peer.pubkey <<<"$r") == $(key_of "$b" "$B_IDX") ]] || { echo "seller's peer: $r" >&2; return 1; }
+}
+
+# release SELLER BUYER [OPTION...]: the hold invoice settled, the buyer told.
+release() {
+	local s=$1 b=$2
+	shift 2
+	send "$s" "$S_IDX" release --id "$ORDER" "$@"
+	expect "$s" "$S_IDX" '.action == "hold-invoice-payment-settled" and .id == $id' >/dev/null &&
+		expect "$b" "$B_IDX" '.action == "released" and .id == $id' >/dev/null &&
+		expect "$s" "$S_IDX" '.action == "rate" and .id == $id' >/dev/null &&
+		wait_for 20 invoice_is "$HOLD" SETTLED
+}
+
+# paid BUYER: the payout reached the buyer's invoice: purchase-completed,
+# rate, 38383 success.
+paid() {
+	local b=$1
+	expect "$b" "$B_IDX" '.action == "purchase-completed" and .id == $id' >/dev/null &&
+		wait_for 20 invoice_is "$INV" SETTLED &&
+		expect "$b" "$B_IDX" '.action == "rate" and .id == $id' >/dev/null &&
+		wait_for 20 book_status "$ORDER" success
+}
+
 fiat_sent_and_release() {
-	local b=$1 s=$2
-	send "$b" "$B_IDX" fiat-sent --id "$ORDER"
-	expect "$b" "$B_IDX" '.action == "fiat-sent-ok" and .id == $id' >/dev/null
-	expect "$s" "$S_IDX" '.action == "fiat-sent-ok" and .id == $id' >/dev/null
-	send "$s" "$S_IDX" release --id "$ORDER"
-	expect "$s" "$S_IDX" '.action == "hold-invoice-payment-settled" and .id == $id' >/dev/null
-	expect "$b" "$B_IDX" '.action == "released" and .id == $id' >/dev/null
-	expect "$b" "$B_IDX" '.action == "purchase-completed" and .id == $id' >/dev/null
-	wait_for 10 invoice_paid "$INV"
-	[[ $(invoice_state "$HOLD") == SETTLED ]]
-	wait_for 10 book_status "$ORDER" success
+	fiat_sent "$1" "$2" && release "$2" "$1" && paid "$1"
 }
 
-invoice_paid() { [[ $(invoice_state "$1") == SETTLED ]]; }
+invoice_is() { [[ $(invoice_state "$1") == "$2" ]]; }
+
+# ---------------------------------------------------------------- flows
+# Each a sequence of DAEMON.md §1.7 / PROTOCOL.md §11 with its checks.
+
+flow_sell_happy() { sell_to_active alice bob && fiat_sent_and_release bob alice; }
+flow_buy_happy() { buy_to_active alice bob && fiat_sent_and_release alice bob; }
+
+# §11.6: a stranger may not cancel a pending order, its maker may, once.
+flow_maker_cancel() {
+	new_order alice sell || return 1
+	trade_key bob
+	send bob "$TRADE" cancel --id "$ORDER"
+	expect bob "$TRADE" '.action == "cant-do" and .payload.cant_do == "is_not_your_order" and .request_id == '"$RID" >/dev/null || return 1
+	send alice "$MAKER_IDX" cancel --id "$ORDER"
+	expect alice "$MAKER_IDX" '.action == "canceled" and .id == $id and .request_id == '"$RID" >/dev/null || return 1
+	wait_for 20 book_status "$ORDER" canceled || return 1
+	send alice "$MAKER_IDX" cancel --id "$ORDER"
+	expect alice "$MAKER_IDX" '.action == "cant-do" and .payload.cant_do == "order_already_canceled" and .request_id == '"$RID" >/dev/null
+}
+
+# §11.6: the taker cancels in waiting-buyer-invoice: the order is pending again.
+flow_taker_cancel() {
+	new_order alice sell || return 1
+	S_IDX=$MAKER_IDX
+	take_sell bob || return 1
+	wait_for 20 book_status "$ORDER" in-progress || return 1
+	send bob "$B_IDX" cancel --id "$ORDER"
+	expect bob "$B_IDX" '.action == "canceled" and .id == $id' >/dev/null || return 1
+	expect alice "$S_IDX" '.action == "new-order" and .id == $id and .request_id == '"$RID" >/dev/null || return 1
+	wait_for 20 book_status "$ORDER" pending
+}
+
+# §11.5: seller and buyer both cancel an active order: the escrow is returned.
+flow_coop_cancel() {
+	sell_to_active alice bob || return 1
+	send alice "$S_IDX" cancel --id "$ORDER"
+	expect alice "$S_IDX" '.action == "cooperative-cancel-initiated-by-you" and .id == $id' >/dev/null || return 1
+	expect bob "$B_IDX" '.action == "cooperative-cancel-initiated-by-peer" and .id == $id' >/dev/null || return 1
+	send bob "$B_IDX" cancel --id "$ORDER"
+	expect bob "$B_IDX" '.action == "cooperative-cancel-accepted" and .id == $id' >/dev/null || return 1
+	expect alice "$S_IDX" '.action == "cooperative-cancel-accepted" and .id == $id' >/dev/null || return 1
+	wait_for 20 invoice_is "$HOLD" CANCELED || return 1
+	wait_for 20 book_status "$ORDER" canceled
+}
+
+# §2.4 / §11.3: a sell range 2-10 USD at 100000 USD/BTC; the buyer takes 4 USD
+# (4000 sat, fee 12); the release names the maker's next trade key, which
+# gets the child order 2-6 USD.
+flow_range_child() {
+	price USD 100000
+	ORDER_OPTS=(--fiat-amount 2-10) TAKE_OPTS=(--amount 4) AMOUNT=4000 FEE=12
+	sell_to_active alice bob || return 1
+	fiat_sent bob alice || return 1
+	local parent=$ORDER next child r
+	trade_key alice
+	next=$TRADE
+	release alice bob --next-trade "$(key_of alice "$next"):$next" || return 1
+	paid bob || return 1
+	r=$(expect alice "$next" '.action == "new-order" and .id != $id') || return 1
+	child=$(jq -r .id <<<"$r")
+	[[ $(jq -c '.payload.order | [.status, .min_amount, .max_amount, .amount]' <<<"$r") == '["pending",2,6,0]' ]] ||
+		{ echo "child: $r" >&2; return 1; }
+	[[ $child != "$parent" ]]
+	wait_for 20 book_status "$child" pending
+}
+
+# §2.2: a market-priced order (amount 0): 3 USD at 100000 USD/BTC is 3000 sat
+# at the take (fee 9).
+flow_market_price() {
+	price USD 100000
+	ORDER_OPTS=(--fiat-amount 3 --amount 0) AMOUNT=3000 FEE=9
+	sell_to_active alice bob && fiat_sent_and_release bob alice
+}
+
+# §11.9 / §3.4: the payout fails (payment_attempts = 2, retried every second),
+# the buyer is asked for a new invoice, which is paid.
+flow_payment_retry() {
+	sell_to_active alice bob || return 1
+	sim script --outcome fail:NO_ROUTE --times 2 >/dev/null
+	fiat_sent bob alice && release alice bob || return 1
+	local r
+	r=$(expect bob "$B_IDX" '.action == "payment-failed" and .id == $id') || return 1
+	[[ $(jq -c .payload.payment_failed <<<"$r") == '{"payment_attempts":1,"payment_retries_interval":1}' ]] ||
+		{ echo "payment-failed: $r" >&2; return 1; }
+	r=$(expect bob "$B_IDX" '.action == "add-invoice" and .id == $id and .payload.order.status == "settled-hold-invoice"' 30) || return 1
+	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]] || { echo "add-invoice: $r" >&2; return 1; }
+	INV=$(buyer_invoice $((AMOUNT - FEE)))
+	send bob "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
+	expect bob "$B_IDX" '.action == "invoice-updated" and .id == $id and .request_id == '"$RID" >/dev/null || return 1
+	paid bob
+}
+
+# §6 / §11.8: the buyer opens a dispute, a solver (added with mostrod ctl)
+# takes it and settles (the buyer is paid) or cancels (the seller refunded).
+flow_dispute() {
+	local how=$1 r did
+	sell_to_active alice bob || return 1
+	user sol "$MNEMONIC_C" "$(<"$T/u/bob/transport")"
+	ctl add-solver "solver=$(npub_of sol)" >/dev/null || { echo "ctl add-solver failed" >&2; return 1; }
+	send bob "$B_IDX" dispute --id "$ORDER"
+	r=$(expect bob "$B_IDX" '.action == "dispute-initiated-by-you" and .id == $id') || return 1
+	did=$(jq -r '.payload.dispute[0]' <<<"$r")
+	expect alice "$S_IDX" '.action == "dispute-initiated-by-peer" and .id == $id' >/dev/null || return 1
+	wait_for 20 dispute_status "$did" initiated || return 1
+	send sol 0 admin-take-dispute --dispute-id "$did"
+	r=$(expect sol 0 '.action == "admin-took-dispute"') || return 1
+	[[ $(jq -r '.payload.dispute[0]' <<<"$r") == "$did" ]] || { echo "admin-took-dispute: $r" >&2; return 1; }
+	expect alice "$S_IDX" '.action == "admin-took-dispute" and .id == $id' >/dev/null || return 1
+	expect bob "$B_IDX" '.action == "admin-took-dispute" and .id == $id' >/dev/null || return 1
+	wait_for 20 dispute_status "$did" in-progress || return 1
+	case $how in
+	settle)
+		send sol 0 admin-settle --id "$ORDER"
+		expect sol 0 '.action == "admin-settled"' >/dev/null &&
+			expect alice "$S_IDX" '.action == "admin-settled" and .id == $id' >/dev/null &&
+			expect bob "$B_IDX" '.action == "admin-settled" and .id == $id' >/dev/null &&
+			wait_for 20 invoice_is "$HOLD" SETTLED &&
+			wait_for 20 dispute_status "$did" settled &&
+			paid bob
+		;;
+	cancel)
+		send sol 0 admin-cancel --id "$ORDER"
+		expect sol 0 '.action == "admin-canceled"' >/dev/null &&
+			expect alice "$S_IDX" '.action == "admin-canceled" and .id == $id' >/dev/null &&
+			expect bob "$B_IDX" '.action == "admin-canceled" and .id == $id' >/dev/null &&
+			wait_for 20 invoice_is "$HOLD" CANCELED &&
+			wait_for 20 dispute_status "$did" seller-refunded &&
+			wait_for 20 book_status "$ORDER" canceled
+		;;
+	esac
+}
+
+# §5 / §11.10: each side rates once; a second rating is silent; the 38384
+# events leave when the queue is flushed.
+flow_rating() {
+	flow_sell_happy || return 1
+	send alice "$S_IDX" rate-user --id "$ORDER" --rating 5
+	expect alice "$S_IDX" '.action == "rate-received" and .payload.rating_user == 5 and .request_id == '"$RID" >/dev/null || return 1
+	send bob "$B_IDX" rate-user --id "$ORDER" --rating 4
+	expect bob "$B_IDX" '.action == "rate-received" and .payload.rating_user == 4 and .request_id == '"$RID" >/dev/null || return 1
+	send alice "$S_IDX" rate-user --id "$ORDER" --rating 3
+	expect_none alice "$S_IDX" '.request_id == '"$RID" 2 || return 1
+	ctl flush-ratings >/dev/null || return 1
+	wait_for 20 rating_events 2
+}
+
+# §7: restore-session from the identity key lists the live order with its index.
+flow_restore() {
+	sell_to_active alice bob || return 1
+	send alice 0 restore-session
+	local r
+	r=$(expect alice 0 '.action == "restore-session" and .payload.restore_data != null') || return 1
+	jq -e --arg id "$ORDER" --argjson i "$S_IDX" '.payload.restore_data.orders | any(.order_id == $id and .trade_index == $i and .status == "active")' <<<"$r" >/dev/null ||
+		{ echo "restore-session: $r" >&2; return 1; }
+}
+
+npub_of() { mostro-key encode npub "$(key_of "$1" 0)" | jq -r .bech32; }
+
+# dispute_status DISPUTE-ID STATUS: the dispute's newest 38386 says STATUS
+dispute_status() {
+	[[ $(mostro-relay req -q --filter "$(jq -nc --arg a "$MOSTRO" --arg d "$1" '{kinds:[38386],authors:[$a],"#d":[$d]}')" "$RELAY" |
+		jq -sr 'sort_by(.created_at) | last | .tags[] | select(.[0] == "s") | .[1]') == "$2" ]]
+}
+
+# rating_events N: at least N kind 38384 events of the node on the relay
+rating_events() {
+	(($(mostro-relay req -q --filter "$(jq -nc --arg a "$MOSTRO" '{kinds:[38384],authors:[$a]}')" "$RELAY" | wc -l) >= $1))
+}
+
+# on CONFIG FLOW [ARG...]: a node speaking CONFIG's transport, Alice and Bob
+# on theirs (v2: nip44, PoW 1 and 4 for a first contact; v1: gift-wrap, PoW 2;
+# both: Alice on v2, Bob on v1), then the flow.
+on() {
+	local config=$1 ta tb
+	shift
+	case $config in
+	v2) node_set mostro.transport '"nip44"'; node_set mostro.pow 1; node_set mostro.pow_first_contact 4; ta=v2 tb=v2 ;;
+	v1) node_set mostro.transport '"gift-wrap"'; node_set mostro.pow 2; ta=v1 tb=v1 ;;
+	both) node_set mostro.transport '"both"'; ta=v2 tb=v1 ;;
+	*) echo "on: unknown configuration $config" >&2; return 1 ;;
+	esac
+	node_start || return 1
+	user alice "$MNEMONIC_A" "$ta"
+	user bob "$MNEMONIC_B" "$tb"
+	"$@"
+}
+
+# restore-session by Bob (the buyer), on his transport.
+flow_restore_bob() {
+	sell_to_active alice bob || return 1
+	send bob 0 restore-session
+	local r
+	r=$(expect bob 0 '.action == "restore-session" and .payload.restore_data != null') || return 1
+	jq -e --arg id "$ORDER" --argjson i "$B_IDX" '.payload.restore_data.orders | any(.order_id == $id and .trade_index == $i)' <<<"$r" >/dev/null ||
+		{ echo "restore-session: $r" >&2; return 1; }
+}
