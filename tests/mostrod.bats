@@ -267,3 +267,119 @@ kill_stage() {
 	SEND_POW=8 send alice "$TRADE" new-order --kind sell --fiat-code USD --payment-method XYZ --fiat-amount 3 --amount 5000
 	expect alice "$TRADE" ".action == \"new-order\" and .request_id == $RID" >/dev/null
 }
+
+# ------------------------------------------------------------------ restarts, relays
+
+# on_relays NAME...: a node on relays of the test's own (started), Alice and
+# Bob on v2 on the first one.
+on_relays() {
+	local r urls=""
+	NODE_EMBEDDED=
+	for r in "$@"; do
+		relay_start "$r"
+		urls+="${urls:+, }'${RELAY_URL[$r]}'"
+	done
+	RELAY=${RELAY_URL[$1]}
+	node_set nostr.relays "[$urls]"
+	node_start
+	user alice "$MNEMONIC_A" v2
+	user bob "$MNEMONIC_B" v2
+}
+
+# log_count N TEXT: the log has at least N lines holding TEXT
+log_count() { (($(grep -cF -- "$2" "$NODE/mostrod.log") >= $1)); }
+
+# count_in NAME INDEX JQ-CONDITION: how many messages of the trade key satisfy it
+count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length"; }
+
+@test "restart: a take sent while mostrod is stopped is answered after the restart (cursor with look-back); the order from before is not created twice" {
+	on_relays r1
+	new_order alice sell
+	S_IDX=$MAKER_IDX
+	node_stop
+	[ "$NODE_STATUS" = 0 ]
+	trade_key bob
+	B_IDX=$TRADE
+	send bob "$B_IDX" take-sell --id "$ORDER"
+	node_start
+	expect bob "$B_IDX" '.action == "add-invoice" and .id == $id' >/dev/null
+	expect alice "$S_IDX" '.action == "waiting-buyer-invoice" and .id == $id' >/dev/null
+	# the new-order was read again (look-back) and dropped as processed
+	[ "$(count_in alice "$S_IDX" '.action == "new-order"')" = 1 ]
+	[ "$(grep -c "order $ORDER created" "$NODE/mostrod.log")" = 1 ]
+	INV=$(buyer_invoice $((AMOUNT - FEE)))
+	send bob "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
+	seller_pays alice
+	expect alice "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
+	fiat_sent_and_release bob alice
+}
+
+@test "crash: the engine killed while the seller pays the escrow; after the restart the payment is found (intents reconciled) and the trade completes" {
+	node_start
+	user alice "$MNEMONIC_A" v2
+	user bob "$MNEMONIC_B" v2
+	new_order alice sell
+	S_IDX=$MAKER_IDX
+	take_sell bob
+	INV=$(buyer_invoice $((AMOUNT - FEE)))
+	send bob "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
+	local r
+	r=$(expect alice "$S_IDX" '.action == "pay-invoice" and .id == $id and .payload.payment_request != null')
+	HOLD=$(jq -r '.payload.payment_request[1]' <<<"$r")
+	kill -KILL "$(stage_pid engine)"
+	wait_for 30 node_gone
+	node_stop
+	[ "$NODE_STATUS" = 137 ]
+	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
+	node_start
+	expect alice "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
+	expect bob "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null
+	fiat_sent_and_release bob alice
+	[ "$(count_in alice "$S_IDX" '.action == "buyer-took-order"')" = 1 ]
+}
+
+@test "several relays: Alice only on one, Bob only on the other; mostrod reads and writes both" {
+	on_relays r1 r2
+	echo "${RELAY_URL[r2]}" >"$T/u/bob/relay"
+	flow_sell_happy
+	# the order events are on both relays
+	RELAY=${RELAY_URL[r2]} book_status "$ORDER" success
+	RELAY=${RELAY_URL[r1]} book_status "$ORDER" success
+}
+
+@test "a relay restarting mid-trade: the subscription and the publisher reconnect, the trade completes" {
+	on_relays r1
+	sell_to_active alice bob
+	local port
+	port=$(relay_port r1)
+	relay_stop r1
+	sleep 1
+	relay_start r1 "$port"
+	# the subscription is back (a second EOSE from that relay)
+	wait_for 40 log_count 2 "mostrod: sub: ${RELAY_URL[r1]}: eose"
+	fiat_sent_and_release bob alice
+}
+
+@test "a relay down at start: mostrod runs on the other one, and takes the late one in when it comes up" {
+	local port
+	port=$(free_port)
+	on_relays r1
+	node_stop
+	# now with a second relay that is not there yet
+	node_set nostr.relays "['${RELAY_URL[r1]}', 'ws://127.0.0.1:$port']"
+	node_start
+	new_order alice sell
+	relay_start r2 "$port"
+	echo "${RELAY_URL[r2]}" >"$T/u/bob/relay"
+	S_IDX=$MAKER_IDX
+	take_sell bob 60
+}
+
+@test "no relay reachable at start: the subscription gives up, mostrod says so and exits 3" {
+	NODE_EMBEDDED=
+	node_set nostr.relays "['ws://127.0.0.1:$(free_port)']"
+	node_write
+	MOSTRO_LOG=debug run -3 --separate-stderr mostrod -d "$NODE" 3>&-
+	[[ $stderr == *"mostrod: sub exited 3: stopping"* ]]
+	[[ $stderr == *"mostrod: stopped (exit 3)"* ]]
+}

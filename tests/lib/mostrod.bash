@@ -120,10 +120,13 @@ free_port() {
 	return 1
 }
 
+# NODE_EMBEDDED: empty for a node on relays of the test's own (relay_start)
 node_start() {
 	node_write
+	local -a args=()
+	[[ -z ${NODE_EMBEDDED-1} ]] || args=(--embedded-relay)
 	# as from a terminal: SIGINT is not ignored (a background job of a script ignores it)
-	MOSTRO_LOG=${MOSTRO_LOG:-debug} env --default-signal=INT mostrod -d "$NODE" --embedded-relay "$@" \
+	MOSTRO_LOG=${MOSTRO_LOG:-debug} env --default-signal=INT mostrod -d "$NODE" "${args[@]}" "$@" \
 		</dev/null >>"$NODE/mostrod.out" 2>>"$NODE/mostrod.log" 3>&- &
 	NODE_PID=$!
 	wait_for 20 node_up || { node_log; return 1; }
@@ -171,6 +174,30 @@ node_stop() {
 
 node_log() { echo "--- mostrod.log"; tail -n "${1:-60}" "$NODE/mostrod.log"; }
 
+# relay_start NAME [PORT]: a relay of the test's own (mostro-relay serve, as
+# the embedded one: NIP-42 for kinds 1059 and 14), its database in
+# $T/NAME.db, kept across relay_stop/relay_start. Sets RELAY_URL[NAME].
+declare -gA RELAY_PID=() RELAY_URL=()
+relay_start() {
+	local name=$1 port=${2:-}
+	[[ -n $port ]] || port=$(free_port)
+	mostro-relay serve --listen "127.0.0.1:$port" --db "$T/$name.db" --auth-read-kinds 1059,14 \
+		</dev/null >/dev/null 2>>"$T/$name.log" 3>&- &
+	RELAY_PID[$name]=$!
+	RELAY_URL[$name]=ws://127.0.0.1:$port
+	wait_for 10 mostro-relay info --wait-timeout 1 "${RELAY_URL[$name]}" >/dev/null
+}
+
+relay_stop() {
+	local pid=${RELAY_PID[$1]:-}
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	RELAY_PID[$1]=""
+}
+
+relay_port() { echo "${RELAY_URL[$1]##*:}"; }
+
 sim() { mostro-ln sim --sim-db "$NODE/ln-sim.db" "$@"; }
 
 ctl() { mostrod ctl -d "$NODE" "$@"; }
@@ -189,6 +216,7 @@ book_status() { [[ $(book "$1" | jq -r '.s // empty') == "$2" ]]; }
 user() {
 	local name=$1 dir=$T/u/$1
 	mkdir -p -m 700 "$dir"
+	echo "$RELAY" >"$dir/relay"
 	printf '%s\n' "$2" >"$dir/mnemonic"
 	chmod 600 "$dir/mnemonic"
 	echo "${3:-v2}" >"$dir/transport"
@@ -229,7 +257,7 @@ send() {
 	((pow == 0)) || wrap+=(--pow "$pow")
 	mostro-order "${msg[@]}" "$@" >"$dir/last.req"
 	mostro-wrap "${wrap[@]}" <"$dir/last.req" >"$dir/last.ev"
-	mostro-relay pub -q "$RELAY" <"$dir/last.ev" | jq -e '.accepted' >/dev/null
+	mostro-relay pub -q "$(<"$dir/relay")" <"$dir/last.ev" | jq -e '.accepted' >/dev/null
 }
 
 # node_pow: the PoW of a message: pow, or on a node that reads v2,
@@ -248,7 +276,7 @@ inbox() {
 	local dir=$T/u/$1 pk
 	pk=$(key_of "$1" "$2")
 	mostro-relay req -q --auth-key-file "$dir/key.$2" \
-		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$RELAY" |
+		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$(<"$dir/relay")" |
 		mostro-unwrap --key-file "$dir/key.$2" 2>/dev/null |
 		jq -c 'select(.type == "message") | .message[]' >"$dir/inbox.$2" || true
 	cat "$dir/inbox.$2"
@@ -345,14 +373,14 @@ sell_to_active() {
 		expect "$b" "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null
 }
 
-# take_sell BUYER: a new trade key takes $ORDER (TAKE_OPTS) and is asked for
-# an invoice of AMOUNT - FEE. Sets B_IDX.
+# take_sell BUYER [SECONDS]: a new trade key takes $ORDER (TAKE_OPTS) and is
+# asked for an invoice of AMOUNT - FEE. Sets B_IDX.
 take_sell() {
 	local r
 	trade_key "$1"
 	B_IDX=$TRADE
 	send "$1" "$B_IDX" take-sell --id "$ORDER" "${TAKE_OPTS[@]}"
-	r=$(expect "$1" "$B_IDX" '.action == "add-invoice" and .id == $id') || return 1
+	r=$(expect "$1" "$B_IDX" '.action == "add-invoice" and .id == $id' "${2:-20}") || return 1
 	[[ $(jq -r .payload.order.amount <<<"$r") == $((AMOUNT - FEE)) ]] || { echo "add-invoice amount: $r" >&2; return 1; }
 }
 
