@@ -28,6 +28,9 @@ teardown() {
 	if [[ -n ${NODE_PID:-} ]]; then
 		node_stop TERM || node_stop KILL || true
 	fi
+	local r
+	for r in "${!RELAY_PID[@]}"; do relay_stop "$r"; done
+	lnd_double_stop
 }
 
 # nothing_started: no database, cursor, relay database or socket in DIR.
@@ -255,6 +258,24 @@ kill_stage() {
 @test "v2: §11.10 ratings: each side once, a second is silent, 38384 published at the flush" { on v2 flow_rating; }
 @test "v2: §7 restore-session lists the live order with its trade index" { on v2 flow_restore; }
 @test "both: §7 restore-session on v1" { on both flow_restore_bob; }
+@test "lnd: §1.7 sell happy path against the LND REST test double (backend = lnd)" {
+	need node openssl curl
+	lnd_double_start
+	on v2 flow_sell_happy
+	grep -q "^mostrod: lightning: LND at https://127.0.0.1:" "$NODE/mostrod.log"
+	! grep -q SIMULATED "$NODE/mostrod.log"
+}
+@test "lnd: §1.7 buy happy path against the LND double" { need node openssl curl; lnd_double_start; on v2 flow_buy_happy; }
+@test "lnd: §11.5 cooperative cancel against the LND double: the hold invoice canceled" { need node openssl curl; lnd_double_start; on both flow_coop_cancel; }
+@test "lnd: §11.9 payout failures and a new invoice against the LND double" {
+	need node openssl curl
+	lnd_double_start
+	node_set lightning.payment_attempts 2
+	node_set lightning.payment_retries_interval 1
+	on v2 flow_payment_retry
+}
+@test "lnd: §11.8 dispute settled by a solver against the LND double" { need node openssl curl; lnd_double_start; on v1 flow_dispute settle; }
+
 @test "v2: §9 PoW lanes: a first contact with only pow bits is dropped (logged), with pow_first_contact bits answered" {
 	node_set mostro.pow 1
 	node_set mostro.pow_first_contact 8
@@ -330,7 +351,7 @@ count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length
 	wait_for 30 node_gone
 	node_stop
 	[ "$NODE_STATUS" = 137 ]
-	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
+	pay_hold "$HOLD"
 	node_start
 	expect alice "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
 	expect bob "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null

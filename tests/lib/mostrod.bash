@@ -314,18 +314,81 @@ expect_none() {
 	done
 }
 
+# ---------------------------------------------------------------- the Lightning side
+# The node's Lightning backend: the simulated node (default) or LND's REST API
+# played by tests/lnd-double/server.mjs (lnd_double_start). The wallets of the
+# flows: the seller pays the hold invoice (pay_hold), the buyer issues the
+# payout invoice (buyer_invoice), payments can be scripted to fail (pay_script).
+LN_BACKEND=sim
+
+# lnd_double_start: the double with a fresh certificate (localhost,
+# 127.0.0.1) and macaroon in $T/lnd, and the node's settings pointing at it.
+lnd_double_start() {
+	local d=$T/lnd hex
+	mkdir -p -m 700 "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+	head -c 96 /dev/urandom >"$d/admin.macaroon"
+	hex=$(od -An -v -tx1 "$d/admin.macaroon" | tr -d ' \n')
+	node "$MOSTRO_TOP/tests/lnd-double/server.mjs" --cert "$d/cert.pem" --key "$d/key.pem" \
+		--macaroon-hex "$hex" >"$d/ports" 2>"$d/log" 3>&- &
+	LND_PID=$!
+	wait_for 10 test -s "$d/ports"
+	LN_BACKEND=lnd
+	node_set lightning.backend '"lnd"'
+	node_set lightning.lnd_rest_host "\"https://127.0.0.1:$(jq -r .https "$d/ports")\""
+	node_set lightning.lnd_cert_file "\"$d/cert.pem\""
+	node_set lightning.lnd_macaroon_file "\"$d/admin.macaroon\""
+	node_unset lightning.sim_db
+}
+
+lnd_double_stop() { [[ -z ${LND_PID:-} ]] || kill "$LND_PID" 2>/dev/null || true; }
+
+# dctl METHOD PATH [JSON]: the double's control API
+dctl() {
+	curl -sS --max-time 20 -X "$1" -H 'Content-Type: application/json' --data "${3:-}" \
+		"http://127.0.0.1:$(jq -r .control "$T/lnd/ports")$2"
+}
+
 # hash_of BOLT11
 hash_of() { mostro-ln decode -- "$1" | jq -r .payment_hash; }
 
-# invoice_state BOLT11: OPEN, ACCEPTED, SETTLED, CANCELED on the simulated node
+# pay_hold BOLT11: the seller's wallet pays the node's hold invoice
+pay_hold() {
+	case $LN_BACKEND in
+	sim) sim pay-hold "$(hash_of "$1")" >/dev/null ;;
+	lnd) dctl POST /pay_hold "$(jq -nc --arg h "$(hash_of "$1")" '{hash: $h}')" | jq -e '.state == "ACCEPTED"' >/dev/null ;;
+	esac
+}
+
+# buyer_invoice SATS: a payout invoice of the buyer's wallet
+buyer_invoice() {
+	case $LN_BACKEND in
+	sim) sim invoice --amount "$1" --wallet buyer | jq -r .payment_request ;;
+	lnd) dctl POST /invoice "{\"amount_msat\":$(($1 * 1000))}" | jq -r .payment_request ;;
+	esac
+}
+
+# invoice_state BOLT11: OPEN, ACCEPTED, SETTLED, CANCELED; a payout invoice
+# the node paid is SETTLED
 invoice_state() {
 	local h
 	h=$(hash_of "$1")
-	sim state | jq -r --arg h "$h" '.invoices[] | select(.hash == $h) | .state'
+	case $LN_BACKEND in
+	sim) sim state | jq -r --arg h "$h" '.invoices[] | select(.hash == $h) | .state' ;;
+	lnd) dctl GET /state | jq -r --arg h "$h" '(.invoices[] | select(.hash == $h) | .state),
+		(.payments[] | select(.hash == $h and .status == "SUCCEEDED") | "SETTLED")' ;;
+	esac
 }
 
-# buyer_invoice SATS: a payout invoice of the sim's buyer wallet
-buyer_invoice() { sim invoice --amount "$1" --wallet buyer | jq -r .payment_request; }
+# pay_script OUTCOME TIMES: the node's next payouts end so (fail:NO_ROUTE, ...)
+pay_script() {
+	case $LN_BACKEND in
+	sim) sim script --outcome "$1" --times "$2" >/dev/null ;;
+	lnd) dctl POST /script "$(jq -nc --arg o "$1" --argjson n "$2" '{match: "default", outcome: $o, times: $n}')" >/dev/null ;;
+	esac
+}
 
 # ---------------------------------------------------------------- flow steps
 # The order of the flows: 5000 sat for 3 USD at fee 0.006 (each party 15).
@@ -391,7 +454,7 @@ seller_pays() {
 	r=$(expect "$1" "$S_IDX" '.action == "pay-invoice" and .id == $id and .payload.payment_request != null') || return 1
 	[[ $(jq -r '.payload.payment_request[0].amount' <<<"$r") == $((AMOUNT + FEE)) ]] || { echo "pay-invoice amount: $r" >&2; return 1; }
 	HOLD=$(jq -r '.payload.payment_request[1]' <<<"$r")
-	sim pay-hold "$(hash_of "$HOLD")" >/dev/null
+	pay_hold "$HOLD"
 }
 
 # buy_to_active BUYER SELLER: §1.7 buy, steps 1-4. Sets ORDER, B_IDX, S_IDX, HOLD, INV.
@@ -529,7 +592,7 @@ flow_market_price() {
 # the buyer is asked for a new invoice, which is paid.
 flow_payment_retry() {
 	sell_to_active alice bob || return 1
-	sim script --outcome fail:NO_ROUTE --times 2 >/dev/null
+	pay_script fail:NO_ROUTE 2
 	fiat_sent bob alice && release alice bob || return 1
 	local r
 	r=$(expect bob "$B_IDX" '.action == "payment-failed" and .id == $id') || return 1
