@@ -18,12 +18,23 @@
 
 static char dir[64];
 
-/* DIR/name in a string of its own (never freed: a test process). */
+/* DIR/name in a string of its own, kept until free_paths(). */
+static char *paths[128];
+static size_t npaths;
+
 static const char *in(const char *name)
 {
 	char *p = malloc(strlen(dir) + strlen(name) + 2);
 	sprintf(p, "%s/%s", dir, name);
-	return p;
+	if (npaths == sizeof paths / sizeof *paths)
+		abort();
+	return paths[npaths++] = p;
+}
+
+static void free_paths(void)
+{
+	while (npaths)
+		free(paths[--npaths]);
 }
 
 static void put(const char *path, const char *text)
@@ -168,6 +179,7 @@ int main(void)
 	for (int e = SAFEFILE_OK; e < SAFEFILE_ERR_COUNT; e++)
 		t_ok(strcmp(safefile_strerror((safefile_err)e), "unknown error") != 0, "safefile_strerror(%d)", e);
 	t_eq_str(safefile_strerror(SAFEFILE_ERR_COUNT), "unknown error", "out of range");
+	free_paths();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
