@@ -144,6 +144,7 @@ bad_settings() {
 	done
 	[ "$(stat -c %a "$NODE/engine.sock")" = 600 ]
 	[ "$(cat "$NODE/mostrod.pid")" = "$NODE_PID" ]
+	wait_for 20 log_count 1 "mostrod: sub: $RELAY: eose"
 	# the key lives only in the private directory, 0600, never on a command line
 	for p in $(stage_pids); do
 		! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q "$NODE_SECRET"
@@ -333,6 +334,23 @@ count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length
 	seller_pays alice
 	expect alice "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null
 	fiat_sent_and_release bob alice
+}
+
+@test "SIGTERM right after the engine accepted a burst of orders: the drain delivers every ack before mostrod exits 0" {
+	on_relays r1
+	local i rids=()
+	for i in 1 2 3 4 5 6; do
+		trade_key alice
+		send alice "$TRADE" new-order --kind sell --fiat-code USD --payment-method XYZ --fiat-amount 3 --amount 5000
+		rids+=("$TRADE:$RID")
+	done
+	wait_for 30 log_count 6 "created (sell)"
+	node_stop TERM
+	[ "$NODE_STATUS" = 0 ] || { node_log; false; }
+	# the relay (still up) has every ack
+	for i in "${rids[@]}"; do
+		[ "$(count_in alice "${i%%:*}" ".action == \"new-order\" and .request_id == ${i#*:}")" = 1 ] || { echo "no ack for $i"; node_log; false; }
+	done
 }
 
 @test "crash: the engine killed while the seller pays the escrow; after the restart the payment is found (intents reconciled) and the trade completes" {
