@@ -5,7 +5,9 @@
  * to the very same bytes. Matching (what a relay does with a REQ, and what
  * the client re-checks for every event a relay sends) is driven both ways:
  * the filters of a parsed REQ/COUNT against fixed events, and a parsed event
- * against fixed filters. */
+ * against fixed filters. The machine-readable prefix of any text
+ * (rmsg_reason_of) is one of the known reasons, and behind strfry's "ERROR: "
+ * lead it is the prefix that follows, or error. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +88,29 @@ static void roundtrip(const char *data, size_t size, bool client)
 	buf_free(&c);
 }
 
+static void reason(const char *text, size_t n)
+{
+	rmsg_reason r = rmsg_reason_of(text, n);
+	if (r > RMSG_REASON_OTHER || !rmsg_reason_name(r))
+		abort();
+	size_t lead = strlen(RMSG_ERROR_LEAD);
+	if (n < lead || memcmp(text, RMSG_ERROR_LEAD, lead) != 0)
+		return;
+	while (lead < n && text[lead] == ' ')
+		lead++;
+	size_t again = strlen(RMSG_ERROR_LEAD);
+	if (n - lead >= again && memcmp(text + lead, RMSG_ERROR_LEAD, again) == 0)
+		return;                   /* the lead is read once: "ERROR: ERROR: x" is error */
+	rmsg_reason inner = rmsg_reason_of(text + lead, n - lead);
+	if (r != (inner == RMSG_REASON_NONE || inner == RMSG_REASON_OTHER ? RMSG_REASON_ERROR : inner))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	load_fixed();
+	reason((const char *)data, size);
 	roundtrip((const char *)data, size, true);
 	roundtrip((const char *)data, size, false);
 	return 0;
