@@ -63,6 +63,29 @@ nothing_started() {
 	grep -qx 'umask 077' "$MOSTRO_TOP/scripts/mostrod"
 }
 
+@test "every command and option is in --help, man mostrod(1) and the bash, zsh and fish completions" {
+	local help man w f
+	help=$(mostrod --help)
+	man=$(MANWIDTH=200 man -l "$MOSTRO_TOP/man/mostrod.1" 2>/dev/null)
+	for w in run ctl stop --dir --dirsettings --embedded-relay --help --timeout; do
+		[[ $help == *"$w"* ]] || { echo "not in --help: $w"; return 1; }
+		[[ $man == *"$w"* ]] || { echo "not in the man page: $w"; return 1; }
+		for f in bash/mostrod zsh/_mostrod fish/mostrod.fish; do
+			grep -qE -- "(^|[^a-z-])(${w}|-l ${w#--})([^a-z-]|\$)" "$MOSTRO_TOP/completions/$f" || { echo "$f: $w"; return 1; }
+		done
+	done
+	# the environment the script reads is documented
+	for w in $(grep -oE '^(MOSTROD?_[A-Z_]+)=' "$MOSTRO_TOP/scripts/mostrod" | tr -d =); do
+		[[ $man == *"$w"* && $help == *"$w"* ]] || { echo "undocumented: $w"; return 1; }
+	done
+}
+
+@test "ctl --help lists the engine's commands (mostro-order ctl's list)" {
+	run -0 mostrod ctl --help
+	[[ $output == *"Usage: mostrod ctl [-d DIR]"* ]]
+	[[ $output == *"$(mostro-order ctl --help | sed -n '/^Commands:/,/^$/p' | head -1)"* ]]
+}
+
 @test "first run: settings.toml written from the template (0600, DIR 0700), exit 0 asking to fill it in, nothing started" {
 	D=$T/fresh/mostro
 	run -0 --separate-stderr mostrod -d "$D"
