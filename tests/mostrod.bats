@@ -31,6 +31,7 @@ teardown() {
 	local r
 	for r in "${!RELAY_PID[@]}"; do relay_stop "$r"; done
 	lnd_double_stop
+	lnurl_fixture_stop
 }
 
 # nothing_started: no database, cursor, relay database or socket in DIR.
@@ -275,6 +276,13 @@ kill_stage() {
 	node_set lightning.payment_attempts 2
 	node_set lightning.payment_retries_interval 1
 	on v2 flow_payment_retry
+}
+@test "v2: §11.4 Lightning Address payout (tests/lnurl-fixture.mjs): asked for amount - fee at the payout; its invoice unpayable, a new one paid" {
+	need node curl
+	lnurl_fixture_start
+	node_set lightning.payment_attempts 2
+	node_set lightning.payment_retries_interval 1
+	on v2 flow_ln_address
 }
 @test "v2: §11.8 dispute: a solver added by mostrod ctl takes it and settles: the buyer is paid" { on v2 flow_dispute settle; }
 @test "v1: §11.8 dispute settled by a solver on gift wraps" { on v1 flow_dispute settle; }

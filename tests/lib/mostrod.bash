@@ -710,3 +710,45 @@ flow_restore_bob() {
 	jq -e --arg id "$ORDER" --argjson i "$B_IDX" '.payload.restore_data.orders | any(.order_id == $id and .trade_index == $i)' <<<"$r" >/dev/null ||
 		{ echo "restore-session: $r" >&2; return 1; }
 }
+
+# lnurl_fixture_start: tests/lnurl-fixture.mjs on a free loopback port
+# (LNURL_HOST=127.0.0.1:PORT); the node may use it (MOSTRO_LNURL_ALLOW_PRIVATE,
+# test only). Its invoices are signed by a payee the simulated node cannot
+# reach (NO_ROUTE).
+lnurl_fixture_start() {
+	node "$MOSTRO_TOP/tests/lnurl-fixture.mjs" >"$T/lnurl.out" 2>"$T/lnurl.err" 3>&- &
+	LNURL_PID=$!
+	wait_for 10 test -s "$T/lnurl.out"
+	LNURL_HOST=127.0.0.1:$(jq -r .port "$T/lnurl.out")
+	export MOSTRO_LNURL_ALLOW_PRIVATE=1
+}
+
+lnurl_fixture_stop() { [[ -z ${LNURL_PID:-} ]] || kill "$LNURL_PID" 2>/dev/null || true; }
+
+# lnurl_log: the request URLs the fixture received
+lnurl_log() { curl -s --max-time 10 "http://$LNURL_HOST/_log"; }
+
+# §11.4: the buyer takes a sell order with a Lightning Address: no add-invoice
+# step; at the payout Mostro asks the address for amount - fee. The fixture's
+# invoice cannot be paid by the simulated node (another payee): payment-failed,
+# and after payment_attempts the buyer gives a new invoice, which is paid.
+flow_ln_address() {
+	new_order alice sell || return 1
+	S_IDX=$MAKER_IDX
+	trade_key bob
+	B_IDX=$TRADE
+	send bob "$B_IDX" take-sell --id "$ORDER" --invoice "ok@$LNURL_HOST"
+	expect bob "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null || return 1
+	seller_pays alice || return 1
+	expect alice "$S_IDX" '.action == "buyer-took-order" and .id == $id' >/dev/null || return 1
+	expect bob "$B_IDX" '.action == "hold-invoice-payment-accepted" and .id == $id' >/dev/null || return 1
+	fiat_sent bob alice && release alice bob || return 1
+	wait_for 20 eval 'lnurl_log | jq -e --arg a "amount=$(((AMOUNT - FEE) * 1000))" "any(.[]; startswith(\"/cb/ok\") and contains(\$a))" >/dev/null' ||
+		{ echo "the address was not asked for $((AMOUNT - FEE)) sat: $(lnurl_log)" >&2; return 1; }
+	expect bob "$B_IDX" '.action == "payment-failed" and .id == $id' >/dev/null || return 1
+	expect bob "$B_IDX" '.action == "add-invoice" and .id == $id and .payload.order.status == "settled-hold-invoice"' 30 >/dev/null || return 1
+	INV=$(buyer_invoice $((AMOUNT - FEE)))
+	send bob "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
+	expect bob "$B_IDX" '.action == "invoice-updated" and .id == $id' >/dev/null || return 1
+	paid bob
+}
