@@ -102,7 +102,7 @@ fuzz-smoke: fuzz
 
 # tests/relay-adversarial.bats at full size: 1030 connections against
 # ulimit -n 1024 for a minute, 8 and 32 slow readers of 72 MB, ... Prints
-# "# figures:" lines (CPU %, peak RSS, KiB of log) and the TAP results.
+# "# figures:" lines (CPU %, peak RSS, bytes of log) and the TAP results.
 soak: $(TOOLS)
 	MOSTRO_SOAK=1 PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" bats --tap tests/relay-adversarial.bats
 

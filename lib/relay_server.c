@@ -1191,8 +1191,7 @@ static void sweep_cb(lws_sorted_usec_list_t *sul)
 			lws_callback_on_writable(c->wsi);
 		}
 	}
-	if (!s->cfg.quiet)
-		relay_log_tick(&s->log, now);
+	relay_log_tick(&s->log, now);
 	lws_sul_schedule(s->ctx, 0, &s->sul_sweep, sweep_cb, SWEEP_MS * LWS_US_PER_MS);
 }
 
@@ -1204,7 +1203,8 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 }
 
 /* libwebsockets logs through a global callback: its lines go through the
- * rate limit of the server that set it (one server per process). */
+ * rate limit of the server that set it (one server per process). They are
+ * errors (and, without --quiet, warnings): printed even with --quiet. */
 static relay_server *log_owner;
 
 static void lws_log_to_stderr(int level, const char *line)
@@ -1213,10 +1213,12 @@ static void lws_log_to_stderr(int level, const char *line)
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
+	char msg[512];
+	detail_set(msg, sizeof msg, "libwebsockets: %.*s", (int)n, line);
 	if (log_owner)
-		status(log_owner, "libwebsockets: %.*s", (int)n, line);
+		relay_log_line(&log_owner->log, mono_now(), msg);
 	else
-		report("libwebsockets: %.*s", (int)n, line);
+		report("%s", msg);
 }
 
 /* The listening socket is ours (bound before libwebsockets starts, so a
@@ -1435,8 +1437,7 @@ void relay_server_free(relay_server *s)
 		lws_sul_cancel(&s->sul_accept);
 		lws_context_destroy(s->ctx);   /* closes every connection (CLOSED callbacks) */
 	}
-	if (!s->cfg.quiet)
-		relay_log_tick(&s->log, mono_now() + LOG_WINDOW_S);   /* counts still pending */
+	relay_log_tick(&s->log, mono_now() + LOG_WINDOW_S);   /* counts still pending */
 	if (log_owner == s)
 		log_owner = NULL;
 	free(s->collect.v);

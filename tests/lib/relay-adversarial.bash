@@ -7,7 +7,8 @@
 # cpu_ticks PID             user+system clock ticks the process used
 # rss_peak_kb PID           its peak resident set (VmHWM)
 # during_attack VAR CMD...  runs CMD; sets VAR_cpu (% of one core the relay
-#                           used meanwhile), VAR_log_kb (KiB its stderr grew)
+#                           used meanwhile; VAR_cpu_f with a decimal), VAR_log_kb
+#                           and VAR_log_b (KiB, bytes its stderr grew)
 # relay_still_fine OUTPUT CONNS
 #                           after an attack: the relay runs, a normal client
 #                           gets its EOSE, PRAGMA integrity_check is ok, and
@@ -44,8 +45,11 @@ during_attack() {
 	c1=$(cpu_ticks "$RELAY_PID")
 	l1=$(stat -c %s "$RELAY_LOG")
 	t1=$(date +%s%N)
-	printf -v "${var}_cpu" '%s' $(( (c1 - c0) * 100000000000 / tck / (t1 - t0) ))
+	local tenths=$(( (c1 - c0) * 1000000000000 / tck / (t1 - t0) ))
+	printf -v "${var}_cpu" '%s' $((tenths / 10))
+	printf -v "${var}_cpu_f" '%s.%s' $((tenths / 10)) $((tenths % 10))
 	printf -v "${var}_log_kb" '%s' $(( (l1 - l0) / 1024 ))
+	printf -v "${var}_log_b" '%s' $((l1 - l0))
 }
 
 # Documented in man mostro-relay (serve, MEMORY): a base of 128 MiB, the
