@@ -237,8 +237,13 @@ static outcome intake(order_ctx *c, order_msg_in *inp, jv rec)
 		return drop(c, id, "stale (created_at more than 10 s before the engine clock)");
 	if (strcmp(inp->identity, inp->sender) != 0 && !inp->has_trade_signature)
 		return drop(c, id, "identity differs from the trade key without a trade signature");
-	if (c->cfg->transport == TRANSPORT_BOTH)
+	if (c->cfg->transport == TRANSPORT_BOTH) {
+		/* both keys the message came from: replies go to trade keys, and to
+		 * identity keys (a solver's admin-took-dispute) */
 		key_transport_set(c->db, inp->sender, inp->transport, c->now);
+		if (strcmp(inp->identity, inp->sender) != 0)
+			key_transport_set(c->db, inp->identity, inp->transport, c->now);
+	}
 	outcome r = trade_index_check(c);
 	if (r.kind != OUT_DONE)
 		return r;

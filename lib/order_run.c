@@ -63,6 +63,14 @@ typedef struct pending_wrap {
 	int64_t  seq;             /* its outbox row */
 } pending_wrap;
 
+/* A ctl_result waiting for the commit of the input that asked it: it goes
+ * out after the outputs decided before it (sink position `at`). */
+typedef struct ctl_answer {
+	size_t  at;
+	input  *to;               /* NULL: standard output */
+	char   *line;
+} ctl_answer;
+
 static evloop *g_engine_loop;
 
 typedef struct engine {
@@ -74,6 +82,8 @@ typedef struct engine {
 	bool          have_clock;
 	char         *network, *networks;
 	order_sink    sink;
+	ctl_answer   *ans;           /* ctl results of the open transaction */
+	size_t        nans, capans;
 
 	outq         *wrap, *ln;     /* ln == wrap when LN ops share standard output */
 	uint64_t      wrap_lines;    /* lines pushed to `wrap` */
@@ -214,13 +224,23 @@ static void push_line(engine *e, outq *q, const char *line, int64_t seq)
 	}
 }
 
-/* After a commit: the decided lines go to their queues, the log to stderr. */
+static void send_ctl_answer(engine *e, ctl_answer *a);
+static void drop_ctl_answers(engine *e);
+
+/* After a commit: the decided lines go to their queues, each ctl result
+ * after the lines decided before it, the log to stderr. */
 static void emit(engine *e)
 {
+	size_t k = 0;
 	for (size_t i = 0; i < e->sink.n; i++) {
+		while (k < e->nans && e->ans[k].at <= i)
+			send_ctl_answer(e, &e->ans[k++]);
 		sink_line *l = &e->sink.v[i];
 		push_line(e, l->stream == STREAM_LN ? e->ln : e->wrap, l->line, l->seq);
 	}
+	while (k < e->nans)
+		send_ctl_answer(e, &e->ans[k++]);
+	drop_ctl_answers(e);
 	if (e->sink.log.len && !e->quiet) {
 		const char *p = e->sink.log.p;
 		while (*p) {
@@ -278,6 +298,7 @@ static bool tx_commit(engine *e)
 		report("database commit: %s", order_db_errmsg(e->db));
 		order_db_rollback(e->db);
 		sink_clear(&e->sink);
+		drop_ctl_answers(e);     /* nothing they answered was kept */
 		return false;
 	}
 	crash_check(e, "after-commit", e->commits);
@@ -397,24 +418,46 @@ static void handle_tick(engine *e, order_ctx *c, jv rec, const char *src)
 	order_run_jobs(c);
 }
 
-/* Answers a ctl record on its connection (or standard output). */
+/* Queues a ctl record's answer for after the commit (docs/ENGINE.md §4:
+ * nothing is emitted before the commit that decided it), behind the outputs
+ * of the inputs handled before it. */
 static void answer_ctl(engine *e, input *from, jv result)
 {
 	char *line = json_dumps(result);
 	jv_free(result);
 	if (from && from->ctl && from->fd < 0) {
-		;                              /* replay of a socket request: the answer went there */
-	} else if (from && from->ctl) {
-		size_t n = strlen(line);
-		line[n] = '\n';
-		ssize_t w = send(from->fd, line, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)w;
-		line[n] = 0;
-		shutdown(from->fd, SHUT_WR);
-	} else {
-		push_line(e, e->wrap, line, 0);
+		free(line);                    /* replay of a socket request: the answer went there */
+		return;
 	}
-	free(line);
+	if (e->nans == e->capans) {
+		e->capans = e->capans ? e->capans * 2 : 8;
+		e->ans = mu_xrealloc(e->ans, e->capans * sizeof *e->ans);
+	}
+	e->ans[e->nans++] = (ctl_answer){e->sink.n, from && from->ctl ? from : NULL, line};
+}
+
+/* On its connection (or standard output). */
+static void send_ctl_answer(engine *e, ctl_answer *a)
+{
+	if (!a->to) {
+		push_line(e, e->wrap, a->line, 0);
+	} else if (!a->to->closed) {
+		size_t n = strlen(a->line);
+		a->line[n] = '\n';
+		ssize_t w = send(a->to->fd, a->line, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)w;
+		a->line[n] = 0;
+		shutdown(a->to->fd, SHUT_WR);
+	}
+	free(a->line);
+	a->line = NULL;
+}
+
+static void drop_ctl_answers(engine *e)
+{
+	for (size_t i = 0; i < e->nans; i++)
+		free(e->ans[i].line);
+	e->nans = 0;
 }
 
 /* One input line in its own savepoint. False: the line was refused. */
@@ -749,8 +792,14 @@ static void drain(engine *e)
 				open = false;
 			}
 		}
-		if (in->eof && (in->ctl || !in->ends))
+		if (in->eof && (in->ctl || !in->ends)) {
+			if (open && in->ctl) {
+				/* its answers go out on it: commit before it closes */
+				tx_commit(e);
+				open = false;
+			}
 			close_input(e, in);
+		}
 	}
 	if (open)
 		tx_commit(e);
@@ -884,6 +933,8 @@ static void engine_close(engine *e)
 			order_db_rollback(e->db);
 	}
 	free(e->pend);
+	drop_ctl_answers(e);
+	free(e->ans);
 	sink_free(&e->sink);
 	free(e->network);
 	free(e->networks);

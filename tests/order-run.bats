@@ -166,6 +166,48 @@ golden() {
 	! grep -q ctl_result "$T/out"     # answers went to the connection, not to the outputs
 }
 
+@test "ctl: the result goes out after the commit, behind the outputs of the inputs before it" {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	# S's new-order and a ctl record in one group commit (--batch 256)
+	{ ins "$f" | head -4; echo '{"type":"ctl","id":"c","cmd":"status"}'; } >"$T/in"
+	engine "${args[@]}" <"$T/in" >"$T/out" 2>/dev/null
+	[ "$(tail -1 "$T/out" | jq -r .type)" = ctl_result ]
+	grep -n . "$T/out" | grep -q '"action":"new-order"'
+	# and the status it gives is the committed one, new order included
+	tail -1 "$T/out" | jq -e '.ok and .result.orders.pending == 1'
+}
+
+@test "ctl socket: no answer for a decision that was never committed" {
+	mkfifo "$T/in"
+	# commit 1 is the start, 2 the tick, 3 the ctl record: killed before it commits
+	env MOSTRO_ORDER_CRASH=before-commit:3 mostro-order run --db "$T/db" --mostro-pubkey "$MOSTRO" \
+		--ctl-socket "$T/ctl" <"$T/in" >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 7>"$T/in"
+	echo '{"type":"tick","now":1700000000}' >&7
+	wait_for 10 test -S "$T/ctl"
+	wait_for 10 sqlite3 "$T/db" 'select 1 from engine_meta where key = "clock"'
+	run mostro-order ctl --socket "$T/ctl" --timeout 5 status
+	exec 7>&-
+	wait "$pid" || true
+	grep -q 'crash point before-commit:3' "$T/err"
+	[ "$status" -eq 3 ]
+	[[ "$output" != *ctl_result* ]]
+}
+
+@test "transport both: an identity key (a solver's) is answered on the transport it wrote on" {
+	f="$GOLD/dispute-settle.jsonl"
+	mapfile -t args < <(sets "$f")
+	# the solver (identity RW, trade key SOLVER_TRADE) writes on v1
+	ins "$f" | sed '/"action":"admin-take-dispute"/s/"transport":"v2"/"transport":"v1"/' >"$T/in"
+	grep -q '"transport":"v1"' "$T/in"
+	engine "${args[@]}" --set transport=both <"$T/in" >"$T/out" 2>/dev/null
+	rw=$(grep '"action":"admin-take-dispute"' "$T/in" | jq -r .identity)
+	grep '"action":"admin-took-dispute"' "$T/out" | jq -se --arg rw "$rw" \
+		'[.[] | select(.to == $rw)] | length == 1 and .[0].transport == "v1" and .[0].message.dispute.version == 1'
+}
+
 @test "outbox: killed between commit and write, the restart writes what was decided" {
 	f="$GOLD/sell-happy.jsonl"
 	mapfile -t args < <(sets "$f")
