@@ -163,7 +163,7 @@ bad_settings() {
 @test "start: every stage runs, the embedded relay answers, the log says SIMULATED; SIGTERM drains: exit 0, no stage left, cursor saved" {
 	node_start
 	grep -q '^mostrod: lightning: SIMULATED node' "$NODE/mostrod.log"
-	for s in relay-$NODE_PORT sub unwrap engine ln clock; do
+	for s in relay-$NODE_PORT sub unwrap engine ln clock wrap pub; do
 		[ -n "$(stage_pid "$s")" ] || { node_log; false; }
 	done
 	[ "$(stat -c %a "$NODE/engine.sock")" = 600 ]
@@ -430,7 +430,7 @@ count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length
 	fiat_sent_and_release bob alice
 }
 
-@test "a relay down at start: mostrod runs on the other one, and takes the late one in when it comes up" {
+@test "a relay down at start: mostrod runs on the other one, and takes the late one in when it comes up (subscription and publisher)" {
 	local port
 	port=$(free_port)
 	on_relays r1
@@ -439,10 +439,17 @@ count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length
 	node_set nostr.relays "['${RELAY_URL[r1]}', 'ws://127.0.0.1:$port']"
 	node_start
 	new_order alice sell
-	relay_start r2 "$port"
-	echo "${RELAY_URL[r2]}" >"$T/u/bob/relay"
 	S_IDX=$MAKER_IDX
+	relay_start r2 "$port"
+	# Bob publishes on the late relay only: the subscription took it in
+	echo "${RELAY_URL[r2]}" >"$T/u/bob/relay"
 	take_sell bob 60
+	# and the publisher did too: a reply decided once it connected is on r2
+	wait_for 60 log_count 1 "mostrod: pub: ${RELAY_URL[r2]}: connected"
+	echo "${RELAY_URL[r2]}" >"$T/u/bob/read-relay"
+	INV=$(buyer_invoice $((AMOUNT - FEE)))
+	send bob "$B_IDX" add-invoice --id "$ORDER" --invoice "$INV"
+	expect bob "$B_IDX" '.action == "waiting-seller-to-pay" and .id == $id' >/dev/null
 }
 
 @test "no relay reachable at start: the subscription gives up, mostrod says so and exits 3" {

@@ -216,7 +216,8 @@ book_status() { [[ $(book "$1" | jq -r '.s // empty') == "$2" ]]; }
 user() {
 	local name=$1 dir=$T/u/$1
 	mkdir -p -m 700 "$dir"
-	echo "$RELAY" >"$dir/relay"
+	echo "$RELAY" >"$dir/relay"       # where NAME publishes
+	echo "$RELAY" >"$dir/read-relay"  # where NAME reads Mostro's replies
 	printf '%s\n' "$2" >"$dir/mnemonic"
 	chmod 600 "$dir/mnemonic"
 	echo "${3:-v2}" >"$dir/transport"
@@ -276,7 +277,7 @@ inbox() {
 	local dir=$T/u/$1 pk
 	pk=$(key_of "$1" "$2")
 	mostro-relay req -q --auth-key-file "$dir/key.$2" \
-		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$(<"$dir/relay")" |
+		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$(<"$dir/read-relay")" |
 		mostro-unwrap --key-file "$dir/key.$2" 2>/dev/null |
 		jq -c 'select(.type == "message") | .message[]' >"$dir/inbox.$2" || true
 	cat "$dir/inbox.$2"
