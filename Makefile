@@ -5,6 +5,7 @@
 #   make fuzz-smoke run every libFuzzer target for a few seconds
 #   make bench      build and run the benchmarks in bench/
 #   make soak       the relay's adversarial suite at full size (minutes), with figures
+#   make chaos      trades under SIGKILL at length (tests/chaos.sh, CHAOS_SECONDS=600)
 #   make check-fresh the README's quick start in a fresh Debian 12 chroot (root)
 #   make install / make clean
 include config.mk
@@ -62,6 +63,9 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 
 tests: $(TOOLS) $(TESTS)
 
+# tests/chaos.bats drives its trades with bench/loadgen.
+tests: $(BUILD)/bench/loadgen
+
 # The README's test command. Prints "N passed, N failed" last.
 test: tests
 	BUILD=$(BUILD) tests/run
@@ -106,8 +110,14 @@ fuzz-smoke: fuzz
 soak: $(TOOLS)
 	MOSTRO_SOAK=1 PATH="$(CURDIR)/$(BUILD)/bin:$$PATH" bats --tap tests/relay-adversarial.bats
 
+# bench/loadgen is a load generator (bench/daemon and tests/chaos.sh run it), not a bench.
 bench: $(BENCHES) $(TOOLS)
-	@for b in $(BENCHES); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+	@for b in $(filter-out %/loadgen,$(BENCHES)); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
+# tests/chaos.sh at length: CHAOS_SECONDS (default 600) of concurrent trades while
+# stages are SIGKILLed and restarted, then the invariants; figures and evidence.
+chaos: $(TOOLS) $(BUILD)/bench/loadgen
+	BUILD=$(BUILD) CHAOS_SECONDS=$${CHAOS_SECONDS:-600} tests/chaos.sh
 
 # debootstraps a minimal Debian 12, clones HEAD into it and runs the README's
 # quick-start commands there as root (scripts/check-fresh --help).
@@ -129,7 +139,7 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: soak all tests test check-asan check-fresh fuzz fuzz-smoke bench install clean
+.PHONY: chaos soak all tests test check-asan check-fresh fuzz fuzz-smoke bench install clean
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(SUBCMD_SRC:%.c=$(BUILD)/%.d) $(TEST_SRC:%.c=$(BUILD)/%.d) \
