@@ -7,6 +7,7 @@
 #   make soak       the relay's adversarial suite at full size (minutes), with figures
 #   make chaos      trades under SIGKILL at length (tests/chaos.sh, CHAOS_SECONDS=600)
 #   make check-fresh the README's quick start in a fresh Debian 12 chroot (root)
+#   make demo       a whole exchange on this machine tells a trade's story (DEMO_JSON=1: JSON lines)
 #   make install / make clean
 include config.mk
 
@@ -123,6 +124,15 @@ chaos: $(TOOLS) $(BUILD)/bench/loadgen
 # quick-start commands there as root (scripts/check-fresh --help).
 check-fresh:
 	scripts/check-fresh $(CHECK_FRESH_FLAGS)
+
+# The README's first command: builds the tools, then scripts/demo starts a
+# relay, mostrod on the simulated Lightning node and three mostro sessions,
+# and tells a sell, a dispute and the money (scripts/demo --help).
+# DEMO_JSON=1: the same run as JSON lines; DEMO_FLAGS=--keep: left running.
+demo: $(TOOLS)
+	@PATH="$(CURDIR)/$(BUILD)/bin:$(CURDIR)/scripts:$$PATH" BUILD=$(BUILD) \
+	  scripts/demo $(if $(filter 1 yes true,$(DEMO_JSON)),--json) $(DEMO_FLAGS)
+.PHONY: demo
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
