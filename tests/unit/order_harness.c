@@ -106,6 +106,10 @@ bool oh_start(oh_engine *e, const oh_opts *o)
 			_exit(127);
 		close_from(3);
 		signal(SIGPIPE, SIG_DFL);
+		if (o->crash)
+			setenv("MOSTRO_ORDER_CRASH", o->crash, 1);
+		else
+			unsetenv("MOSTRO_ORDER_CRASH");
 		order_run_opts ro = {
 			.db_path = o->db_path, .cfg = o->cfg, .use_stdin = true, .ln_out_fd = -1,
 			.batch = 1, .seed_hex = o->seed_hex,
@@ -319,10 +323,8 @@ static jv wait_ctl(oh_engine *e, const char *id, oh_lines *out)
 		}
 		consume(e, start);
 		start = 0;
-		if (!fill(e, OH_TIMEOUT_MS)) {
-			t_diag("engine: no answer to ctl %s (%s)", id, e->dead ? "it exited" : "timed out");
-			return jv_invalid();
-		}
+		if (!fill(e, OH_TIMEOUT_MS))
+			return jv_invalid();      /* it exited (e->dead) or timed out */
 	}
 }
 

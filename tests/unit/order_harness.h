@@ -64,6 +64,7 @@ typedef struct oh_opts {
 	const order_config *cfg;         /* borrowed until oh_start returns */
 	const char         *seed_hex;    /* the seed of a new database (64 hex) */
 	const char         *stderr_path; /* the engine's diagnostics; NULL: /dev/null */
+	const char         *crash;       /* MOSTRO_ORDER_CRASH for this start (point:N), or NULL */
 } oh_opts;
 
 bool oh_start(oh_engine *e, const oh_opts *o);
@@ -81,7 +82,8 @@ bool oh_write_jv(oh_engine *e, jv rec);
 bool oh_sync(oh_engine *e, oh_lines *out);
 /* A ctl record {"type":"ctl","id":<ours>,"cmd":cmd, args...} (args consumed,
  * an object or jv_null()); waits for its ctl_result and returns it (owned;
- * jv_invalid() when the engine did not answer). Other outputs go to `out`. */
+ * jv_invalid() when the engine did not answer: e->dead tells whether it
+ * exited or timed out). Other outputs go to `out`. */
 jv oh_ctl(oh_engine *e, const char *cmd, jv args, oh_lines *out);
 /* The two halves, to have several ctl records in flight: send (id set),
  * then wait for each in the order sent. */
