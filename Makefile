@@ -135,13 +135,14 @@ demo: $(TOOLS)
 .PHONY: demo
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 	  $(DESTDIR)$(DATADIR)/bash-completion/completions \
 	  $(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	for s in scripts/mostrod scripts/mostro scripts/demo; do \
 	  [ -f $$s ] && install -m 0755 $$s $(DESTDIR)$(BINDIR); done; true
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 completions/bash/* $(DESTDIR)$(DATADIR)/bash-completion/completions
 	install -m 0644 completions/zsh/* $(DESTDIR)$(DATADIR)/zsh/vendor-completions
 	install -m 0644 completions/fish/* $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
