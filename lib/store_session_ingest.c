@@ -179,6 +179,15 @@ static bool attach(ingest_ctx *c, const char *id, const char *source)
 	char pub[65];
 	if (ss_key_row(c->s, c->index, source, c->now, pub, c->err, c->cap))
 		return false;
+	/* a key serves one order: a message about another one changes nothing */
+	sqlite3_stmt *q = ss_prep(c->s, "SELECT order_id FROM trade_keys WHERE idx = ?1");
+	if (!q)
+		return false;
+	sqlite3_bind_int64(q, 1, c->index);
+	bool bound = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+	sqlite3_finalize(q);
+	if (bound)
+		return false;
 	sqlite3_stmt *st = ss_prep(c->s, "UPDATE trade_keys SET order_id = ?2 WHERE idx = ?1 AND order_id IS NULL");
 	if (!st)
 		return false;
@@ -235,8 +244,10 @@ static bool apply_small_order(store_session *s, const char *id, jv o, bool newer
 		ok = ok && set_text(s, id, "fiat_code", t);
 	if (get_str(o, "payment_method", t, sizeof t))
 		ok = ok && set_text(s, id, "payment_method", t);
-	if (newer)
+	char *amount = order_text(s, id, "amount");
+	if (newer || !amount)
 		ok = ok && set_int(s, id, "amount", o, "amount");
+	free(amount);
 	ok = ok && set_int(s, id, "fiat_amount", o, "fiat_amount") && set_int(s, id, "min_amount", o, "min_amount") &&
 	     set_int(s, id, "max_amount", o, "max_amount") && set_int(s, id, "premium", o, "premium") &&
 	     set_int(s, id, "created_at", o, "created_at") && set_int(s, id, "expires_at", o, "expires_at");
@@ -454,6 +465,15 @@ static bool apply_step(ingest_ctx *c, const mostro_msg *m, const char *id, int64
 	store_session *s = c->s;
 	bool ok = true;
 	char *pstatus = payload_status(m);
+	/* the order's kind first: with our role it tells our side */
+	{
+		jv o = m->payload_kind == MP_ORDER ? jv_copy(m->payload)
+		       : m->payload_kind == MP_PAYMENT_REQUEST ? jv_array_get(jv_copy(m->payload), 0) : jv_null();
+		char k[8];
+		if (get_str(o, "kind", k, sizeof k))
+			ok = ss_exec_texts(s, "UPDATE orders SET kind = coalesce(kind, ?2) WHERE id = ?1", 2, id, k);
+		jv_free(o);
+	}
 	char *side = order_text(s, id, "side");
 	if (!side) {
 		char *kind = order_text(s, id, "kind"), *role = order_text(s, id, "role");
@@ -484,7 +504,11 @@ static bool apply_step(ingest_ctx *c, const mostro_msg *m, const char *id, int64
 		if (jv_get_kind(o) == JV_KIND_OBJECT)
 			ok = apply_small_order(s, id, o, status_newer && r);
 		jv_free(o);
-		if (ok && newer && (m->action == MA_PAY_INVOICE || m->action == MA_PAY_BOND_INVOICE)) {
+		/* the hold invoice to pay: the newest one, or the only one known */
+		char *have = order_text(s, id, "invoice");
+		bool take = newer || !have;
+		free(have);
+		if (ok && take && (m->action == MA_PAY_INVOICE || m->action == MA_PAY_BOND_INVOICE)) {
 			jv inv = jv_array_get(jv_copy(m->payload), 1);
 			if (jv_get_kind(inv) == JV_KIND_STRING)
 				ok = set_text(s, id, "invoice", jv_string_value(inv));
@@ -724,7 +748,7 @@ ss_ingest_result store_session_ingest(store_session *s, const char *line, size_t
 		} else if (order_id[0] && !notice_only(&m)) {
 			if (m.action == MA_ADMIN_TOOK_DISPUTE && m.payload_kind == MP_DISPUTE)
 				ok = apply_solver_info(&c, &m);
-			else if (attach(&c, order_id, m.action == MA_NEW_ORDER ? "new-order" : "message")) {
+			else if (attach(&c, order_id, "message")) {
 				if (m.action == MA_NEW_ORDER && m.payload_kind == MP_ORDER) {
 					/* the key a new-order goes to is the maker's */
 					char *role = order_text(s, order_id, "role");

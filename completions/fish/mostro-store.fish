@@ -1,5 +1,5 @@
 # fish completion for mostro-store
-set -l cmds init migrate orders users disputes get export import backup import-mostrod
+set -l cmds init migrate orders users disputes get export import backup import-mostrod session
 set -l order_statuses pending waiting-payment waiting-buyer-invoice active fiat-sent settled-hold-invoice success canceled cooperatively-canceled canceled-by-admin expired dispute waiting-taker-bond waiting-maker-bond settled-by-admin completed-by-admin in-progress
 complete -c mostro-store -f
 complete -c mostro-store -s h -l help -d 'Print usage'
@@ -15,6 +15,7 @@ complete -c mostro-store -n "not __fish_seen_subcommand_from $cmds" -a export -d
 complete -c mostro-store -n "not __fish_seen_subcommand_from $cmds" -a import -d 'Load an export'
 complete -c mostro-store -n "not __fish_seen_subcommand_from $cmds" -a backup -d 'Online copy of the database'
 complete -c mostro-store -n "not __fish_seen_subcommand_from $cmds" -a import-mostrod -d 'Take over a mostrod database'
+complete -c mostro-store -n "not __fish_seen_subcommand_from $cmds" -a session -d 'The client session (mostro)'
 
 complete -c mostro-store -n "__fish_seen_subcommand_from orders" -l status -x -a "$order_statuses" -d 'Only this status (repeatable)'
 complete -c mostro-store -n "__fish_seen_subcommand_from orders" -l kind -x -a 'buy sell' -d 'Only this kind'
@@ -28,3 +29,30 @@ complete -c mostro-store -n "__fish_seen_subcommand_from export" -s o -l output 
 complete -c mostro-store -n "__fish_seen_subcommand_from import" -l replace -d 'Replace what the database holds'
 complete -c mostro-store -n "__fish_seen_subcommand_from import-mostrod" -l ignore-bonds -d 'Leave bonds in play behind'
 complete -c mostro-store -n "__fish_seen_subcommand_from import backup import-mostrod" -F
+
+# mostro-store session SUBCOMMAND
+set -l session_cmds init import show mnemonic next-index set-index bind key orders disputes listen ingest cursor node chat-keys
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and not __fish_seen_subcommand_from $session_cmds" -a "$session_cmds" -d 'Session command'
+complete -c mostro-store -n "__fish_seen_subcommand_from session" -l session -x -a '(__fish_complete_directories)' -d 'The session directory'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from init" -l words -x -a '12 15 18 21 24' -d 'Mnemonic words'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from import" -l mnemonic-file -r -F -d 'The mnemonic file'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from import" -l mnemonic-fd -x -d 'The mnemonic descriptor'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from next-index" -l purpose -x -d 'What the index is for'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from bind key chat-keys" -l index -x -d 'Key index'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from bind" -l order -x -d 'Order id'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from bind" -l role -x -a 'maker taker' -d 'Role'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from bind" -l kind -x -a 'buy sell' -d 'Kind'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from key chat-keys" -l identity -d 'The identity key'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from orders" -l status -x -a "$order_statuses" -d 'Order status'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from orders" -l id -x -d 'Order id'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from orders" -l live -d 'Live orders only'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from listen" -l recent -x -d 'Seconds'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from ingest node" -l mostro -x -d 'Node pubkey'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from cursor" -l set -x -d 'Cursor value'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from node" -l relays -x -d 'Relays'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from node" -l transport -x -a 'v1 v2' -d 'Transport'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from node" -l info -r -F -d 'A 38385 event'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from chat-keys" -l peer -x -d 'Chat peer'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from chat-keys" -l key-file -r -F -d 'Own key file'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from chat-keys" -l key-fd -x -d 'Own key descriptor'
+complete -c mostro-store -n "__fish_seen_subcommand_from session; and __fish_seen_subcommand_from chat-keys" -l secret -x -a 'conv legacy' -d 'Print a secret'
