@@ -16,15 +16,63 @@ outcome act_not_built(order_ctx *c)
 	return out_silent("not built");
 }
 
-/* get_info: chains[].network joined by ',' (mostrod's LnStatus.networks)
- * for the tag, `network` for BOLT11 checks; kept in engine_meta. */
-static outcome on_get_info(order_ctx *c, const ln_intent *i, jv ctx, bool ok, jv res)
+/* The node as mostrod's LnStatus keeps it (version, node pubkey, commit
+ * hash, alias, chains[].chain, chains[].network, uris), the chain tip and
+ * whether it is mostro-ln's simulated node, as
+ * one JSON object in engine_meta "node_info": the 38385 lnd_* tags and the
+ * escrow guardian read it (lib/order_tick.h). */
+static void node_info_keep(order_ctx *c, jv res)
 {
-	if (!ok) {
-		fx_log(c, "get_info failed (%s): network unknown", json_get_str(res, "kind", NULL) ?
-		       json_get_str(res, "kind", NULL) : "error");
-		return out_done();
+	static const char *const fields[][2] = {
+		{"version", "version"}, {"node_pubkey", "identity_pubkey"}, {"commit_hash", "commit_hash"},
+		{"node_alias", "alias"},
+	};
+	jv n = jv_object();
+	for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
+		const char *v = json_get_str(res, fields[k][1], NULL);
+		n = jv_object_set(n, jv_string(fields[k][0]), jv_string(v ? v : ""));
 	}
+	jv chains = json_get(res, "chains"), names = jv_array(), nets = jv_array();
+	int len = jv_get_kind(chains) == JV_KIND_ARRAY ? jv_array_length(jv_copy(chains)) : 0;
+	for (int k = 0; k < len; k++) {
+		jv ch = jv_array_get(jv_copy(chains), k);
+		const char *cn = json_get_str(ch, "chain", NULL), *nw = json_get_str(ch, "network", NULL);
+		names = jv_array_append(names, jv_string(cn ? cn : ""));
+		nets = jv_array_append(nets, jv_string(nw ? nw : ""));
+		jv_free(ch);
+	}
+	jv_free(chains);
+	n = jv_object_set(n, jv_string("chains"), names);
+	n = jv_object_set(n, jv_string("networks"), nets);
+	jv uris = json_get(res, "uris"), u = jv_array();
+	len = jv_get_kind(uris) == JV_KIND_ARRAY ? jv_array_length(jv_copy(uris)) : 0;
+	for (int k = 0; k < len; k++) {
+		jv e = jv_array_get(jv_copy(uris), k);
+		if (jv_get_kind(e) == JV_KIND_STRING)
+			u = jv_array_append(u, jv_copy(e));
+		jv_free(e);
+	}
+	jv_free(uris);
+	n = jv_object_set(n, jv_string("uris"), u);
+	jv h = json_get(res, "block_height");
+	int64_t height;
+	n = jv_object_set(n, jv_string("block_height"), json_get_i64(h, &height) ? json_from_i64(height) : jv_null());
+	jv_free(h);
+	jv sim = json_get(res, "simulated");
+	n = jv_object_set(n, jv_string("simulated"), jv_bool(jv_get_kind(sim) == JV_KIND_TRUE));
+	jv_free(sim);
+	n = jv_object_set(n, jv_string("at"), json_from_i64(c->now));
+	char *text = json_dumps(n);
+	jv_free(n);
+	meta_set(c->db, "node_info", text);
+	free(text);
+}
+
+/* get_info: chains[].network joined by ',' (mostrod's LnStatus.networks)
+ * for the tag, `network` for BOLT11 checks; kept in engine_meta with the
+ * rest of the node's answer (node_info_keep). */
+void order_node_info_store(order_ctx *c, jv res)
+{
 	const char *net = json_get_str(res, "network", NULL);
 	buf nets = BUF_INIT;
 	jv chains = json_get(res, "chains");
@@ -45,6 +93,17 @@ static outcome on_get_info(order_ctx *c, const ln_intent *i, jv ctx, bool ok, jv
 		meta_set(c->db, "networks", nets.p);
 	fx_log(c, "node network: %s", nets.len ? nets.p : "unknown");
 	buf_free(&nets);
+	node_info_keep(c, res);
+}
+
+static outcome on_get_info(order_ctx *c, const ln_intent *i, jv ctx, bool ok, jv res)
+{
+	if (!ok) {
+		fx_log(c, "get_info failed (%s): network unknown", json_get_str(res, "kind", NULL) ?
+		       json_get_str(res, "kind", NULL) : "error");
+		return out_done();
+	}
+	order_node_info_store(c, res);
 	return out_done();
 }
 

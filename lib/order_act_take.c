@@ -379,8 +379,23 @@ static void hold_paid(order_ctx *c, const char *hash)
 	order_row_free(&o);
 }
 
+/* Did the engine ask the node to cancel this invoice (an intent still open)? */
+static bool cancel_in_flight(order_ctx *c, const char *hash)
+{
+	sqlite3_stmt *st;
+	bool open = false;
+	if (sqlite3_prepare_v2(order_db_handle(c->db), "SELECT 1 FROM ln_intents WHERE state = 'open' AND "
+			       "op = 'cancel_hold_invoice' AND hash = ?1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	open = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return open;
+}
+
 /* §4.3 / flow::hold_invoice_canceled: only past the guardian's deadline is a
- * cancel of an escrow-backed order an alarm; otherwise we canceled it. */
+ * cancel of an escrow-backed order an alarm; otherwise we canceled it (also
+ * when our cancel_hold_invoice is still waiting for its answer). */
 static void hold_canceled(order_ctx *c, const char *hash)
 {
 	order_row o;
@@ -395,7 +410,9 @@ static void hold_canceled(order_ctx *c, const char *hash)
 	int64_t window = (delta - margin) * 600;
 	bool escrow = o.status == OS_ACTIVE || o.status == OS_FIAT_SENT || o.status == OS_DISPUTE;
 	bool past = o.invoice_held_at != 0 && c->now >= o.invoice_held_at + window;
-	if (!escrow || !past) {
+	if (!escrow || !past || cancel_in_flight(c, hash)) {
+		/* (our own cancel, its answer not in yet: the cancel's continuation
+		 * finishes the order, §3.2/§3.3/admin-cancel) */
 		fx_log(c, "order %s: hold invoice %s canceled", o.id, hash);
 		order_row_free(&o);
 		return;

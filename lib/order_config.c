@@ -62,6 +62,10 @@ void order_config_free(order_config *c)
 	free_list(c->fiat_currencies_accepted, c->fiat_count);
 	free_list(c->relays, c->relay_count);
 	free(c->name);
+	free(c->about);
+	free(c->picture);
+	free(c->website);
+	free(c->dev_fee_address);
 	memset(c, 0, sizeof *c);
 }
 
@@ -69,6 +73,11 @@ static void add(char ***v, size_t *n, const char *s)
 {
 	*v = mu_xrealloc(*v, (*n + 1) * sizeof **v);
 	(*v)[(*n)++] = mu_xstrdup(s);
+}
+
+const char *order_dev_fee_address(const order_config *c)
+{
+	return c->dev_fee_address && *c->dev_fee_address ? c->dev_fee_address : ORDER_DEV_FEE_ADDRESS;
 }
 
 void order_config_add_relay(order_config *c, const char *url) { add(&c->relays, &c->relay_count, url); }
@@ -94,13 +103,14 @@ static const field fields[] = {
 	F(publish_mostro_info_interval, F_I64),
 	{"fiat_currencies_accepted", F_LIST, offsetof(order_config, fiat_currencies_accepted), offsetof(order_config, fiat_count)},
 	F(max_orders_per_response, F_I64), F(dev_fee_percentage, F_F64), F(transport, F_TRANSPORT),
-	F(name, F_STR), F(invoice_expiration_window, F_I64), F(hold_invoice_cltv_delta, F_I64),
+	F(name, F_STR), F(about, F_STR), F(picture, F_STR), F(website, F_STR),
+	F(invoice_expiration_window, F_I64), F(hold_invoice_cltv_delta, F_I64),
 	F(hold_invoice_expiration_window, F_I64), F(payment_attempts, F_I64),
 	F(payment_retries_interval, F_I64), F(max_final_cltv_expiry_delta, F_I64),
 	F(escrow_deadline_margin_blocks, F_I64),
 	{"relays", F_LIST, offsetof(order_config, relays), offsetof(order_config, relay_count)},
 	F(order_days, F_I64), F(rating_days, F_I64), F(dispute_days, F_I64), F(fee_audit_days, F_I64),
-	F(dm_days, F_I64), F(max_price_staleness_seconds, F_I64), F(mostro_pubkey, F_KEY),
+	F(dm_days, F_I64), F(max_price_staleness_seconds, F_I64), F(dev_fee_address, F_STR), F(mostro_pubkey, F_KEY),
 	F(mostrod_compat, F_BOOL),
 };
 #undef F

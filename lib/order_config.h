@@ -48,6 +48,7 @@ typedef struct order_config {
 	double   dev_fee_percentage;         /* 0.30 */
 	order_transport transport;           /* nip44 */
 	char    *name;                       /* NULL = unset ([mostro].name, the y tag) */
+	char    *about, *picture, *website;  /* NULL = unset (kind 0 metadata, §3.7) */
 	/* [lightning] */
 	int64_t  invoice_expiration_window;  /* 3600 */
 	int64_t  hold_invoice_cltv_delta;    /* 144 */
@@ -64,9 +65,15 @@ typedef struct order_config {
 	/* [price] */
 	int64_t  max_price_staleness_seconds;/* 1800 */
 	/* the engine's own */
+	char    *dev_fee_address;            /* NULL = mostrod's DEV_FEE_LIGHTNING_ADDRESS (§3.6) */
 	char     mostro_pubkey[65];          /* "" = unknown (admin identity, source tag) */
 	bool     mostrod_compat;             /* reproduce mostrod's invoice quirks (lib/invoice_rules.h) */
 } order_config;
+
+/* mostrod's Lightning Address for the dev fee (src/config/constants.rs). */
+#define ORDER_DEV_FEE_ADDRESS "pivotaldeborah52@walletofsatoshi.com"
+/* The address the dev fee job pays: the setting, else mostrod's. */
+const char *order_dev_fee_address(const order_config *c);
 
 /* mostrod's defaults (settings.tpl.toml); every string array empty. */
 void order_config_defaults(order_config *c);

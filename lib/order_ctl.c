@@ -14,6 +14,7 @@
 #include "order_ctl.h"
 #include "order_db_extra.h"
 #include "order_table.h"
+#include "order_tick.h"
 
 typedef struct ctl_command {
 	const char *name;
@@ -257,6 +258,15 @@ static jv ctl_disputes(order_ctx *c, jv rec, const char **err)
 	return l;
 }
 
+/* The §3 job schedule: each job, when it runs next (null: not scheduled yet,
+ * or not run by this engine, with the reason). */
+static jv ctl_jobs(order_ctx *c, jv rec, const char **err)
+{
+	(void)rec;
+	(void)err;
+	return order_jobs_status(c->db);
+}
+
 static const ctl_command ctl_commands[] = {
 	{"status", "the engine clock, the node's network, orders by status", ctl_status},
 	{"order", "one order row (order_id=UUID), preimage withheld", ctl_order},
@@ -266,6 +276,7 @@ static const ctl_command ctl_commands[] = {
 	{"add-solver", "admin-add-solver (solver=npub[:read|:write|:read-write]) as Mostro", ctl_add_solver},
 	{"disputes", "the dispute rows (status=... to filter), oldest first", ctl_disputes},
 	{"flush-ratings", "publish the queued 38384 rating events now", ctl_flush_ratings},
+	{"jobs", "the periodic jobs (DAEMON.md §3) and when each runs next", ctl_jobs},
 };
 
 jv order_ctl(order_ctx *c, jv rec)

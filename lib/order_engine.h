@@ -136,6 +136,8 @@ void fx_cant_do(order_ctx *c, cant_do reason);
 int64_t fx_event(order_ctx *c, int kind, const char *dtag, bool monotonic, jv tags);
 /* The same with a created_at the caller chose. */
 int64_t fx_event_at(order_ctx *c, int kind, jv tags, int64_t created_at);
+/* The same with a content (kind 0 metadata): written as a JSON string. */
+int64_t fx_event_content(order_ctx *c, int kind, jv tags, const char *content, int64_t created_at);
 
 /* Publishes order o as `status` if the §1.2 map says so: sets o->status, and
  * when an event goes out o->event_id (computed when Mostro's pubkey is known).

@@ -240,10 +240,17 @@ int64_t fx_event(order_ctx *c, int kind, const char *dtag, bool monotonic, jv ta
 
 int64_t fx_event_at(order_ctx *c, int kind, jv tags, int64_t created_at)
 {
+	return fx_event_content(c, kind, tags, "", created_at);
+}
+
+int64_t fx_event_content(order_ctx *c, int kind, jv tags, const char *content, int64_t created_at)
+{
 	buf b = BUF_INIT;
 	buf_printf(&b, "{\"kind\":%d,\"tags\":", kind);
 	json_write(&b, tags);
-	buf_puts(&b, ",\"content\":\"\",\"created_at\":");
+	buf_puts(&b, ",\"content\":");
+	json_write_string(&b, content, strlen(content));
+	buf_puts(&b, ",\"created_at\":");
 	buf_put_i64(&b, created_at);
 	buf_putc(&b, '}');
 	jv_free(tags);

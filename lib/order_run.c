@@ -562,11 +562,11 @@ static bool reissue(const ln_intent *i, void *arg)
 	jv ctx = i->ctx ? json_parse(i->ctx, strlen(i->ctx), JSON_EXACT_NUMBERS, NULL) : jv_null();
 	if (!jv_is_valid(ctx))
 		ctx = jv_null();
-	if (strcmp(i->op, "get_info") == 0 || !jv_is_valid(req)) {
+	if ((strcmp(i->op, "get_info") == 0 && (!i->then || strcmp(i->then, "get_info") == 0)) || !jv_is_valid(req)) {
 		jv_free(req);
 		jv_free(ctx);
 		order_ctx_free(&c);
-		return true;       /* a fresh get_info follows */
+		return true;       /* a fresh get_info follows (a timer's is asked again) */
 	}
 	jv params = jv_object();
 	jv_object_foreach(req, k, v) {
@@ -580,11 +580,12 @@ static bool reissue(const ln_intent *i, void *arg)
 	jv_free(req);
 	const char *op = i->op, *step = i->then;
 	if (strcmp(op, "pay_invoice") == 0) {
-		/* never a second send while the first may be in flight */
+		/* never a second send while the first may be in flight: the buyer's
+		 * payout and the dev fee (§3.6) each ask with their own continuation */
 		jv_free(params);
 		params = jv_object_set(jv_object(), jv_string("hash"), jv_string(i->hash ? i->hash : ""));
 		op = "payment_status";
-		step = "payout_status";
+		step = step && strcmp(step, "dev_fee_pay") == 0 ? "dev_fee_status" : "payout_status";
 	}
 	int64_t seq = fx_ln(&c, op, params, i->order_id, i->hash, step, ctx);
 	if (seq && strcmp(i->op, "validate_invoice") == 0) {
@@ -673,6 +674,7 @@ static bool engine_start(engine *e)
 		return false;
 	intent_each_open(e->db, reissue, e);
 	watch_in_play(e);
+	order_jobs_at_start(e->db);      /* the jobs mostrod runs at every boot (kind 0) */
 	order_ctx c;
 	ctx_open(e, &c, "start");
 	fx_ln(&c, "get_info", jv_object(), NULL, NULL, "get_info", jv_null());

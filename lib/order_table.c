@@ -2,6 +2,7 @@
  * DAEMON.md table; rows carry their section and check number so each can be
  * checked against the text one by one. */
 #include "order_table.h"
+#include "order_tick.h"
 
 #include <string.h>
 
@@ -500,6 +501,9 @@ const ln_step *const order_ln_steps[] = {
 	&step_get_info, &step_probe, &step_hold_created, &step_hold_watch, &step_release_settled,
 	&step_cancel_invoice, &step_payout_resolved, &step_payout, &step_payout_status,
 	&step_admin_settled, &step_admin_canceled,
+	/* the timers (lib/order_tick.h) */
+	&step_timeout_cancel, &step_guardian_tip, &step_guardian_lookup, &step_guardian_cancel,
+	&step_dev_fee_resolved, &step_dev_fee_pay, &step_dev_fee_status,
 };
 const size_t order_ln_step_count = sizeof order_ln_steps / sizeof *order_ln_steps;
 

@@ -247,6 +247,9 @@ extern const ln_step step_cancel_invoice;
 
 /* lib/order_act_info.c — engine-level steps (get_info, address probes) */
 extern const ln_step step_get_info, step_probe;
+/* A successful get_info result into engine_meta: network, networks and
+ * node_info (LnStatus and the block height, for the §3 jobs). */
+void order_node_info_store(order_ctx *c, jv res);
 
 /* lib/order_act_dispute.c — dispute, admin-take-dispute (§6) */
 outcome act_dispute(order_ctx *c);

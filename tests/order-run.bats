@@ -71,6 +71,22 @@ golden() {
 @test "golden: §7 orders: the caller's orders by id, limits and refusals" { golden orders; }
 @test "golden: §7 trade-pubkey: the maker rotates its trade key (mostro#903)" { golden trade-pubkey; }
 
+@test "golden: §3.1 expiration: expired with s=canceled and no message; the boundary; a taken order left alone" { golden expire; }
+@test "golden: §3.2 timeout, waiting-buyer-invoice x sell: the taker was late: republished, new-order and canceled" { golden timeout-wbi-sell; }
+@test "golden: §3.2 timeout, waiting-payment x buy: invoice canceled first (an error waits a tick), market amounts reset" { golden timeout-wp-buy; }
+@test "golden: §3.2 timeout, waiting-buyer-invoice x buy: the maker was late: invoice canceled, order canceled" { golden timeout-wbi-buy; }
+@test "golden: §3.2 timeout, waiting-payment x sell: the maker was late: invoice canceled, order canceled" { golden timeout-wp-sell; }
+@test "golden: §3.3 guardian, active: not due with a live HTLC, then due: invoice canceled, order canceled" { golden guardian-active; }
+@test "golden: §3.3 guardian, fiat-sent: a buyer-initiated dispute, the escrow kept" { golden guardian-fiat-sent; }
+@test "golden: §3.3 guardian fallback: the nominal clock when the node cannot say; a failed cancel tried again" { golden guardian-fallback; }
+@test "golden: §3.6 dev fee: resolution failed, payment failed, status failed, resolution timed out, then paid with its 8383" { golden dev-fee; }
+@test "golden: §3.7 38385 on nip44: tags in mostrod's order, mostro#895's invoice_expiration_window, lnd_* from get_info" { golden info-nip44; }
+@test "golden: §3.7 38385 on gift-wrap: protocol_version 1, pow_first_contact = pow" { golden info-gift-wrap; }
+@test "golden: §3.7 38385 with transport both: protocol_version 2 and our protocol_versions 1,2" { golden info-both; }
+@test "golden: §3.7 10002 relay list every publish_relays_interval: the configured relays" { golden relay-list; }
+@test "golden: §3.0 kind 0 metadata at boot: field order, URLs normalized, an invalid one left out" { golden metadata; }
+@test "golden: §5 rating flush every user_rates_sent_interval_seconds: the queued 38384 in order, then none" { golden rating-flush; }
+
 @test "every golden transcript has its test above" {
 	for f in "$GOLD"/*.jsonl; do
 		n=$(basename "$f" .jsonl)
@@ -224,8 +240,9 @@ golden() {
 	grep -q '"kind":38383' "$T/after"
 	grep -q '"action":"new-order"' "$T/after"
 	[ "$(sqlite3 "$T/db" 'select count(*) from outbox')" = 0 ]
-	# the event and the ack are exactly the ones the transcript expects
-	grep -F -x -f "$T/after" "$T/want" | grep -c . | grep -qx 2
+	# the event and the ack are exactly the ones the transcript expects (lines of
+	# earlier commits may come again: at least once)
+	grep -E '"kind":38383|"action":"new-order"' "$T/after" | grep -F -x -f - "$T/want" | grep -c . | grep -qx 2
 }
 
 @test "transport both: each key is answered on the transport it last wrote on" {

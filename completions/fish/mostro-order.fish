@@ -41,7 +41,7 @@ complete -c mostro-order -n "__fish_seen_subcommand_from replay" -l ln-out -r -F
 complete -c mostro-order -n "__fish_seen_subcommand_from replay" -l help -d 'Print usage'
 
 # ctl --socket PATH COMMAND [KEY=VALUE...]
-set -l ctl_cmds status order disputes flush-ratings cancel settle take-dispute add-solver
+set -l ctl_cmds status order disputes flush-ratings jobs cancel settle take-dispute add-solver
 complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -s s -l socket -r -F -d "The engine's --ctl-socket"
 complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -s t -l timeout -x -d 'Seconds to wait for the answer'
 complete -c mostro-order -n "__fish_seen_subcommand_from ctl" -l help -d 'Print usage'

@@ -707,8 +707,11 @@ static void steps_and_jobs(void)
 	for (size_t i = 0; i < order_job_count; i++) {
 		order_config cfg;
 		order_config_defaults(&cfg);
-		t_ok(order_jobs[i].name && order_jobs[i].ref && order_jobs[i].interval(&cfg) > 0,
-		     "job %s (%s) has an interval", order_jobs[i].name, order_jobs[i].ref);
+		const order_job *j = &order_jobs[i];
+		t_ok(j->name && j->ref && (j->when != JOB_PERIODIC || (j->interval && j->interval(&cfg) > 0)),
+		     "job %s (%s) is named, periodic ones with an interval (tests/unit/test_order_tick.c: the rest)",
+		     j->name, j->ref);
+		order_config_free(&cfg);
 	}
 }
 

@@ -50,6 +50,22 @@ HOLD_BOLT11 = "lnbcrt1holdinvoicefromthenode"     # what the node answers; the e
 T0 = 1700000000
 DAY = 86400
 CONFIG = {"fee": 0.006, "relays": ["wss://relay.one", "wss://relay.two"]}
+# mostrod's defaults (DAEMON.md §8) for the settings the job outputs show
+DEFAULTS = {"fee": 0.0, "max_order_amount": 1000000, "min_payment_amount": 100, "expiration_hours": 24,
+            "expiration_seconds": 900, "fiat_currencies_accepted": [], "max_orders_per_response": 10, "pow": 0,
+            "transport": "nip44", "hold_invoice_expiration_window": 300, "hold_invoice_cltv_delta": 144,
+            "invoice_expiration_window": 3600, "publish_mostro_info_interval": 300, "publish_relays_interval": 60,
+            "user_rates_sent_interval_seconds": 3600, "payment_retries_interval": 60, "fee_audit_days": 365}
+
+# §3 the scheduler, as lib/order_tick.c's table: (job, interval setting or
+# seconds, needs the node's get_info). Every job runs at the first tick once
+# the node answered get_info (mostrod starts its scheduler after GetInfo), then
+# every interval; metadata (kind 0) at the first tick of every start.
+JOBS = [("metadata", None, False), ("expire_pending", 60, True),
+        ("rating_flush", "user_rates_sent_interval_seconds", True), ("waiting_timeout", 60, True),
+        ("escrow_guardian", 300, True), ("retry_payouts", "payment_retries_interval", True),
+        ("reconcile_payouts", 60, True), ("dev_fee", 60, True),
+        ("info_event", "publish_mostro_info_interval", True), ("relay_list", "publish_relays_interval", True)]
 
 
 def dumps(v):
@@ -90,7 +106,13 @@ class Flow:
         self.ln = 1                 # ln1 is the get_info every start sends
         self.pre_n = 0
         self.pub = {}               # (kind, d) -> last created_at
+        self.node = False           # the node answered get_info
+        self.due = {"metadata": -1}  # job -> next run (absent: due)
+        self.ratings = []           # queued 38384 templates (§5)
         self.out(ln_op(1, "get_info", {}))
+
+    def setting(self, key):
+        return self.config.get(key, DEFAULTS.get(key))
 
     def note(self, text):
         self.lines.append({"note": text})
@@ -102,9 +124,38 @@ class Flow:
     def out(self, rec):
         self.lines.append({"out": rec})
 
-    def tick(self, dt=1):
+    def tick(self, dt=1, jobs=None):
+        """A tick, then the jobs due (§3): the publications are written here,
+        an order job's outputs by jobs[name]() when the flow expects some."""
         self.now += dt
         self.inp({"type": "tick", "now": self.now})
+        self.run_jobs(jobs or {})
+
+    def tick_to(self, at, jobs=None):
+        self.tick(at - self.now, jobs)
+
+    def run_jobs(self, jobs):
+        for name, every, needs_node in JOBS:
+            if self.due.get(name, -1) > self.now or (needs_node and not self.node):
+                continue
+            if name == "metadata":
+                ev = metadata_event(self)
+                if ev:
+                    self.out(ev)
+            elif name == "info_event":
+                self.out(info_event(self))
+            elif name == "relay_list":
+                self.out(relay_list_event(self))
+            elif name == "rating_flush":
+                for ev in self.ratings:
+                    self.out(ev)
+                self.ratings = []
+            elif name in jobs:
+                jobs[name]()
+            if every is None:
+                self.due[name] = float("inf")
+            else:
+                self.due[name] = self.now + (self.setting(every) if isinstance(every, str) else every)
 
     def next_ln(self):
         self.ln += 1
@@ -202,20 +253,156 @@ def ln_event(n, op, event):
     return {"type": "ln_event", "id": f"ln{n}", "op": op, "event": event}
 
 
+DEV_FEE_ADDRESS = "pivotaldeborah52@walletofsatoshi.com"     # mostrod's DEV_FEE_LIGHTNING_ADDRESS
+# a regtest invoice for 180 sat (the §1.7 dev fee), hash 88.., valid until 1700086400
+INV_FEE_180 = ("lnbcrt1800n1pj48ugqsp5wamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamspp53zyg3zyg3zyg3zyg3zyg3zy"
+               "g3zyg3zyg3zyg3zyg3zyg3zyg3zyqdqvv3jhvgrxv4jsxqyz5vq9qrssqvzx43dpc7mwfxskqvc6u720g0dhpjzxpngasjytjm5g"
+               "jjgxwc0fn9chnc3dewapsfnujvx9m48m4aql75a0l7lkryvmk7n53ekejgvqpwra62c")
+HASH_FEE_180 = "88" * 32
+
+
+def dev_fee_of(o, fee=0.006, pct=0.30):
+    """§2.3: round(total Mostro fee × dev_fee_percentage); the total is both parties' share."""
+    return int(2 * o["fee"] * pct + 0.5)
+
+
+def dev_fee_resolve(f, o, address=DEV_FEE_ADDRESS):
+    """§3.6 step 4: the claim (a PENDING marker, not visible here), then an invoice for the
+    dev fee from the address with the LUD-12 comment."""
+    n = f.next_ln()
+    f.out(ln_op(n, "resolve_lnurl", {"address": address, "amount_sat": dev_fee_of(o),
+                                     "comment": f"mostro-dev-fee order={o['id']} node={npub(MOSTRO)}",
+                                     "node_network": "regtest", "now": f.now}))
+    return n
+
+
+def dev_fee_pays(f, o, r, address=DEV_FEE_ADDRESS, invoice=INV_FEE_180, h=HASH_FEE_180):
+    """§3.6 the resolved invoice is paid (cap 10 sat up to 1000, §2.5); SUCCEEDED:
+    dev_fee_paid and the kind 8383 audit event (§3.7)."""
+    f.inp(ln_result(r, "resolve_lnurl", {"payment_request": invoice, "amount_msat": dev_fee_of(o) * 1000,
+                                         "callback_url": "https://example.com/cb", "comment_sent": True,
+                                         "description_hash_matches": True}))
+    p = f.next_ln()
+    f.out(ln_op(p, "pay_invoice", {"payment_request": invoice, "amount_sat": dev_fee_of(o), "fee_limit_sat": 10}))
+    f.inp(ln_event(p, "pay_invoice", {"payment_hash": h, "status": "SUCCEEDED", "preimage": "99" * 32}))
+    f.out(dev_fee_audit(f, o, h, address))
+    f.inp(ln_result(p, "pay_invoice", {"payment_hash": h, "status": "SUCCEEDED"}))
+    return p
+
+
+def dev_fee_audit(f, o, h, address=DEV_FEE_ADDRESS):
+    """§3.7 kind 8383 (a regular event): order-id, amount, hash, destination, network, y, z, expiration."""
+    tags = [["order-id", o["id"]], ["amount", str(dev_fee_of(o))], ["hash", h], ["destination", address],
+            ["network", "regtest"], platform_tag(f), ["z", "dev-fee-payment"],
+            ["expiration", str(f.now + 365 * DAY)]]
+    return {"kind": 8383, "tags": tags, "content": "", "created_at": f.now}
+
+
 def memo(o):
     return (f"Escrow amount Order #{o['id']}: SELL BTC for {o['fiat_code']} {o['fiat_amount']} - It WILL FREEZE "
             "IN WALLET. It will release once you release. It will return if buyer does not confirm the payment")
 
 
-GET_INFO = {"network": "regtest", "chains": [{"chain": "bitcoin", "network": "regtest"}]}
+NODE_KEY = "02" + "5e" * 32
+GET_INFO = {"backend": "lnd", "simulated": False, "identity_pubkey": NODE_KEY, "alias": "test-node",
+            "version": "0.18.4-beta commit=v0.18.4-beta", "commit_hash": "ddeb8351684a611f6c27f16f09be75d5c039f08c",
+            "block_height": 800000,
+            "block_hash": "00" * 32, "synced_to_chain": True, "chain": "bitcoin", "network": "regtest",
+            "chains": [{"chain": "bitcoin", "network": "regtest"}], "uris": [NODE_KEY + "@127.0.0.1:9735"]}
 
 
 def start(f):
-    """The clock and the node's network, as a daemon starts."""
-    f.note("The first tick sets the engine clock; get_info (ln1) gives the node's network.")
+    """The clock and the node's network, as a daemon starts; the jobs wait for
+    the node (§3.0: the scheduler starts after GetInfo) and run at the next tick."""
+    f.note("The first tick sets the engine clock; get_info (ln1) gives the node's network and status.")
     f.now = T0
     f.inp({"type": "tick", "now": T0})
+    f.run_jobs({})
     f.inp(ln_result(1, "get_info", GET_INFO))
+    f.node = True
+
+
+def rust_display(x):
+    """Rust's f64/integer Display: 0.006, 0, 2.5 (no exponent, no .0)."""
+    if isinstance(x, float) and x != int(x):
+        return repr(x)
+    return str(int(x))
+
+
+def info_event(f):
+    """§3.7 kind 38385 (nip33::info_to_tags, in its order; no expiration tag), with
+    mostro#895's fix: invoice_expiration_window is the real one."""
+    transport = f.setting("transport")
+    pow_ = f.setting("pow")
+    pfc = f.config.get("pow_first_contact", pow_)
+    first = pow_ if transport == "gift-wrap" else max(pow_, pfc)
+    node = GET_INFO
+    tags = [["d", MOSTRO], ["mostro_version", "0.18.5"], ["mostro_commit_hash", "mostroutils"],
+            ["max_order_amount", rust_display(f.setting("max_order_amount"))],
+            ["min_order_amount", rust_display(f.setting("min_payment_amount"))],
+            ["expiration_hours", rust_display(f.setting("expiration_hours"))],
+            ["expiration_seconds", rust_display(f.setting("expiration_seconds"))],
+            ["fiat_currencies_accepted", ",".join(f.setting("fiat_currencies_accepted"))],
+            ["max_orders_per_response", rust_display(f.setting("max_orders_per_response"))],
+            ["fee", rust_display(f.setting("fee"))], ["pow", str(pow_)], ["pow_first_contact", str(first)],
+            ["protocol_version", "1" if transport == "gift-wrap" else "2"],
+            ["hold_invoice_expiration_window", rust_display(f.setting("hold_invoice_expiration_window"))],
+            ["hold_invoice_cltv_delta", rust_display(f.setting("hold_invoice_cltv_delta"))],
+            ["invoice_expiration_window", rust_display(f.setting("invoice_expiration_window"))],
+            ["lnd_version", node["version"]], ["lnd_node_pubkey", node["identity_pubkey"]],
+            ["lnd_commit_hash", node["commit_hash"]], ["lnd_node_alias", node["alias"]],
+            ["lnd_chains", ",".join(c["chain"] for c in node["chains"])],
+            ["lnd_networks", ",".join(c["network"] for c in node["chains"])],
+            ["lnd_uris", ",".join(node["uris"])], platform_tag(f), ["z", "info"], ["bond_enabled", "false"]]
+    if transport == "both":
+        tags.append(["protocol_versions", "1,2"])     # ours: both versions spoken
+    return {"kind": 38385, "tags": tags, "content": "", "created_at": f.stamp(38385, MOSTRO)}
+
+
+def relay_list_event(f):
+    """§3.7 kind 10002: an r tag per relay (the configured ones: the engine is not connected)."""
+    return {"kind": 10002, "tags": [["r", r] for r in f.config["relays"]], "content": "",
+            "created_at": f.stamp(10002, "")}
+
+
+def platform_tag(f):
+    name = (f.config.get("name") or "").strip()
+    return ["y", "mostro", name] if name else ["y", "mostro"]
+
+
+def metadata_event(f):
+    """§3.0 kind 0 at boot: nostr's Metadata fields in declaration order (name,
+    about, website, picture), URLs as Url::parse writes them; None when unset."""
+    meta = {}
+    for key in ("name", "about", "website", "picture"):
+        v = f.config.get(key)
+        if v is None:
+            continue
+        if key in ("website", "picture"):
+            v = url_display(v)
+            if v is None:
+                continue
+        meta[key] = v
+    if not meta:
+        return None
+    return {"kind": 0, "tags": [], "content": dumps(meta), "created_at": f.stamp(0, "")}
+
+
+def url_display(u):
+    """Url::parse + Display for the cases the tests use: a scheme is required;
+    http(s) lower-cases scheme and host and writes an empty path as /."""
+    if ":" not in u or not u[0].isalpha():
+        return None
+    scheme, rest = u.split(":", 1)
+    scheme = scheme.lower()
+    if scheme in ("http", "https", "ws", "wss", "ftp"):
+        if not rest.startswith("//") or len(rest) == 2:
+            return None
+        rest = rest[2:]
+        cut = min([i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0] or [len(rest)])
+        host, path = rest[:cut].lower(), rest[cut:]
+        return f"{scheme}://{host}{path if path.startswith('/') else '/' + path}"
+    return scheme + ":" + rest
 
 
 # -------------------------------------------------------------- the steps
@@ -231,7 +418,7 @@ def new_sell(f, eid, amount=100000, fiat=100, rid=1, ti=1, extra=None, user_crea
     o = {"id": uuid_of(event_id(eid)), "kind": "sell", "status": "pending", "amount": payload["amount"],
          "fiat_code": "USD", "min_amount": payload["min_amount"], "max_amount": payload["max_amount"],
          "fiat_amount": payload["fiat_amount"], "payment_method": payload["payment_method"],
-         "premium": payload["premium"], "created_at": f.now, "expires_at": f.now + 24 * 3600,
+         "premium": payload["premium"], "created_at": f.now, "expires_at": payload["expires_at"] or f.now + 24 * 3600,
          "fee": round(0.006 * payload["amount"] / 2) if payload["amount"] > 0 else 0,
          "seller": S_TRADE, "creator": S_TRADE, "ti_seller": ti}
     f.out(order_event(f, o, "pending", (0.0, 0, user_created if user_created is not None else f.now)))
@@ -588,28 +775,37 @@ def payment_retry():
     f.out(dm(f, B_TRADE, "payment-failed", o["id"], 4, None,
              {"payment_failed": {"payment_attempts": 2, "payment_retries_interval": 60}}))
     f.inp(ln_result(p, "pay_invoice", {"payment_hash": HASH_99700, "status": "FAILED"}))
-    f.note("The retry job (first run at the first tick, then every 60 s) pays again: attempt 2 fails silently.")
-    f.tick(60)
-    p = f.next_ln()
-    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_99700, "amount_sat": 99700, "fee_limit_sat": 199}))
-    f.inp(ln_result(p, "pay_invoice", {"payment_hash": HASH_99700, "status": "FAILED"}))
+    f.note("The retry job (first run at the first tick, then every 60 s) pays again: attempt 2 fails silently. "
+           "The dev fee job (§3.6, same tick, after it) claims the settled order's dev fee (180 sat) and resolves "
+           "an invoice from mostrod's dev fee Lightning Address.")
+    ops = {}
+
+    def retry(invoice=INV_99700):
+        ops["pay"] = f.next_ln()
+        f.out(ln_op(ops["pay"], "pay_invoice", {"payment_request": invoice, "amount_sat": 99700,
+                                                "fee_limit_sat": 199}))
+
+    def dev_fee():
+        ops["fee"] = dev_fee_resolve(f, o)
+
+    f.tick(60, {"retry_payouts": retry, "dev_fee": dev_fee})
+    f.inp(ln_result(ops["pay"], "pay_invoice", {"payment_hash": HASH_99700, "status": "FAILED"}))
+    f.note("The dev fee invoice: kept (its hash), paid with the routing cap; paid: the 8383 audit event.")
+    dev_fee_pays(f, o, ops["fee"])
     f.note("Attempt 3 fails: the attempts reached the limit, add-invoice (amount - fee, status settled-hold-invoice).")
-    f.tick(60)
-    p = f.next_ln()
-    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_99700, "amount_sat": 99700, "fee_limit_sat": 199}))
-    f.inp(ln_result(p, "pay_invoice", {"payment_hash": HASH_99700, "status": "FAILED"}))
+    f.tick(60, {"retry_payouts": retry})
+    f.inp(ln_result(ops["pay"], "pay_invoice", {"payment_hash": HASH_99700, "status": "FAILED"}))
     f.out(dm(f, B_TRADE, "add-invoice", o["id"], None, None,
              {"order": small_order(o, amount=99700, pubkeys=True, invoice=True)}))
-    f.note("No more retries while attempts = limit.")
+    f.note("No more retries while attempts = limit; the dev fee is paid: nothing to do.")
     f.tick(60)
     f.note("B -> add-invoice (a new, amountless invoice): invoice-updated; the next retry pays it.")
     f.inp(msg_record(event_id(65), B_TRADE, B_ID, f.now, "add-invoice", o["id"], 5, None,
                      {"payment_request": [None, INV_NEW, None]}))
     o["buyer_invoice"] = INV_NEW
     f.out(dm(f, B_TRADE, "invoice-updated", o["id"], 5))
-    f.tick(60)
-    p = f.next_ln()
-    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_NEW, "amount_sat": 99700, "fee_limit_sat": 199}))
+    f.tick(60, {"retry_payouts": lambda: retry(INV_NEW)})
+    p = ops["pay"]
     f.inp(ln_event(p, "pay_invoice", {"payment_hash": HASH_NEW, "status": "SUCCEEDED"}))
     o["status"] = "success"
     f.out(order_event(f, o, "success"))
@@ -1266,7 +1462,484 @@ def ln_address():
     return f
 
 
-FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake, ln_address] + FLOWS_ENGINE2
+
+
+# ------------------------------------------------------------------ §3 timers
+
+# Timer flows keep the periodic publications out of the way (they run once at the
+# first tick after get_info, then a day later); the publication flows set them.
+QUIET = {"publish_relays_interval": 86400, "publish_mostro_info_interval": 86400}
+INV_FEE_180_B = ("lnbcrt1800n1pj48ugqsp5wamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamhwamspp5329g4z52329g4z52329g4z5"
+                 "2329g4z52329g4z52329g4z52329qdqvv3jhvgrxv4jsxqyz5vq9qrssqprzvazruy9rw769jfuh6aajgc3awkhexp4vqkv0cs9w"
+                 "w7rzq0j3ngk6h6mpr3qwk2x4ndr292d2r69795p6fnmkv8a2aut3ta0sr7jcq7drjen")
+HASH_FEE_180_B = "8a" * 32
+
+
+def timer_flow(name, title, config=None):
+    f = Flow(name, title, dict(QUIET, **(config or {})))
+    start(f)
+    f.note("T0+1: the jobs run for the first time (the node answered get_info): the info event and the relay list.")
+    f.tick()
+    return f
+
+
+def expire():
+    f = timer_flow("expire", "§3.1 expiration (every 60 s): a pending order whose expires_at has passed (strictly) "
+                   "becomes expired and is republished s=canceled, with no message to anyone; expires_at is never "
+                   "changed, and a taken order is left alone (its cell is 'nothing to do').")
+    f.note("S publishes A with expires_at = now + 120 (a client may ask any time up to 15 days, §3.1), and B2 "
+           "(the same 120 s) which B takes at once without an invoice.")
+    a = new_sell(f, 201, rid=1, ti=1, extra={"expires_at": f.now + 120})
+    b2 = new_sell(f, 202, rid=2, ti=2, extra={"expires_at": f.now + 120}, user_created=f.now)
+    take_sell_no_invoice(f, b2, 203, rid=3)
+    f.note("T0+61: A has 60 s left: nothing to do.")
+    f.tick(60)
+    f.note("T0+121: expires_at == now is not past (expires_at < now): nothing to do.")
+    f.tick(60)
+    f.note("T0+181: A expired: 38383 s=canceled (expires_at kept, expiration now + 30 days); no DM. "
+           "B2 is waiting-buyer-invoice: not expired (and its §3.2 timeout is 900 s away).")
+    a["status"] = "expired"
+    f.tick(60, {"expire_pending": lambda: f.out(order_event(f, a, "canceled"))})
+    f.note("T0+241: nothing left to expire.")
+    f.tick(60)
+    return f
+
+
+def timeout_due(f, dt, hook):
+    """Ticks until the §3.2 job sees taken_at < now - expiration_seconds."""
+    f.tick(dt, {"waiting_timeout": hook})
+
+
+def notified_closed(f, o, maker, taker, republished):
+    """notify_users_canceled_order: maker new-order (the reset order) or canceled, taker canceled; no rid."""
+    if republished:
+        f.out(dm(f, maker, "new-order", o["id"], None, None, {"order": small_order(o, pubkeys=True)}))
+    else:
+        f.out(dm(f, maker, "canceled", o["id"]))
+    f.out(dm(f, taker, "canceled", o["id"]))
+
+
+def timeout_wbi_sell():
+    f = timer_flow("timeout-wbi-sell", "§3.2 late-party table, waiting-buyer-invoice x sell: the taker (buyer) "
+                   "did not send an invoice within expiration_seconds (900): the order is republished pending, "
+                   "new-order to the maker, canceled to the taker. No hold invoice yet: nothing to cancel first.")
+    o = new_sell(f, 211, rid=1)
+    f.tick()
+    f.note("B takes at T0+2 without an invoice: taken_at = T0+2.")
+    take_sell_no_invoice(f, o, 212, rid=2)
+    f.note("T0+902: taken_at < now - 900 is not true yet (T0+2 < T0+2): nothing to do.")
+    f.tick(900)
+    f.note("T0+962: late. Reset (status pending, buyer key, taken_at 0), 38383 s=pending with S's rating, "
+           "new-order to S (the reset order, no buyer key), canceled to B; no request_id.")
+    o.update(status="pending", buyer=None, buyer_invoice=None)
+
+    def late():
+        f.out(order_event(f, o, "pending", (0.0, 0, T0 + 1)))
+        notified_closed(f, o, S_TRADE, B_TRADE, True)
+
+    timeout_due(f, 60, late)
+    f.note("B's add-invoice now: the order has no buyer key any more (add-invoice #2): silent.")
+    f.inp(msg_record(event_id(213), B_TRADE, B_ID, f.now, "add-invoice", o["id"], 4, None,
+                     {"payment_request": [None, INV_99700, None]}))
+    return f
+
+
+def timeout_wp_buy():
+    f = timer_flow("timeout-wp-buy", "§3.2 late-party table, waiting-payment x buy: the taker (seller) did not pay "
+                   "the hold invoice within 900 s. Step 1 cancels the hold invoice first; its failure leaves the "
+                   "order for the next tick; once canceled the order is republished pending, and being priced at "
+                   "the market (price_from_api) its amount and fee go back to 0.")
+    f.inp({"type": "price", "rates": {"USD": 50000}, "source": "test"})
+    payload = {"kind": "buy", "status": "pending", "amount": 0, "fiat_code": "USD", "min_amount": None,
+               "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+               "created_at": 0, "expires_at": None}
+    f.inp(msg_record(event_id(221), B_TRADE, B_ID, f.now, "new-order", rid=1, ti=1, payload={"order": payload}))
+    o = {"id": uuid_of(event_id(221)), "kind": "buy", "status": "pending", "amount": 0, "fiat_code": "USD",
+         "min_amount": None, "max_amount": None, "fiat_amount": 100, "payment_method": "SEPA", "premium": 0,
+         "created_at": f.now, "expires_at": f.now + DAY, "buyer": B_TRADE, "ti_buyer": 1}
+    f.out(order_event(f, o, "pending", (0.0, 0, f.now)))
+    f.out(dm(f, B_TRADE, "new-order", o["id"], 1, 1, {"order": small_order(o)}))
+    f.tick()
+    f.note("S takes at T0+2: 100 USD at 50000 = 200000 sat, fee 600; the hold invoice (200600) is created: "
+           "waiting-payment, 38383 in-progress (a buy order); taken_at = T0+2.")
+    f.inp(msg_record(event_id(222), S_TRADE, S_ID, f.now, "take-buy", o["id"], 2, 1))
+    o.update(amount=200000, fee=600, seller=S_TRADE, ti_seller=1)
+    n = hold_request(f, o)
+    w = hold_created(f, o, n, 2, publish=True)
+    f.note("T0+962: S never paid: CancelInvoice first (the cell waits for it).")
+    c = {}
+
+    def cancel_first():
+        c["n"] = f.next_ln()
+        f.out(ln_op(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+
+    timeout_due(f, 960, cancel_first)
+    f.note("The node cannot be reached: the order is left for the next tick (mostrod: skip on error).")
+    f.inp(ln_result(c["n"], "cancel_hold_invoice", error={"kind": "transport", "message": "connection refused"}))
+    f.note("T0+1022: again; now the node cancels it. Reset: pending, amount and fee 0 (market price), "
+           "38383 s=pending (amt 0), new-order to B (the maker), canceled to S.")
+    timeout_due(f, 60, cancel_first)
+    f.inp(ln_result(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+    o.update(status="pending", amount=0, fee=0, seller=None)
+    f.out(order_event(f, o, "pending", (0.0, 0, T0 + 1)))
+    notified_closed(f, o, B_TRADE, S_TRADE, True)
+    f.note("The watch reports CANCELED: the order is pending, no escrow: nothing to say (§4.3).")
+    f.inp(ln_event(w, "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    f.note("T0+1082: nothing left to time out.")
+    f.tick(60)
+    return f
+
+
+def timeout_wbi_buy():
+    f = timer_flow("timeout-wbi-buy", "§3.2 late-party table, waiting-buyer-invoice x buy: the seller paid, the "
+                   "maker (buyer) never sent an invoice: the hold invoice is canceled (the seller's sats go back), "
+                   "then the order is canceled: 38383 s=canceled, canceled to the maker and to the taker.")
+    o = new_buy(f, 231, B_TRADE, B_ID, 1, 1)
+    f.tick()
+    f.inp(msg_record(event_id(232), S_TRADE, S_ID, f.now, "take-buy", o["id"], 2, 1))
+    o.update(seller=S_TRADE, ti_seller=1)
+    n = hold_request(f, o)
+    w = hold_created(f, o, n, 2, publish=True)
+    f.tick()
+    f.note("T0+3: S pays; no buyer invoice yet: waiting-buyer-invoice, and the buyer's duty starts now (taken_at = T0+3).")
+    f.inp(ln_event(w, "watch_invoice", {"hash": o["hash"], "state": "ACCEPTED", "amt_paid_msat": 100300000}))
+    o["status"] = "waiting-buyer-invoice"
+    f.out(dm(f, B_TRADE, "add-invoice", o["id"], 2, None, {"order": small_order(o, amount=99700)}))
+    f.out(dm(f, S_TRADE, "waiting-buyer-invoice", o["id"], 2))
+    f.out(dm(f, B_TRADE, "add-invoice", o["id"], None, None,
+             {"peer": {"pubkey": "", "reputation": {"rating": 0.0, "reviews": 0, "operating_days": 0}}}))
+    f.note("T0+962: the job runs (every 60 s since T0+1) but T0+3 < T0+62 is the first tick that is late: T0+962 is.")
+    c = {}
+
+    def cancel_first():
+        c["n"] = f.next_ln()
+        f.out(ln_op(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+
+    timeout_due(f, 959, cancel_first)
+    f.inp(ln_result(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "canceled"
+    f.out(order_event(f, o, "canceled"))
+    notified_closed(f, o, B_TRADE, S_TRADE, False)
+    f.note("The watch reports CANCELED: the order is canceled: nothing to say.")
+    f.inp(ln_event(w, "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    return f
+
+
+def timeout_wp_sell():
+    f = timer_flow("timeout-wp-sell", "§3.2 late-party table, waiting-payment x sell: the maker (seller) did not "
+                   "pay the hold invoice: canceled (first the invoice, then the order: 38383 s=canceled, canceled "
+                   "to S and to B).")
+    o = new_sell(f, 241, rid=1)
+    f.tick()
+    f.note("B takes at T0+2 with an invoice: the hold invoice is created: waiting-payment (no 38383: a sell order).")
+    f.inp(msg_record(event_id(242), B_TRADE, B_ID, f.now, "take-sell", o["id"], 2, 1,
+                     {"payment_request": [None, INV_99700, None]}))
+    o.update(buyer=B_TRADE, ti_buyer=1, buyer_invoice=INV_99700)
+    n = hold_request(f, o)
+    w = hold_created(f, o, n, 2)
+    c = {}
+
+    def cancel_first():
+        c["n"] = f.next_ln()
+        f.out(ln_op(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+
+    f.note("T0+962: late: CancelInvoice, then canceled.")
+    timeout_due(f, 960, cancel_first)
+    f.inp(ln_result(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "canceled"
+    f.out(order_event(f, o, "canceled"))
+    notified_closed(f, o, S_TRADE, B_TRADE, False)
+    f.inp(ln_event(w, "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    return f
+
+
+W = (144 - 24) * 600       # §3.3 the guard window with the defaults: 72000 s
+
+
+def guardian_pass(f, dt, tip_result, tip_error=None):
+    """A guardian pass (every 300 s): the chain tip once (get_info), then the candidates."""
+    g = {}
+
+    def ask_tip():
+        g["n"] = f.next_ln()
+        f.out(ln_op(g["n"], "get_info", {}))
+
+    f.tick(dt, {"escrow_guardian": ask_tip})
+    return g["n"]
+
+
+def lookup(f, o, expiry, tip):
+    """LookupInvoice: the lowest expiry height of the ACCEPTED HTLCs (null: none)."""
+    htlcs = [] if expiry is None else [{"state": "ACCEPTED", "amt_msat": 100300000, "accept_height": tip - 100,
+                                        "expiry_height": expiry}]
+    return {"hash": o["hash"], "state": "ACCEPTED" if htlcs else "CANCELED", "memo": memo(o),
+            "payment_request": HOLD_BOLT11, "value_msat": 100300000, "amt_paid_msat": 100300000,
+            "creation_date": T0, "settle_date": 0, "expiry": 86400, "cltv_expiry": 144, "add_index": 2,
+            "htlcs": htlcs, "accepted_expiry_height": expiry}
+
+
+def tip_info(height):
+    return dict(GET_INFO, block_height=height)
+
+
+def guardian_active():
+    f = timer_flow("guardian-active", "§3.3 escrow CLTV guardian on an active order: W = (144 - 24) x 600 = "
+                   "72000 s; from invoice_held_at + W/2 each 300 s pass asks the chain tip (get_info) and the hold "
+                   "invoice's HTLC expiry (lookup_invoice): due when tip + margin (24) >= expiry. Not due: nothing; "
+                   "due: the hold invoice is canceled, then the order: 38383 s=canceled, canceled to both.")
+    o = new_sell(f, 251, rid=1)
+    f.tick()
+    traded(f, o, 252, 2)
+    f.note("Active since T0+3 (invoice_held_at). T0+36003: held for W/2: a candidate; the tip is 800000 and the "
+           "HTLC expires at 800100: 800000 + 24 < 800100: not due (a live HTLC beats the nominal clock).")
+    n = guardian_pass(f, W // 2, None)
+    f.inp(ln_result(n, "get_info", tip_info(800000)))
+    k = f.next_ln()
+    f.out(ln_op(k, "lookup_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(k, "lookup_invoice", lookup(f, o, 800100, 800000)))
+    f.note("T0+36303: tip 800080: 800080 + 24 >= 800100: due (not gone: 800080 < 800100). CancelInvoice first.")
+    n = guardian_pass(f, 300, None)
+    f.inp(ln_result(n, "get_info", tip_info(800080)))
+    k = f.next_ln()
+    f.out(ln_op(k, "lookup_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(k, "lookup_invoice", lookup(f, o, 800100, 800080)))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.note("Canceled by the node: 38383 s=canceled; canceled to S (maker) and B (taker), no request_id.")
+    f.inp(ln_result(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "canceled"
+    f.out(order_event(f, o, "canceled"))
+    notified_closed(f, o, S_TRADE, B_TRADE, False)
+    f.note("The watch's CANCELED: the order is canceled already: nothing more (§4.3).")
+    f.inp(ln_event(o["watch"], "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    f.note("T0+36603: no escrow left to guard: the pass asks nothing.")
+    f.tick(300)
+    return f
+
+
+def guardian_fiat_sent():
+    f = timer_flow("guardian-fiat-sent", "§3.3 escrow CLTV guardian on a fiat-sent order: when due, a "
+                   "buyer-initiated dispute is opened (the hold invoice is NOT canceled: it is the solver's "
+                   "leverage): dispute-initiated-by-you to B, -by-peer to S, 38386 s=initiated, initiator buyer.")
+    o = new_sell(f, 261, rid=1)
+    f.tick()
+    traded(f, o, 262, 2)
+    fiat_sent(f, o, 263, 3)
+    f.note("T0+36003: tip 800000, HTLC expiry 800010: due.")
+    n = guardian_pass(f, W // 2, None)
+    f.inp(ln_result(n, "get_info", tip_info(800000)))
+    k = f.next_ln()
+    f.out(ln_op(k, "lookup_invoice", {"hash": o["hash"]}))
+    line = f.inp(ln_result(k, "lookup_invoice", lookup(f, o, 800010, 800000)))
+    d = {"id": uuid_of(sha256_hex(line)), "created_at": f.now}
+    o["status"] = "dispute"
+    f.out(dm(f, B_TRADE, "dispute-initiated-by-you", o["id"], None, None, {"dispute": [d["id"], None]}))
+    f.out(dm(f, S_TRADE, "dispute-initiated-by-peer", o["id"], None, None, {"dispute": [d["id"], None]}))
+    f.out(dispute_event(f, d, "initiated", "buyer"))
+    f.note("T0+36303: the order is in dispute: a solver holds it; nothing for the guardian.")
+    f.tick(300)
+    return f
+
+
+def guardian_fallback():
+    f = timer_flow("guardian-fallback", "§3.3 when the node cannot say (get_info or lookup_invoice fails), the "
+                   "nominal clock decides: due once now >= invoice_held_at + W (10-minute blocks), never 'gone'; "
+                   "a cancel that fails then is tried again next pass.")
+    o = new_sell(f, 271, rid=1)
+    f.tick()
+    traded(f, o, 272, 2)
+    f.note("T0+36003: no chain tip (transport error): nominal clock: T0+3 + 72000 not reached: nothing.")
+    n = guardian_pass(f, W // 2, None)
+    f.inp(ln_result(n, "get_info", error={"kind": "transport", "message": "connection refused"}))
+    f.note("T0+72003: still no tip: now >= invoice_held_at + W: due: CancelInvoice; it fails (transport) and the "
+           "escrow is not known gone: tried again next pass.")
+    n = guardian_pass(f, W // 2, None)
+    f.inp(ln_result(n, "get_info", error={"kind": "transport", "message": "connection refused"}))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(c, "cancel_hold_invoice", error={"kind": "transport", "message": "connection refused"}))
+    f.note("T0+72303: the tip comes back but the lookup fails: the nominal clock again: due; canceled now.")
+    n = guardian_pass(f, 300, None)
+    f.inp(ln_result(n, "get_info", tip_info(800000)))
+    k = f.next_ln()
+    f.out(ln_op(k, "lookup_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(k, "lookup_invoice", error={"kind": "transport", "message": "connection reset"}))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.note("The watch reports CANCELED before the cancel's answer, past invoice_held_at + W: still our own "
+           "cancel (§4.3: the daemon canceled it itself): nothing; the answer then finishes the order.")
+    f.inp(ln_event(o["watch"], "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
+    f.inp(ln_result(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    o["status"] = "canceled"
+    f.out(order_event(f, o, "canceled"))
+    notified_closed(f, o, S_TRADE, B_TRADE, False)
+    return f
+
+
+DEV_FEE_TEST_ADDRESS = "devfee@example.com"
+
+
+def dev_fee():
+    f = timer_flow("dev-fee", "§3.6 the dev fee job (every 60 s) with the dev fee address set to "
+                   "devfee@example.com: a resolution that fails releases the claim; a payment that fails keeps "
+                   "its hash until the node confirms FAILED (phase 3), which clears it; a resolution left "
+                   "unanswered 20 s is dropped; the next claim is paid: dev_fee_paid and the 8383 audit event. "
+                   "Nothing is paid twice: each step is a compare-and-swap on the order's dev fee columns.",
+                   {"dev_fee_address": DEV_FEE_TEST_ADDRESS})
+    o = new_sell(f, 281, rid=1)
+    f.tick()
+    traded(f, o, 282, 2)
+    to_success(f, o, 283, 3)
+    f.note("T0+61: success with dev_fee 180 (round(600 x 0.30)), unpaid, no hash: claimed (PENDING-<uuid>-<now>) "
+           "and resolved with the LUD-12 comment.")
+    r = {}
+
+    def resolve():
+        r["n"] = dev_fee_resolve(f, o, DEV_FEE_TEST_ADDRESS)
+
+    f.tick_to(T0 + 61, {"dev_fee": resolve})
+    f.note("The address does not answer: the claim is released.")
+    f.inp(ln_result(r["n"], "resolve_lnurl", error={"kind": "lnurl", "message": "http_status: 404",
+                                                    "reason": "http_status"}))
+    f.note("T0+121: claimed again; the invoice is resolved, its hash kept, then paid; the payment FAILS: the hash "
+           "stays (mostrod's handle_payment_failure).")
+    f.tick(60, {"dev_fee": resolve})
+    f.inp(ln_result(r["n"], "resolve_lnurl", {"payment_request": INV_FEE_180, "amount_msat": 180000,
+                                              "callback_url": "https://example.com/cb", "comment_sent": True,
+                                              "description_hash_matches": True}))
+    p = f.next_ln()
+    f.out(ln_op(p, "pay_invoice", {"payment_request": INV_FEE_180, "amount_sat": 180, "fee_limit_sat": 10}))
+    f.inp(ln_event(p, "pay_invoice", {"payment_hash": HASH_FEE_180, "status": "FAILED",
+                                      "failure_reason": "FAILURE_REASON_NO_ROUTE"}))
+    f.inp(ln_result(p, "pay_invoice", {"payment_hash": HASH_FEE_180, "status": "FAILED"}))
+    f.note("T0+181: phase 3 asks the node about the kept hash: FAILED: the hash is cleared.")
+    s = {}
+
+    def status():
+        s["n"] = f.next_ln()
+        f.out(ln_op(s["n"], "payment_status", {"hash": HASH_FEE_180}))
+
+    f.tick(60, {"dev_fee": status})
+    f.inp(ln_result(s["n"], "payment_status", {"payment_hash": HASH_FEE_180, "status": "FAILED"}))
+    f.note("T0+241: claimed again; the resolution never answers.")
+    f.tick(60, {"dev_fee": resolve})
+    late = r["n"]
+    f.note("T0+301: the resolution is 60 s old (> 20 s): dropped, its claim released; claimed again at once.")
+    f.tick(60, {"dev_fee": resolve})
+    f.note("The dropped resolution answers late: ignored (its intent is closed).")
+    f.inp(ln_result(late, "resolve_lnurl", {"payment_request": INV_FEE_180, "amount_msat": 180000,
+                                            "callback_url": "https://example.com/cb", "comment_sent": True,
+                                            "description_hash_matches": True}))
+    f.note("The new one is paid: dev_fee_paid, and the kind 8383 audit event with the node's hash.")
+    dev_fee_pays(f, o, r["n"], DEV_FEE_TEST_ADDRESS, INV_FEE_180_B, HASH_FEE_180_B)
+    f.note("T0+361: paid: nothing to do.")
+    f.tick(60)
+    return f
+
+
+INFO_CONFIG = {"fee": 0.006, "pow": 2, "pow_first_contact": 8, "fiat_currencies_accepted": ["USD", "EUR"],
+               "name": "  Test Mostro  ", "max_order_amount": 500000, "expiration_seconds": 600}
+
+
+def info_flow(name, transport, title):
+    f = Flow(name, title, dict(INFO_CONFIG, transport=transport))
+    start(f)
+    f.note("T0+1: the first run (the node answered get_info): 38385 (d = Mostro's pubkey, no expiration), "
+           "then the 10002 relay list.")
+    f.tick()
+    f.note("T0+61 .. T0+241: the relay list every 60 s; T0+301: the info event again (every 300 s).")
+    for _ in range(5):
+        f.tick(60)
+    return f
+
+
+def info_nip44():
+    return info_flow("info-nip44", "nip44", "§3.7 kind 38385 on transport nip44 (v2): protocol_version 2, "
+                     "pow_first_contact = max(pow, pow_first_contact) = 8, fee 0.006 in Rust Display, the real "
+                     "invoice_expiration_window (3600, mostro#895; 0.18.5 sent the hold window 300), lnd_* tags "
+                     "from get_info, the y tag with the trimmed name, bond_enabled false.")
+
+
+def info_gift_wrap():
+    return info_flow("info-gift-wrap", "gift-wrap", "§3.7 kind 38385 on transport gift-wrap (v1): protocol_version "
+                     "1, pow_first_contact = pow (2: the first-contact gate is v2's).")
+
+
+def info_both():
+    return info_flow("info-both", "both", "§3.7 kind 38385 with transport = both (ours): protocol_version 2 as a "
+                     "v2 node, the v2 pow_first_contact, and a last tag of ours, protocol_versions \"1,2\".")
+
+
+def relay_list():
+    f = Flow("relay-list", "§3.7 kind 10002 every publish_relays_interval (30 here): an r tag per configured relay "
+             "(mostrod lists the relays it is connected to; the engine has no connection: the configured ones).",
+             {"relays": ["wss://relay.one", "wss://relay.two", "ws://127.0.0.1:7000"], "publish_relays_interval": 30,
+              "publish_mostro_info_interval": 86400})
+    start(f)
+    f.tick()
+    f.note("T0+31: again; T0+60: not yet; T0+61: again (created_at increases: a replaceable event).")
+    f.tick(30)
+    f.tick(29)
+    f.tick(1)
+    return f
+
+
+def metadata():
+    f = Flow("metadata", "§3.0 kind 0 metadata at boot, when [mostro] name/about/picture/website is set: content in "
+             "nostr's Metadata field order (name, about, website, picture); URLs as Url::parse writes them "
+             "(scheme and host lower-cased, an empty path /); one that does not parse (no scheme) is left out. "
+             "Kind 0 does not wait for the node (mostrod publishes it before connecting to LND).",
+             {"name": "Mostro Test", "about": "A test node: \"quotes\" and a\ttab",
+              "picture": "HTTPS://Example.COM", "website": "example.com/home",
+              "publish_relays_interval": 86400, "publish_mostro_info_interval": 86400})
+    f.note("T0: kind 0 at once; the node's jobs wait for get_info.")
+    start(f)
+    f.note("T0+1: the info event (its y tag carries the name) and the relay list; no second kind 0 in this run.")
+    f.tick()
+    f.tick(60)
+    return f
+
+
+def rating_event(f, d, reviews, total, last, mx, mn):
+    """§5 a kind 38384 as queued when the vote counted: d = the rater's own trade key [quirk §11.3]."""
+    return {"kind": 38384, "tags": [["d", d], ["expiration", str(f.now + 90 * DAY)], ["total_reviews", str(reviews)],
+                                    ["total_rating", rust_display(total)], ["last_rating", str(last)],
+                                    ["max_rate", str(mx)], ["min_rate", str(mn)], ["z", "rating"], ["days", "0"]],
+            "content": "", "created_at": f.now}
+
+
+def rating_flush():
+    f = Flow("rating-flush", "§5 the rating flush job (every user_rates_sent_interval_seconds, 120 here): the 38384 "
+             "events queued by rate-user are published in the order the votes counted, then the queue is empty.",
+             {"user_rates_sent_interval_seconds": 120, "publish_relays_interval": 86400,
+              "publish_mostro_info_interval": 86400})
+    start(f)
+    f.tick()
+    o = new_sell(f, 291, rid=1)
+    f.tick()
+    traded(f, o, 292, 2)
+    to_success(f, o, 293, 3)
+    f.note("S rates B 4, B rates S 5: rate-received to each; the events wait in the queue.")
+    rate(f, o, 296, S_TRADE, S_ID, 4, 6)
+    f.ratings.append(rating_event(f, S_TRADE, 1, 2.0, 4, 4, 4))
+    rate(f, o, 297, B_TRADE, B_ID, 5, 7)
+    f.ratings.append(rating_event(f, B_TRADE, 1, 2.5, 5, 5, 5))
+    f.note("T0+61: not yet (the flush ran at T0+1 with an empty queue); the dev fee job pays the dev fee.")
+    r = {}
+    f.tick_to(T0 + 61, {"dev_fee": lambda: r.update(n=dev_fee_resolve(f, o))})
+    dev_fee_pays(f, o, r["n"])
+    f.note("T0+121: the flush: both events; T0+241: the queue is empty, nothing.")
+    f.tick_to(T0 + 121)
+    f.tick_to(T0 + 241)
+    return f
+
+
+FLOWS_TIMERS = [expire, timeout_wbi_sell, timeout_wp_buy, timeout_wbi_buy, timeout_wp_sell, guardian_active,
+                guardian_fiat_sent, guardian_fallback, dev_fee, info_nip44, info_gift_wrap, info_both, relay_list,
+                metadata, rating_flush]
+
+
+FLOWS = [sell_happy, buy_happy, range_child, market_premium, cancels, payment_retry, intake, ln_address] + FLOWS_ENGINE2 + FLOWS_TIMERS
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
