@@ -142,6 +142,10 @@ bad_settings() {
 	bad_settings "s|^relays = .*|relays = ['ftp://relay.example']|" "*settings.toml:[0-9]*: nostr.relays: \"ftp://relay.example\": not a ws://*"
 	bad_settings "s|^relays = .*|relays = ['ws://bad host']|" "*settings.toml:[0-9]*: nostr.relays: *"
 	bad_settings 's/^\[mostro\]$/[mostro/' "*settings.toml:[0-9]*:*"
+	# backend lnd: its keys, and a mostrod file that only has the gRPC host
+	bad_settings 's/^backend = "sim"/backend = "lnd"/' "*settings.toml:[0-9]*: lightning.lnd_rest_host: missing (required with backend = \"lnd\")*"
+	bad_settings 's|^backend = "sim"|backend = "lnd"\nlnd_rest_host = "https://127.0.0.1:8080"|' "*settings.toml:[0-9]*: lightning.lnd_cert_file: missing*"
+	bad_settings 's|^backend = "sim"|lnd_grpc_host = "https://127.0.0.1:10009"\nlnd_cert_file = "/c"\nlnd_macaroon_file = "/m"|' "*settings.toml:[0-9]*: lightning.lnd_rest_host: missing: backend lnd speaks LND's REST API, not gRPC*"
 	node_write
 	chmod 644 "$NODE/settings.toml"
 	run -5 --separate-stderr mostrod -d "$NODE" --embedded-relay
