@@ -71,41 +71,53 @@ static int64_t marker_time(const char *m)
 	return (int64_t)t;
 }
 
-/* ids of orders, collected before any of them is touched */
-typedef struct fee_list {
-	char (*v)[37];
-	size_t n, cap;
-	bool (*want)(const order_row *o, order_ctx *c);
-	order_ctx *c;
-} fee_list;
+/* The orders a phase looks at, selected in SQL as mostrod's queries do (a
+ * settled order stays in the table for good: the job must not load them
+ * all every minute), ids collected before any of them is touched, then each
+ * re-read and checked by `want` (the same rule in C). */
+enum { PHASE_STALE, PHASE_UNCONFIRMED, PHASE_NEW, PHASE_COUNT };
+static const char *const phase_sql[PHASE_COUNT] = {
+	/* phase 1 (cleanup_stale_pending_markers): any status */
+	[PHASE_STALE] = "SELECT id FROM orders WHERE dev_fee_payment_hash LIKE 'PENDING-%' ORDER BY created_at, id",
+	/* phase 3 (recover_partial_payments) */
+	[PHASE_UNCONFIRMED] = ("SELECT id FROM orders WHERE status IN ('settled-hold-invoice', 'success')"
+		" AND dev_fee > 0 AND dev_fee_paid = 0 AND dev_fee_payment_hash IS NOT NULL"
+		" AND dev_fee_payment_hash != '' AND dev_fee_payment_hash NOT LIKE 'PENDING-%' ORDER BY created_at, id"),
+	/* phase 4 (find_unpaid_dev_fees) */
+	[PHASE_NEW] = ("SELECT id FROM orders WHERE status IN ('settled-hold-invoice', 'success')"
+		" AND dev_fee > 0 AND dev_fee_paid = 0 AND (dev_fee_payment_hash IS NULL OR dev_fee_payment_hash = '')"
+		" ORDER BY created_at, id"),
+};
 
-static bool fee_collect(const order_row *o, void *arg)
-{
-	fee_list *l = arg;
-	if (!l->want(o, l->c))
-		return true;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = mu_xrealloc(l->v, l->cap * sizeof *l->v);
-	}
-	memcpy(l->v[l->n++], o->id, 37);
-	return true;
-}
-
-static void each_order(order_ctx *c, bool payable_only, bool (*want)(const order_row *, order_ctx *),
+static void each_order(order_ctx *c, int phase, bool (*want)(const order_row *, order_ctx *),
 		       void (*fn)(order_ctx *c, order_row *o))
 {
-	static const order_status payable[] = {OS_SETTLED_HOLD_INVOICE, OS_SUCCESS};
-	fee_list l = {.want = want, .c = c};
-	order_each(c->db, payable_only ? payable : NULL, payable_only ? 2 : 0, fee_collect, &l);
-	for (size_t i = 0; i < l.n; i++) {
+	sqlite3_stmt *st;
+	char (*ids)[37] = NULL;
+	size_t n = 0, cap = 0;
+	if (sqlite3_prepare_v2(order_db_handle(c->db), phase_sql[phase], -1, &st, NULL) != SQLITE_OK) {
+		fx_log(c, "dev fee: %s", sqlite3_errmsg(order_db_handle(c->db)));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (!id || strlen(id) != 36)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = mu_xrealloc(ids, cap * sizeof *ids);
+		}
+		memcpy(ids[n++], id, 37);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
 		order_row o;
 		order_row_init(&o);
-		if (order_load(c->db, l.v[i], &o) == ODB_OK)
+		if (order_load(c->db, ids[i], &o) == ODB_OK && want(&o, c))
 			fn(c, &o);
 		order_row_free(&o);
 	}
-	free(l.v);
+	free(ids);
 }
 
 /* The order's row if dev_fee_payment_hash is still `hash` and the fee unpaid. */
@@ -235,11 +247,15 @@ static void reset_marker(order_ctx *c, order_row *o)
 
 /* ------------------------------------------- phase 3: hashes without result */
 
+static bool payable(const order_row *o)
+{
+	return (o->status == OS_SETTLED_HOLD_INVOICE || o->status == OS_SUCCESS) && o->dev_fee > 0 && !o->dev_fee_paid;
+}
+
 static bool unconfirmed(const order_row *o, order_ctx *c)
 {
 	const char *h = o->dev_fee_payment_hash;
-	return o->dev_fee > 0 && !o->dev_fee_paid && h && *h && !is_marker(h) &&
-	       !job_intent_open(c, o->id, pay_steps, 2);
+	return payable(o) && h && *h && !is_marker(h) && !job_intent_open(c, o->id, pay_steps, 2);
 }
 
 static void ask_status(order_ctx *c, order_row *o)
@@ -275,7 +291,7 @@ const ln_step step_dev_fee_status = {"dev_fee_status", NULL, on_status};
 static bool unclaimed(const order_row *o, order_ctx *c)
 {
 	(void)c;
-	return o->dev_fee > 0 && !o->dev_fee_paid && (!o->dev_fee_payment_hash || !*o->dev_fee_payment_hash);
+	return payable(o) && (!o->dev_fee_payment_hash || !*o->dev_fee_payment_hash);
 }
 
 /* dev_fee_comment: "mostro-dev-fee order=<id> node=<npub>". */
@@ -417,8 +433,8 @@ static void not_claimed(order_ctx *c, order_row *o)
 bool job_dev_fee(order_ctx *c)
 {
 	timeouts(c);
-	each_order(c, false, stale_marker, reset_marker);
-	each_order(c, true, unconfirmed, ask_status);
-	each_order(c, true, unclaimed, real_address_from_sim(c) ? not_claimed : claim);
+	each_order(c, PHASE_STALE, stale_marker, reset_marker);
+	each_order(c, PHASE_UNCONFIRMED, unconfirmed, ask_status);
+	each_order(c, PHASE_NEW, unclaimed, real_address_from_sim(c) ? not_claimed : claim);
 	return true;
 }
