@@ -44,10 +44,17 @@ void bip32_pubkey_compressed(const bip32_key *k, uint8_t out[33])
 
 bool bip32_ckd_priv(bip32_key *child, const bip32_key *parent, uint32_t index)
 {
+	return bip32_ckd_priv_pub(child, parent, NULL, index);
+}
+
+bool bip32_ckd_priv_pub(bip32_key *child, const bip32_key *parent, const uint8_t parent_pub[33], uint32_t index)
+{
 	uint8_t data[37], I[64], key[32];
 	if (index & BIP32_HARDENED) {
 		data[0] = 0;
 		memcpy(data + 1, parent->key, 32);
+	} else if (parent_pub) {
+		memcpy(data, parent_pub, 33);
 	} else {
 		bip32_pubkey_compressed(parent, data);
 	}

@@ -33,6 +33,11 @@ bool bip32_master(bip32_key *k, const uint8_t *seed, size_t n);
  * False (child wiped) when the tweak is invalid: BIP-32 says to skip to the
  * next index, which the caller decides. */
 bool bip32_ckd_priv(bip32_key *child, const bip32_key *parent, uint32_t index);
+/* The same with the parent's compressed public key (bip32_pubkey_compressed)
+ * kept by the caller: a normal (non-hardened) step then costs no point
+ * multiplication for the parent, which matters when many children of one
+ * parent are derived. parent_pub NULL: computed here; hardened: unused. */
+bool bip32_ckd_priv_pub(bip32_key *child, const bip32_key *parent, const uint8_t parent_pub[33], uint32_t index);
 /* Applies path[0..depth) starting from `from`. */
 bool bip32_derive(bip32_key *out, const bip32_key *from, const uint32_t *path, size_t depth);
 /* The 33-byte SEC1 compressed public key. */

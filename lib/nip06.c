@@ -61,6 +61,8 @@ bool nip06_account_init(nip06_account *a, const uint8_t *seed, size_t seed_len, 
 	bool ok = account <= NIP06_INDEX_MAX && bip32_master(&master, seed, seed_len) &&
 		  bip32_derive(&a->node, &master, path, 4);
 	bip32_wipe(&master);
+	if (ok)
+		bip32_pubkey_compressed(&a->node, a->node_pub);
 	a->account = account;
 	if (!ok)
 		nip06_account_wipe(a);
@@ -70,7 +72,7 @@ bool nip06_account_init(nip06_account *a, const uint8_t *seed, size_t seed_len, 
 bool nip06_account_key(const nip06_account *a, uint32_t index, mu_key *k)
 {
 	bip32_key child;
-	bool ok = index <= NIP06_INDEX_MAX && bip32_ckd_priv(&child, &a->node, index) &&
+	bool ok = index <= NIP06_INDEX_MAX && bip32_ckd_priv_pub(&child, &a->node, a->node_pub, index) &&
 		  key_from_secret(k, child.key);
 	bip32_wipe(&child);
 	return ok;

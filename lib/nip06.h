@@ -3,9 +3,11 @@
  * Mostro uses account 38383 (PROTOCOL.md §8.1): index 0 is the identity key,
  * indexes >= 1 are trade keys. NIP-06's own default account is 0.
  *
- * A nip06_account caches the m/44'/1237'/<account>'/0 node so a range of
- * indexes costs one normal derivation each. It holds a secret: release it
- * with nip06_account_wipe(). Keys come out as mu_key (key_wipe them).
+ * A nip06_account caches the m/44'/1237'/<account>'/0 node and its public
+ * key, so a range of indexes costs one normal derivation each: an HMAC and
+ * the child's own public key (mu_key), no multiplication for the parent. It
+ * holds a secret: release it with nip06_account_wipe(). Keys come out as
+ * mu_key (key_wipe them).
  */
 #ifndef MU_NIP06_H
 #define MU_NIP06_H
@@ -24,6 +26,7 @@
 
 typedef struct nip06_account {
 	bip32_key node;       /* m/44'/1237'/<account>'/0 */
+	uint8_t   node_pub[33];  /* its compressed public key, the input of every child's HMAC */
 	uint32_t  account;
 } nip06_account;
 

@@ -6,6 +6,7 @@
  * Then PROTOCOL.md §8.1's table, and path parsing. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "bip32.h"
@@ -224,6 +225,77 @@ static void test_keyrec(void)
 	key_wipe(&k);
 }
 
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The account keeps its node's public key, so a child costs one HMAC and the
+ * child's own public key: the keys must be those of the generic derivation
+ * from the master, whatever the index. The figures are printed, not judged
+ * (a loaded machine would make a bound flaky). */
+static void test_account_cache(void)
+{
+	static const char *const mn =
+		"leader monkey parrot ring guide accident before fence cannon height naive bean";
+	uint8_t seed[64], pub[33];
+	t_eq_int(bip39_seed(mn, strlen(mn), "x", 1, seed), BIP39_OK, "cache: seed");
+	nip06_account acc;
+	t_ok(nip06_account_init(&acc, seed, 64, 7), "cache: account 7");
+	bip32_pubkey_compressed(&acc.node, pub);
+	t_ok(memcmp(pub, acc.node_pub, 33) == 0, "cache: the node's public key is kept");
+	bip32_key master;
+	t_ok(bip32_master(&master, seed, 64), "cache: master");
+	static const uint32_t idx[] = {0, 1, 2, 3, 17, 255, 256, 65535, 1000000, NIP06_INDEX_MAX};
+	for (size_t i = 0; i < sizeof idx / sizeof *idx; i++) {
+		const uint32_t path[5] = {44 | BIP32_HARDENED, NIP06_COIN_TYPE | BIP32_HARDENED, 7 | BIP32_HARDENED, 0,
+					  idx[i]};
+		bip32_key want;
+		mu_key got;
+		t_ok(bip32_derive(&want, &master, path, 5) && nip06_account_key(&acc, idx[i], &got) &&
+		     memcmp(want.key, got.sk, 32) == 0, "cache: index %u = generic derivation", idx[i]);
+		bip32_wipe(&want);
+		key_wipe(&got);
+	}
+	/* bip32_ckd_priv_pub: the same child as bip32_ckd_priv, in place too;
+	 * a hardened step ignores the public key given */
+	bip32_key a, b;
+	uint8_t junk[33];
+	memset(junk, 0xa5, sizeof junk);
+	t_ok(bip32_ckd_priv(&a, &acc.node, 9) && (b = acc.node, bip32_ckd_priv_pub(&b, &b, acc.node_pub, 9)) &&
+	     memcmp(&a, &b, sizeof a) == 0, "ckd_priv_pub: normal child, parent aliased");
+	t_ok(bip32_ckd_priv(&a, &acc.node, 9 | BIP32_HARDENED) &&
+	     bip32_ckd_priv_pub(&b, &acc.node, junk, 9 | BIP32_HARDENED) && memcmp(&a, &b, sizeof a) == 0,
+	     "ckd_priv_pub: hardened child ignores the public key");
+	bip32_wipe(&a);
+	bip32_wipe(&b);
+	bip32_wipe(&master);
+
+	enum { N = 2000 };
+	unsigned x = 0;
+	double t0 = cpu_seconds();
+	for (uint32_t i = 1; i <= N; i++) {
+		mu_key k;
+		if (nip06_account_key(&acc, i, &k))
+			x ^= k.pk[0];
+		key_wipe(&k);
+	}
+	double t1 = cpu_seconds();
+	for (uint32_t i = 1; i <= N; i++) {
+		mu_key k;
+		if (key_from_secret(&k, seed + (i & 31)))
+			x ^= k.pk[0];
+		key_wipe(&k);
+	}
+	double t2 = cpu_seconds();
+	t_diag("%d children of one account: %.1f us each; a public key alone (key_from_secret): %.1f us; "
+	       "ratio %.2f (%u)", N, (t1 - t0) / N * 1e6, (t2 - t1) / N * 1e6, (t1 - t0) / (t2 - t1), x & 1);
+	nip06_account_wipe(&acc);
+	sodium_memzero(seed, sizeof seed);
+}
+
 int main(void)
 {
 	int n = t_jsonl("nip06.jsonl", check_record, NULL);
@@ -233,5 +305,6 @@ int main(void)
 	test_paths();
 	test_ranges();
 	test_keyrec();
+	test_account_cache();
 	return t_done();
 }
