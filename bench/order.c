@@ -807,5 +807,15 @@ int main(void)
 	rmdir(dir);
 	for (size_t i = 0; i < g.n; i++)
 		free(g.t[i].invoice);
+	free(g.t);
+	free(g.lat);
+	free(load_lat);
+	free(g.rbuf);
+	buf_free(&g.wbuf);
+	map *maps[] = {&g.by_key, &g.by_order, &g.by_hash, &g.by_invoice};
+	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
+		free(maps[i]->k);
+		free(maps[i]->v);
+	}
 	return 0;
 }
