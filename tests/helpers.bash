@@ -7,7 +7,10 @@
 #   key_files                   $T/id, $T/trade, $T/other, $T/mostro from the keys above
 #   wait_for SECONDS CMD [ARG...]  runs CMD every 50 ms until it succeeds; fails
 #                               naming CMD after SECONDS (every wait in a test is
-#                               bounded: a missing tool fails it, never hangs it)
+#                               bounded: a missing tool fails it, never hangs it).
+#                               The arguments are expanded once, by the caller:
+#                               `wait_for 5 test "$(count)" -eq 3` tests one
+#                               value forever; put what changes in a function
 #   need CMD...                 fails naming the first CMD that is not installed
 
 NIP06_MNEMONIC="leader monkey parrot ring guide accident before fence cannon height naive bean"
