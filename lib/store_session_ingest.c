@@ -737,9 +737,10 @@ ss_ingest_result store_session_ingest(store_session *s, const char *line, size_t
 		} else if (m.action == MA_LAST_TRADE_INDEX && m.has_trade_index && m.trade_index >= 0 &&
 			   m.trade_index <= NIP06_INDEX_MAX) {
 			ok = !store_session_raise(s, (uint32_t)m.trade_index, NULL, err, cap);
-		} else if (m.action == MA_ADMIN_TOOK_DISPUTE && m.payload_kind == MP_DISPUTE && !c.ours) {
+		} else if (m.action == MA_ADMIN_TOOK_DISPUTE && m.payload_kind == MP_DISPUTE && (!c.ours || !c.index)) {
 			ok = apply_solver_info(&c, &m);
-		} else if (!c.ours) {
+		} else if (!c.ours || !c.index) {
+			/* the admin's side: its key is not a trade key (the identity, or another key) */
 			if (order_id[0] && m.action == MA_ADMIN_SETTLED)
 				ok = admin_dispute_status(s, order_id, "settled", now);
 			else if (order_id[0] && (m.action == MA_ADMIN_CANCELED ||

@@ -50,6 +50,7 @@ complete -c mostro -n "__fish_seen_subcommand_from sell buy take" -l invoice -x 
 complete -c mostro -n "__fish_seen_subcommand_from sell buy" -l expiration-days -x -d 'Take window in days'
 complete -c mostro -n "__fish_seen_subcommand_from sell buy" -l expires-at -x -d 'End of the take window'
 complete -c mostro -n "__fish_seen_subcommand_from watch" -l since -x -d 'Unix seconds'
+complete -c mostro -n "__fish_seen_subcommand_from watch" -l once -d 'What is there, then exit'
 complete -c mostro -n "__fish_seen_subcommand_from chat" -l solver -d 'Chat with the solver'
 complete -c mostro -n "__fish_seen_subcommand_from chat" -l follow -d 'Stream new lines'
 complete -c mostro -n "__fish_seen_subcommand_from chat" -l format -x -a 'current legacy' -d 'Chat format'
