@@ -187,7 +187,7 @@ order_of() { jq -r "select(.type == \"see\" and .who == \"$1\" and .action == \"
 	mostro-order settings -d "$D/node" | jq -e '.mostro.fee == 0.006 and .lightning.backend == "sim"' >/dev/null
 }
 
-@test "--no-story (text): the exchange is left running with the commands to trade on it; stop ends it" {
+@test "--no-story (text): the exchange is left running with the commands to trade on it, which trade; stop ends it" {
 	local out rc=0
 	out=$(NO_COLOR=1 timeout -k 5 120 "$MOSTRO_TOP/scripts/demo" --no-story --dir "$T/x" 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] || { echo "$out" >&2; return 1; }
@@ -200,6 +200,36 @@ order_of() { jq -r "select(.type == \"see\" and .who == \"$1\" and .action == \"
 	read -r _ mostrod < <(grep '^mostrod ' "$T/x/demo.pids")
 	kill -0 "$relay" && kill -0 "$mostrod"
 	mostrod ctl -d "$T/x/node" status | jq -e '.ok' >/dev/null
+	# the printed commands trade: run as printed, but for the order id (read
+	# from the book, as a person would) and the waits a person makes without
+	# thinking (for what the other side's step tells them)
+	local line
+	{
+		cat <<-'EOF'
+		set -em   # -m: jobs in groups of their own, as in a terminal (kill %1 reaches the watch)
+		trap 'rc=$?; for j in $(jobs -p); do kill -- "-$j" 2>/dev/null || true; done; exit $rc' EXIT
+		trap 'exit 143' TERM
+		until_ok() { local end=$((SECONDS + 40)); until "$@" >/dev/null 2>&1; do ((SECONDS < end)) || { echo "no: $*" >&2; return 1; }; sleep 0.3; done; }
+		in_book() { alice orders | jq -s -e 'length > 0'; }
+		bob_asked_to_pay() { bob orders --mine | jq -s -e 'any(.[]; .next == "pay-invoice")'; }
+		alice_may_say_sent() { alice orders --mine | jq -s -e 'any(.[]; .next == "fiat-sent")'; }
+		EOF
+		sed -n '/Trade on it by hand:/,/^Logs:/p' <<<"$out" | sed '1d;$d' | sed 's/^   //' | while IFS= read -r line; do
+			case $line in
+			"alice orders"*) echo 'until_ok in_book'; echo 'ORDER=$(alice orders | jq -r .id | head -n 1)' ;;
+			"sim pay-hold"*) echo 'until_ok bob_asked_to_pay'; echo "$line" ;;
+			"alice fiat-sent"*) echo 'until_ok alice_may_say_sent'; echo "${line//ORDER/\"\$ORDER\"}" ;;
+			*) echo "${line//ORDER/\"\$ORDER\"}" ;;
+			esac
+		done
+	} >"$T/by-hand.sh"
+	# its output in a file: a watch it left would hold a pipe open
+	rc=0
+	timeout -k 5 180 bash "$T/by-hand.sh" >"$T/by-hand.out" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/by-hand.sh" "$T/by-hand.out" >&2; return 1; }
+	# Alice bought 10000 sats at fee 0.006 (30 a side): she got 9970, Bob paid 10030
+	mostro-ln sim --sim-db "$T/x/node/ln-sim.db" state |
+		jq -e '.wallets | map({(.name): (.balance_msat / 1000)}) | add | .alice == 100000 + 9970 and .bob == 100000 - 10030' >/dev/null
 	run "$MOSTRO_TOP/scripts/demo" stop --dir "$T/x"
 	[ "$status" -eq 0 ]
 	! kill -0 "$relay" 2>/dev/null
