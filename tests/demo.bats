@@ -33,6 +33,11 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
+# an exchange a failing test left running (--no-story) is stopped
+teardown() {
+	[[ ! -f $T/x/demo.pids ]] || "$MOSTRO_TOP/scripts/demo" stop --dir "$T/x" >/dev/null 2>&1 || true
+}
+
 # rec JQ: the demo's records satisfying JQ, one compact line each
 rec() { jq -c "select($1)" "$J"; }
 
