@@ -454,3 +454,163 @@ no_reply() {
 	jq -e '.event.transport == "v1"' <<<"$output"
 	[[ $stderr != *"speaking v2"* ]]
 }
+
+# ------------------------------------------------------------------ the book, info, keys
+
+# order_event ID KIND STATUS CREATED_AT [FIAT] [KEYFILE]: a 38383 revision, signed by the node (or KEYFILE)
+order_event() {
+	jq -nc --arg d "$1" --arg k "$2" --arg s "$3" --argjson t "$4" --arg f "${5:-USD}" '{kind: 38383, created_at: $t,
+		content: "", tags: [["d", $d], ["k", $k], ["f", $f], ["s", $s], ["amt", "5000"], ["fa", "10", "20"],
+		["pm", "SEPA", " bank"], ["premium", "1"], ["network", "regtest"], ["layer", "lightning"],
+		["expires_at", "1900000000"], ["expiration", "1900000000"], ["y", "mostro"], ["z", "order"]]}' |
+		mostro-wrap --plain --key-file "${6:-$FAKE_KEY}"
+}
+
+@test "orders: the newest revision of each order, the node's own only (a forged revision ignored), --status/--currency/--kind; --mine offline" {
+	relay_up
+	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule 'empty'
+	session alice
+	printf '%s\n' "$SK2" >"$T/forger.key"
+	chmod 600 "$T/forger.key"
+	local a b c t=$((EPOCHSECONDS - 100))
+	a=$(uuid) b=$(uuid) c=$(uuid)
+	{
+		order_event "$a" sell pending "$t"
+		order_event "$a" sell in-progress $((t + 10))
+		order_event "$b" buy pending "$t" EUR
+		order_event "$c" sell pending "$t"
+		order_event "$c" sell canceled $((t + 20)) USD "$T/forger.key"
+	} | mostro-relay pub -q "$RELAY" >/dev/null
+	run -0 --separate-stderr as alice orders
+	[ "$(jq -s -c 'map(.id) | sort' <<<"$output")" = "$(jq -nc --arg b "$b" --arg c "$c" '[$b, $c] | sort')" ]
+	jq -s -e --arg c "$c" 'map(select(.id == $c))[0] | .status == "pending" and .kind == "sell" and .fiat_code == "USD"
+		and .amount == 5000 and .min_amount == 10 and .max_amount == 20 and .fiat_amount == null
+		and .payment_methods == ["SEPA", " bank"] and .premium == 1 and .expires_at == 1900000000' <<<"$output"
+	run -0 --separate-stderr as alice orders --status in-progress
+	[ "$(jq -r .id <<<"$output")" = "$a" ]
+	run -0 --separate-stderr as alice orders --currency eur
+	[ "$(jq -r .id <<<"$output")" = "$b" ]
+	run -0 --separate-stderr as alice orders --kind sell
+	[ "$(jq -r .id <<<"$output")" = "$c" ]
+	# --mine reads the session: nothing there, and no relay needed
+	run -0 --separate-stderr mostro --session "$T/alice" orders --mine
+	[ -z "$output" ]
+	# a table only on a terminal
+	need script
+	run -0 script -qec "mostro --session '$T/alice' --mostro $MOSTRO --relays $RELAY orders --kind sell" /dev/null
+	[[ $output == *"ID"*"KIND"*"STATUS"*"$c"*"sell"*"pending"*"10-20"* ]]
+}
+
+@test "orders --follow: each new revision as it comes (one leaving the status asked for too); SIGTERM: exit 0" {
+	relay_up
+	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule 'empty'
+	session alice
+	local a t=$EPOCHSECONDS
+	a=$(uuid)
+	order_event "$a" sell pending $((t - 5)) | mostro-relay pub -q "$RELAY" >/dev/null
+	mostro --session "$T/alice" --mostro "$MOSTRO" --relays "$RELAY" orders --follow >"$T/follow" 2>"$T/follow.err" &
+	local pid=$!
+	wait_for 10 grep -q "\"$a\"" "$T/follow"
+	sleep 1
+	order_event "$a" sell in-progress $((t + 5)) | mostro-relay pub -q "$RELAY" >/dev/null
+	wait_for 10 grep -q '"in-progress"' "$T/follow" || { cat "$T/follow" "$T/follow.err"; kill "$pid"; return 1; }
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ]
+	[ "$(jq -s -c 'map(.status)' "$T/follow")" = '["pending","in-progress"]' ]
+}
+
+@test "info: the node's 38385 as one JSON object; none on the relays: exit 1" {
+	relay_up
+	fake_node --info '{"pow":"3","protocol_version":"2","fee":"0.006"}' --rule 'empty'
+	session alice
+	run -0 --separate-stderr as alice info
+	jq -e --arg m "$MOSTRO" '.type == "info" and .mostro == $m and .info.pow == "3" and .info.fee == "0.006"
+		and .info.protocol_version == "2" and .info.d == $m' <<<"$output"
+	run -1 --separate-stderr as alice --mostro "$PK1" info
+	[[ $stderr == *"no kind 38385 from $PK1"* ]]
+}
+
+@test "key: the identity, an order's trade key, --index; the secret only with --secret, the mnemonic only with --mnemonic" {
+	secret_file "$T/m" "$NIP06_MNEMONIC"
+	mostro --session "$T/alice" import --mnemonic-file "$T/m" >/dev/null 2>&1
+	run -0 mostro --session "$T/alice" key
+	jq -e --arg p "$PK0" '.index == 0 and .pubkey == $p and .role == "identity" and (.npub | startswith("npub1"))
+		and (has("secret") | not)' <<<"$output"
+	bind_order alice "$ORDER"
+	run -0 mostro --session "$T/alice" key "$ORDER"
+	jq -e --arg p "$PK1" --arg o "$ORDER" '.index == 1 and .pubkey == $p and .order == $o and (has("secret") | not)' <<<"$output"
+	run -0 mostro --session "$T/alice" key --index 2 --secret
+	jq -e --arg p "$PK2" --arg s "$SK2" '.pubkey == $p and .secret == $s and (.nsec | startswith("nsec1"))' <<<"$output"
+	run -0 mostro --session "$T/alice" key --mnemonic
+	[ "$(jq -r .mnemonic <<<"$output")" = "$NIP06_MNEMONIC" ]
+	run -1 --separate-stderr mostro --session "$T/alice" key efc75871-2568-40b9-a6ee-c382d4d6de01
+}
+
+@test "full privacy: no trade index, no identity proof (the node sees identity = trade key); reputation: both" {
+	relay_up
+	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule '
+		select(req.action == "new-order") | req as $q
+		| if .mode == "full-privacy" and $q.trade_index == null and .identity == .sender then reply("new-order"; null)
+		  elif .mode == "reputation" and $q.trade_index == 1 and .identity != .sender then reply("new-order"; null)
+		  else cantdo("invalid_signature") end'
+	session alice
+	run -0 --separate-stderr as alice sell --fiat-code USD --fiat-amount 5 --payment-method SEPA
+	[ "$(jq -r .action <<<"$output")" = new-order ]
+	run -0 --separate-stderr as alice --full-privacy sell --fiat-code USD --fiat-amount 5 --payment-method SEPA
+	[ "$(jq -r .action <<<"$output")" = new-order ]
+	SECRET=true run -0 --separate-stderr as alice sell --fiat-code USD --fiat-amount 5 --payment-method SEPA
+	[ "$(jq -r .action <<<"$output")" = new-order ]
+}
+
+@test "identity requests: last-trade-index raises the session's index, order-info, restore persists; all from the identity key" {
+	relay_up
+	local o2
+	o2=$(uuid)
+	fake_node --info '{"pow":"0","protocol_version":"2","max_orders_per_response":"10"}' --rule '
+		req as $q | select(.sender == .identity) |
+		if $q.action == "last-trade-index" then answer({restore: {version: 2, request_id: $q.request_id, trade_index: 41,
+			action: "last-trade-index", payload: null}})
+		elif $q.action == "restore-session" then answer({restore: {version: 2, request_id: null, trade_index: null,
+			action: "restore-session", payload: {restore_data: {orders: [{order_id: "'"$o2"'", trade_index: 7,
+			status: "active"}], disputes: []}}}})
+		elif $q.action == "orders" then answer({order: {version: 2, request_id: $q.request_id, trade_index: null,
+			action: "orders", payload: {orders: [$q.payload.ids[] | {id: ., kind: "buy", status: "active", amount: 5000,
+			fiat_code: "EUR", fiat_amount: 7, payment_method: "SEPA", premium: 0}]}}})
+		else empty end'
+	session alice
+	run -0 --separate-stderr as alice last-trade-index
+	jq -e '.action == "last-trade-index" and .trade_index == 41' <<<"$output"
+	[ "$(mostro-store session --session "$T/alice" show | jq .last_index)" = 41 ]
+	run -0 --separate-stderr as alice order-info "$ORDER"
+	jq -e --arg o "$ORDER" '.action == "orders" and .payload.orders[0].id == $o' <<<"$output"
+	run -0 --separate-stderr as alice restore
+	jq -e --arg o "$o2" '.type == "restore" and .orders[0].id == $o and .orders[0].trade_index == 7
+		and .orders[0].status == "active" and .orders[0].fiat_code == "EUR" and .orders[0].kind == "buy" and .last_index == 41' <<<"$output"
+	run -0 mostro --session "$T/alice" key "$o2"
+	[ "$(jq .index <<<"$output")" = 7 ]
+	[ "$(mostro-store session --session "$T/alice" next-index | jq .index)" = 42 ]
+}
+
+@test "admin: the key from a 0600 file, a descriptor or \$ADMIN_NSEC signs as itself (identity = sender); the reply is the node's" {
+	relay_up
+	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule '
+		select(.identity == .sender and .sender == "'"$PK2"'") | req as $q |
+		if $q.action == "admin-settle" then reply("admin-settled"; null)
+		elif $q.action == "admin-add-solver" then answer({dispute: {version: 2, request_id: $q.request_id,
+			trade_index: null, action: "admin-add-solver", payload: null}})
+		elif $q.action == "admin-take-dispute" then answer({dispute: {version: 2, request_id: $q.request_id,
+			trade_index: null, id: $q.id, action: "admin-took-dispute", payload: {dispute: [$q.id, null]}}})
+		else empty end'
+	session sol
+	secret_file "$T/admin.key" "$SK2"
+	run -0 --separate-stderr as sol admin settle "$ORDER" --admin-key-file "$T/admin.key"
+	jq -e --arg o "$ORDER" '.action == "admin-settled" and .order_id == $o' <<<"$output"
+	run -0 --separate-stderr as sol admin add-solver npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6 --level read --admin-key-fd 3 3<"$T/admin.key"
+	[ "$(jq -r .action <<<"$output")" = admin-add-solver ]
+	local nsec
+	nsec=$(mostro-key encode nsec --key-file "$T/admin.key" | jq -r .bech32)
+	ADMIN_NSEC=$nsec run -0 --separate-stderr as sol admin take-dispute efc75871-2568-40b9-a6ee-c382d4d6de01
+	jq -e '.action == "admin-took-dispute" and .order_id == "efc75871-2568-40b9-a6ee-c382d4d6de01"' <<<"$output"
+}
