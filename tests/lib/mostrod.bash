@@ -273,12 +273,39 @@ node_pow() {
 	fi
 }
 
-inbox() {
-	local dir=$T/u/$1 pk
+# watch NAME INDEX: a subscription (NIP-42 as trade key INDEX) to the events
+# addressed to it on NAME's read relay, appended to a file, started once per
+# key and relay; its file in $WATCH_FILE. Polling reads the file: no
+# connection per poll.
+declare -ga WATCH_PIDS=()
+watch() {
+	local dir=$T/u/$1 pk relay tag
 	pk=$(key_of "$1" "$2")
-	mostro-relay req -q --auth-key-file "$dir/key.$2" \
-		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$(<"$dir/read-relay")" |
-		mostro-unwrap --key-file "$dir/key.$2" 2>/dev/null |
+	relay=$(<"$dir/read-relay")
+	tag=$(printf '%s' "$relay" | cksum | cut -d' ' -f1)
+	WATCH_FILE=$dir/events.$2.$tag
+	[[ ! -e $WATCH_FILE ]] || return 0
+	: >"$WATCH_FILE"
+	mostro-relay sub --auth-key-file "$dir/key.$2" \
+		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$relay" \
+		</dev/null >>"$WATCH_FILE" 2>>"$WATCH_FILE.log" 3>&- &
+	WATCH_PIDS+=("$!")
+	# the stored events are in once the relay said EOSE
+	wait_for 20 grep -qs ': eose' "$WATCH_FILE.log"
+}
+
+unwatch_all() {
+	local p
+	for p in "${WATCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${WATCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	WATCH_PIDS=()
+}
+
+# inbox NAME INDEX: every message Mostro sent to trade key INDEX so far
+inbox() {
+	local dir=$T/u/$1
+	watch "$1" "$2"
+	mostro-unwrap --key-file "$dir/key.$2" <"$WATCH_FILE" 2>/dev/null |
 		jq -c 'select(.type == "message") | .message[]' >"$dir/inbox.$2" || true
 	cat "$dir/inbox.$2"
 }
@@ -299,7 +326,7 @@ expect() {
 			node_log >&2
 			return 1
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
 	tail -1 "$T/u/$1/match"
 }
