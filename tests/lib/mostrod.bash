@@ -1,36 +1,46 @@
 # tests/lib/mostrod.bash — drive scripts/mostrod and its users from bats, so
 # flows read like DAEMON.md §1.7 / PROTOCOL.md §11. Clients are built from our
 # tools only: mostro-key (NIP-06 keys), mostro-order msg (requests),
-# mostro-wrap (envelopes), mostro-relay pub/req (the relay), mostro-unwrap
-# (replies), mostro-ln sim (the wallets of the simulated node).
+# mostro-wrap (envelopes), mostro-relay pub/sub/req (the relay), mostro-unwrap
+# (replies), mostro-ln sim or the LND double's control API (the wallets).
 #
 # Node (one per test, in $T/node):
 #   node_set SECTION.KEY TOML-VALUE   a setting of the next node_start (see NODE_DEFAULTS)
 #   node_unset SECTION.KEY            leave a key out of the file
 #   node_write                        write $NODE/settings.toml (0600) from the table
-#   node_start [MOSTROD-ARG...]       write, start mostrod --embedded-relay in the
-#                                     background (log: $NODE/mostrod.log), wait until
-#                                     its relay answers and its engine takes ctl
+#   node_start [MOSTROD-ARG...]       write, start mostrod (--embedded-relay unless
+#                                     NODE_EMBEDDED is empty) in the background (log:
+#                                     $NODE/mostrod.log), wait until its relay answers
+#                                     and its engine takes ctl
 #   node_stop [SIGNAL]                SIGTERM (or SIGNAL) to mostrod, wait (bounded); status
 #                                     in $NODE_STATUS; fails when a stage it started is left
-#   node_log                          the daemon's log (for a failing test)
-#   sim CMD [ARG...]                  mostro-ln sim on the node's simulated node
-#   ctl CMD [KEY=VALUE...]            mostrod ctl on the node
-#   book ORDER-ID                     the order's latest 38383 event as {tag: value}
+#   node_log, stage_pid NAME          the daemon's log; a stage's PID from it
+#   relay_start NAME [PORT], relay_stop NAME   a relay of the test's own
+#   sim CMD [ARG...], ctl CMD [KEY=VALUE...]   mostro-ln sim, mostrod ctl on the node
+#   book ORDER-ID, book_status ORDER-ID S      the order's latest 38383
+#   price FIAT RATE                   a price record into DIR/price.fifo
+#   lnd_double_start                  backend lnd on tests/lnd-double (else the sim)
+#   pay_hold, buyer_invoice, invoice_state, pay_script   the Lightning side
 #
 # Users (in $T/u/NAME): identity = NIP-06 index 0 of a mnemonic, trade keys 1, 2, ...
-#   user NAME MNEMONIC [v1|v2]        create a user speaking that transport
+#   user NAME MNEMONIC [v1|v2]        create a user speaking that transport, on $RELAY
+#                                     (files relay and read-relay: where NAME publishes
+#                                     and reads)
 #   trade_key NAME                    a fresh trade index for NAME, in $TRADE
 #   send NAME INDEX ACTION [OPTION...]  mostro-order msg ACTION with the user's
-#                                     transport, the node's PoW, a new request id
-#                                     ($RID), signed with trade key INDEX, published
-#   inbox NAME INDEX                  every message Mostro sent to trade key INDEX,
-#                                     one inner message per line ({"action":...})
+#                                     transport, the node's PoW (SEND_POW overrides),
+#                                     a new request id ($RID), signed with trade key
+#                                     INDEX (identity key 0), published
+#   inbox NAME INDEX                  every message Mostro sent to trade key INDEX, one
+#                                     inner message per line ({"action":...}), from a
+#                                     subscription started at the first call (watch)
 #   expect NAME INDEX JQ-CONDITION [SECONDS]  waits until one of them satisfies
 #                                     the condition (jq, on the inner message;
 #                                     $id = $ORDER): prints it; fails naming it
 #   expect_none NAME INDEX JQ-CONDITION SECONDS  ... and that none does
 #
+# Flow steps (new_order, sell_to_active, buy_to_active, take_sell, seller_pays,
+# fiat_sent, release, paid) and whole flows (flow_*), run by `on v2|v1|both FLOW`.
 # Every wait is bounded (wait_for from helpers.bash).
 
 NODE_DEFAULTS=(
