@@ -78,6 +78,7 @@ typedef struct config {
 	double      grace;          /* seconds a lane stays open after its last trade */
 	double      idle_end;       /* drain ends when nothing arrived for this long */
 	double      measure_after;  /* the steady rate counts trades ended after this */
+	double      stall;          /* a trade with nothing new for this long is given up */
 	const char *transport;      /* v2, v1, mix */
 	unsigned    pow;
 	double      fee;
@@ -94,7 +95,7 @@ typedef struct config {
 } config;
 
 static config C = {
-	.seconds = 10, .concurrency = 50, .drain = 30, .grace = 1.5, .idle_end = 20, .transport = "v2",
+	.seconds = 10, .concurrency = 50, .drain = 30, .grace = 1.5, .idle_end = 20, .stall = 60, .transport = "v2",
 	.fee = 0.006, .retry_after = 6, .max_sends = 8, .lane_trades = 32, .tag = "loadgen",
 	.seed = 1, .amount_min = 1000, .amount_max = 50000, .sell_pct = 50, .invoice_at_take_pct = 50,
 };
@@ -222,8 +223,10 @@ typedef struct user {
 	bool             retired;       /* its last trade did not end cleanly */
 } user;
 
-typedef enum trade_state { T_PLANNED, T_RUNNING, T_DONE, T_FAILED } trade_state;
-static const char *const trade_state_name[] = {"planned", "running", "done", "failed"};
+/* T_STALLED: still waiting for a message when nothing new came for --stall
+ * seconds (a lost reply or notice): its lane may take a new batch. */
+typedef enum trade_state { T_PLANNED, T_RUNNING, T_DONE, T_FAILED, T_STALLED } trade_state;
+static const char *const trade_state_name[] = {"planned", "running", "done", "failed", "stalled"};
 
 typedef struct step_rec {
 	int      sends;
@@ -260,7 +263,7 @@ typedef struct trade {
 	int          dms[2];            /* DMs received on each trade key */
 	int          repeats;           /* a reply or notice that came again */
 	int          others;            /* messages no step expects (rate, notices of Mostro's own) */
-	double       started, ended;
+	double       started, ended, last_progress;
 	bool         logged;
 } trade;
 
@@ -309,7 +312,7 @@ static struct {
 	long started, done, failed, sends, resends, sent_v[3], recv_v[3], recv_sig, recv_nosig, recv_arity3;
 	long replies, notices, repeats, others, cant_do, dup_refusals, unexpected, stale_events, ok_false;
 	long pays, pay_errors, invoices, reconnects, lane_batches, starved, pub_events, dispute_events;
-	long bad_events, cant_do_first;
+	long bad_events, cant_do_first, stalled;
 	double bytes_sent, bytes_recv;  /* canonical message texts */
 	double cpu0;                    /* CPU seconds spent before the clock started (users) */
 	long steady_done;
@@ -515,7 +518,7 @@ static void ledger_line(trade *t)
 		buf_printf(&b, "\"%s\"", t->order_id);
 	else
 		buf_puts(&b, "null");
-	if (t->state == T_RUNNING) {
+	if (t->state == T_RUNNING || t->state == T_STALLED) {
 		const step *cur = &f->steps[t->step];
 		const expect *x = cur->next == G_REPLY || !cur->notice.action ? &cur->reply : &cur->notice;
 		buf_printf(&b, ",\"waits_for\":\"%s %s\",\"decided_if\":[", party_name[x->party], x->action);
@@ -577,12 +580,15 @@ static void trade_end(trade *t, trade_state st, const char *why)
 		G.users[t->user[SELLER]]->busy = false;
 		G.users[t->user[BUYER]]->busy = false;
 	} else {
-		G.failed++;
+		if (st == T_STALLED)
+			G.stalled++;
+		else
+			G.failed++;
 		/* the engine may still hold an order of theirs: keep them out */
 		G.users[t->user[SELLER]]->retired = true;
 		G.users[t->user[BUYER]]->retired = true;
-		logf_("trade %d (%s, order %s) failed at %s: %s", t->n, flow_of(t)->name,
-		      t->order_id[0] ? t->order_id : "none", step_of(t)->name, why);
+		logf_("trade %d (%s, order %s) %s at %s: %s", t->n, flow_of(t)->name,
+		      t->order_id[0] ? t->order_id : "none", trade_state_name[st], step_of(t)->name, why);
 	}
 	lane_trade_ended(t);
 }
@@ -695,6 +701,7 @@ static bool send_request(trade *t)
 		else
 			G.resends++;
 		r->last_send = now;
+		t->last_progress = now;
 		r->sends++;
 		G.sends++;
 		G.sent_v[u->transport]++;
@@ -801,7 +808,7 @@ static void advance(trade *t)
 static void trade_start(trade *t)
 {
 	t->state = T_RUNNING;
-	t->started = now_s();
+	t->started = t->last_progress = now_s();
 	G.active++;
 	G.started++;
 	begin_step(t);
@@ -925,7 +932,7 @@ static void on_message(trade *t, int party, jv msg)
 			known = true;
 			if (*at[j] > 0)
 				continue;
-			*at[j] = now_s();
+			*at[j] = t->last_progress = now_s();
 			if (j == 0) {
 				G.replies++;
 				double lat = *at[j] - t->rec[i].last_send;
@@ -1314,6 +1321,20 @@ static void retry_trades(double now)
 	}
 }
 
+/* A trade that got nothing new for --stall seconds waits for a message that
+ * was lost: it is given up so that its lane can take a new batch. */
+static void stall_trades(double now)
+{
+	for (int i = 0; i < G.nlanes; i++) {
+		lane *l = &G.lanes[i];
+		for (int k = 0; k < l->nbatch; k++) {
+			trade *t = G.trades[l->batch[k]];
+			if (t->state == T_RUNNING && now - t->last_progress >= C.stall)
+				trade_end(t, T_STALLED, "nothing new for --stall seconds");
+		}
+	}
+}
+
 static void recycle_lanes(double now)
 {
 	for (int i = 0; i < G.nlanes; i++) {
@@ -1364,6 +1385,7 @@ static void on_tick(relay_pool *p)
 	}
 	start_trades(dt);
 	retry_trades(now);
+	stall_trades(now);
 	recycle_lanes(now);
 	if (C.progress > 0 && now >= G.next_progress) {
 		G.next_progress = now + C.progress;
@@ -1384,7 +1406,7 @@ static void summary(double elapsed)
 		if (t->state == T_PLANNED)
 			continue;
 		const struct flow *f = flow_of(t);
-		if (t->state == T_RUNNING) {
+		if (t->state == T_RUNNING || t->state == T_STALLED) {
 			waiting++;
 			const char *name = f->steps[t->step].name;
 			int k = 0;
@@ -1416,8 +1438,8 @@ static void summary(double elapsed)
 		   elapsed, load);
 	buf_printf(&b, ",\"mode\":\"%s\",\"concurrency\":%d,\"rate\":%.2f,\"transport\":\"%s\",\"pow\":%u",
 		   C.rate > 0 ? "open" : "closed", C.concurrency, C.rate, C.transport, C.pow);
-	buf_printf(&b, ",\"trades\":{\"started\":%ld,\"done\":%ld,\"failed\":%ld,\"waiting\":%ld,\"waiting_at\":{", G.started,
-		   G.done, G.failed, waiting);
+	buf_printf(&b, ",\"trades\":{\"started\":%ld,\"done\":%ld,\"failed\":%ld,\"stalled\":%ld,\"waiting\":%ld,"
+		   "\"waiting_at\":{", G.started, G.done, G.failed, G.stalled, waiting);
 	for (int k = 0; k < nat; k++)
 		buf_printf(&b, "%s\"%s\":%ld", k ? "," : "", at_name[k], at_count[k]);
 	double window = load - C.measure_after;
@@ -1470,6 +1492,7 @@ static void usage(FILE *f)
 		"  --grace S            a lane stays open S s after its last trade (default 1.5)\n"
 		"  --idle-end S         the drain ends when no message came for S s (default 20)\n"
 		"  --measure-after S    steady_per_s counts trades ended from S s to the load's end\n"
+		"  --stall S            give up a trade that got nothing new for S s (default 60)\n"
 		"  --transport v2|v1|mix  the users' transport (mix: every other user on v1)\n"
 		"  --pow N              proof of work bits on requests (default 0)\n"
 		"  --fee F              the node's fee, for the invoice given with a take (0.006)\n"
@@ -1499,7 +1522,7 @@ static double num_arg(const char *opt, const char *v, double lo, double hi)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { O_RELAY = 256, O_MOSTRO, O_SIM, O_SECONDS, O_CONC, O_RATE, O_TRADES, O_DRAIN, O_GRACE, O_IDLE, O_MEASURE, O_TRANSPORT,
+	enum { O_RELAY = 256, O_MOSTRO, O_SIM, O_SECONDS, O_CONC, O_RATE, O_TRADES, O_DRAIN, O_GRACE, O_IDLE, O_MEASURE, O_STALL, O_TRANSPORT,
 	       O_POW, O_FEE, O_RETRY, O_MAXSENDS, O_LANES, O_LANE_TRADES, O_AMOUNT, O_SELL, O_LEDGER, O_TAG, O_SEED,
 	       O_PROGRESS };
 	static const struct option opts[] = {
@@ -1508,7 +1531,7 @@ static void parse_args(int argc, char **argv)
 		{"concurrency", required_argument, NULL, O_CONC}, {"rate", required_argument, NULL, O_RATE},
 		{"trades", required_argument, NULL, O_TRADES}, {"drain", required_argument, NULL, O_DRAIN},
 		{"grace", required_argument, NULL, O_GRACE}, {"idle-end", required_argument, NULL, O_IDLE},
-		{"measure-after", required_argument, NULL, O_MEASURE}, {"transport", required_argument, NULL, O_TRANSPORT},
+		{"measure-after", required_argument, NULL, O_MEASURE}, {"stall", required_argument, NULL, O_STALL}, {"transport", required_argument, NULL, O_TRANSPORT},
 		{"pow", required_argument, NULL, O_POW}, {"fee", required_argument, NULL, O_FEE},
 		{"retry-after", required_argument, NULL, O_RETRY}, {"max-sends", required_argument, NULL, O_MAXSENDS},
 		{"lanes", required_argument, NULL, O_LANES}, {"lane-trades", required_argument, NULL, O_LANE_TRADES},
@@ -1537,6 +1560,7 @@ static void parse_args(int argc, char **argv)
 		case O_GRACE: C.grace = num_arg("--grace", optarg, 0, 3600); break;
 		case O_IDLE: C.idle_end = num_arg("--idle-end", optarg, 0.1, 1e6); break;
 		case O_MEASURE: C.measure_after = num_arg("--measure-after", optarg, 0, 1e6); break;
+		case O_STALL: C.stall = num_arg("--stall", optarg, 1, 1e6); break;
 		case O_TRANSPORT:
 			if (strcmp(optarg, "v1") && strcmp(optarg, "v2") && strcmp(optarg, "mix")) {
 				fprintf(stderr, "loadgen: --transport: v1, v2 or mix\n");

@@ -54,7 +54,7 @@ INSERT INTO checks SELECT 'finished-or-timed', (SELECT count(*) FROM evidence WH
 
 -- 2. no request went unanswered: each request the client sent got its reply
 --    (the first send's or a repeat's)
-INSERT INTO evidence SELECT 'answered', t.oid, 'trade ' || t.trade || ' (' || t.flow || ', order ' || coalesce(t.oid, 'none')
+INSERT INTO evidence SELECT 'answered', coalesce(t.oid, 'trade:' || t.trade), 'trade ' || t.trade || ' (' || t.flow || ', order ' || coalesce(t.oid, 'none')
 	|| ' ' || coalesce(t.status, '-') || '): ' || json_extract(s.value, '$.step') || ' sent '
 	|| json_extract(s.value, '$.sends') || ' time(s), no reply'
 	|| coalesce(', cant-do ' || json_extract(s.value, '$.cant_do'), '') || '; events '
@@ -72,7 +72,7 @@ INSERT INTO checks SELECT 'answered', (SELECT count(*) FROM evidence WHERE name 
 --    finished without one of its replies or notices
 INSERT INTO evidence SELECT 'delivered', oid, 'trade ' || trade || ' (' || flow || ', order ' || oid || ' ' || status
 	|| '): waits for ' || json_extract(line, '$.waits_for') || ' at ' || step
-FROM t WHERE state = 'running' AND status IN (SELECT value FROM json_each(line, '$.decided_if'));
+FROM t WHERE state IN ('running', 'stalled') AND status IN (SELECT value FROM json_each(line, '$.decided_if'));
 INSERT INTO evidence SELECT 'delivered', t.oid, 'trade ' || t.trade || ' (' || t.flow || ', order ' || t.oid || ' '
 	|| t.status || '): no ' || CASE WHEN json_extract(s.value, '$.reply') = 0 THEN 'reply' ELSE 'notice' END
 	|| ' of ' || json_extract(s.value, '$.step')
@@ -80,7 +80,7 @@ FROM t, json_each(t.line, '$.steps') s
 WHERE t.state = 'done' AND (json_extract(s.value, '$.reply') = 0 OR json_extract(s.value, '$.notice') = 0);
 INSERT INTO checks SELECT 'delivered', (SELECT count(*) FROM evidence WHERE name = 'delivered'),
 	(SELECT count(*) FROM t WHERE state = 'done') || ' trades finished by their clients, '
-	|| (SELECT count(*) FROM t WHERE state = 'running') || ' waiting';
+	|| (SELECT count(*) FROM t WHERE state IN ('running', 'stalled')) || ' waiting';
 
 -- 4. no buyer was paid twice: at most one payment succeeded per order, for
 --    amount - fee, to the invoice its buyer gave; no payment to anything else
