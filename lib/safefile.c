@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static const char *const messages[SAFEFILE_ERR_COUNT] = {
 	[SAFEFILE_ERR_RENAME] = "cannot move the new file into place",
 	[SAFEFILE_ERR_SYNC_DIR] = "cannot sync its directory",
 	[SAFEFILE_ERR_CREATE] = "cannot create it",
+	[SAFEFILE_ERR_LINK] = "a symbolic link another user made (neither you nor the directory's owner): not followed",
 };
 
 const char *safefile_strerror(safefile_err e)
@@ -49,16 +51,23 @@ static int make_parents(const char *path)
 	return r;
 }
 
-/* "DIR/.BASE.XXXXXX" for path "DIR/BASE" (BASE cut so the name fits NAME_MAX),
- * and DIR itself ("." without a slash). */
-static void temp_name(const char *path, buf *tmp, buf *dir)
+/* The directory of path "DIR/BASE": DIR ("." without a slash, "/" for "/BASE"). */
+static void dir_of(const char *path, buf *dir)
 {
 	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
 	if (slash)
 		buf_put(dir, path, slash == path ? 1 : (size_t)(slash - path));
 	else
 		buf_putc(dir, '.');
+}
+
+/* "DIR/.BASE.XXXXXX" for path "DIR/BASE" (BASE cut so the name fits NAME_MAX),
+ * and DIR itself. */
+static void temp_name(const char *path, buf *tmp, buf *dir)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	dir_of(path, dir);
 	size_t bl = strlen(base);
 	if (bl > 200)
 		bl = 200;
@@ -161,6 +170,29 @@ out:
 	return e;
 }
 
+/* A link (lstat'ed as l) the caller could have meant: made by the caller or
+ * by the owner of the directory it is in. */
+static bool link_trusted(const struct stat *l, const char *path)
+{
+	if (l->st_uid == geteuid())
+		return true;
+	buf dir = BUF_INIT;
+	dir_of(path, &dir);
+	struct stat d;
+	bool ok = stat(dir.p, &d) == 0 && d.st_uid == l->st_uid;
+	buf_free(&dir);
+	return ok;
+}
+
+safefile_err safefile_check_link(const char *path)
+{
+	struct stat l;
+	if (lstat(path, &l) != 0 || !S_ISLNK(l.st_mode) || link_trusted(&l, path))
+		return SAFEFILE_OK;
+	errno = EPERM;
+	return SAFEFILE_ERR_LINK;
+}
+
 safefile_err safefile_create_private(const char *path, unsigned flags)
 {
 	if ((flags & SAFEFILE_MKDIRS) && make_parents(path) != 0)
@@ -176,9 +208,72 @@ safefile_err safefile_create_private(const char *path, unsigned flags)
 	}
 	if (errno != EEXIST)
 		return SAFEFILE_ERR_CREATE;
+	if (safefile_check_link(path) != SAFEFILE_OK)
+		return SAFEFILE_ERR_LINK;
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		return SAFEFILE_OK;       /* a regular file, or a symlink to one */
 	errno = EEXIST;
 	return SAFEFILE_ERR_EXISTS;
+}
+
+static int open_failed(safefile_err *err, safefile_err e)
+{
+	*err = e;
+	return -1;
+}
+
+/* Closes fd keeping errno. */
+static void close_quietly(int fd)
+{
+	int saved = errno;
+	close(fd);
+	errno = saved;
+}
+
+int safefile_open_append(const char *path, unsigned flags, safefile_err *err)
+{
+	*err = SAFEFILE_OK;
+	if ((flags & SAFEFILE_MKDIRS) && make_parents(path) != 0)
+		return open_failed(err, SAFEFILE_ERR_DIR);
+	const int w = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+	int fd = open(path, w | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		if (fchmod(fd, 0600) == 0)      /* 0600 whatever the umask */
+			return fd;
+		close_quietly(fd);
+		return open_failed(err, SAFEFILE_ERR_WRITE);
+	}
+	if (errno != EEXIST)
+		return open_failed(err, SAFEFILE_ERR_CREATE);
+	fd = open(path, w | O_NOFOLLOW);
+	if (fd >= 0)
+		return fd;
+	if (errno != ELOOP)
+		return open_failed(err, SAFEFILE_ERR_CREATE);
+	/* a symbolic link: followed only when the caller could have made it,
+	 * and never to create its target */
+	struct stat link, again, target, opened;
+	if (lstat(path, &link) != 0)
+		return open_failed(err, SAFEFILE_ERR_CREATE);
+	if (!link_trusted(&link, path)) {
+		errno = EPERM;
+		return open_failed(err, SAFEFILE_ERR_LINK);
+	}
+	fd = open(path, w);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return open_failed(err, SAFEFILE_ERR_CREATE);
+		errno = EEXIST;
+		return open_failed(err, SAFEFILE_ERR_EXISTS);
+	}
+	/* the link checked still has the name and leads to what was opened */
+	if (lstat(path, &again) != 0 || again.st_dev != link.st_dev || again.st_ino != link.st_ino ||
+	    stat(path, &target) != 0 || fstat(fd, &opened) != 0 || target.st_dev != opened.st_dev ||
+	    target.st_ino != opened.st_ino) {
+		close(fd);
+		errno = EPERM;
+		return open_failed(err, SAFEFILE_ERR_LINK);
+	}
+	return fd;
 }

@@ -21,6 +21,18 @@
  * one; after a crash at worst a ".NAME.XXXXXX" temporary is left behind.
  * With SAFEFILE_MKDIRS missing parent directories are created 0700.
  *
+ * Files opened in place (a database SQLite writes, a log appended to) are
+ * created with O_CREAT|O_EXCL|O_NOFOLLOW, 0600. When something has the name
+ * already, a symbolic link there is followed only when the caller could have
+ * meant it: made by the caller (effective uid) or by the owner of the
+ * directory it is in, and pointing at an existing file. A link another user
+ * planted is SAFEFILE_ERR_LINK, a dangling one SAFEFILE_ERR_EXISTS: neither
+ * is followed, so nothing is created or written at the link's target. (This
+ * is Linux's fs.protected_symlinks rule, applied in every directory, not
+ * only in sticky world-writable ones, and whether the sysctl is on or not.)
+ * SQLite itself opens the -wal, -shm and -journal files with O_NOFOLLOW and
+ * gives them the database's mode.
+ *
  * Ownership: the caller's data is only read (a secret in it stays the
  * caller's to wipe). Nothing here prints or exits; on failure errno is the
  * failing call's.
@@ -38,7 +50,8 @@ typedef enum safefile_err {
 	SAFEFILE_ERR_EXISTS,      /* SAFEFILE_EXCLUSIVE / create_private: something has the name */
 	SAFEFILE_ERR_RENAME,      /* the file cannot take the target's name */
 	SAFEFILE_ERR_SYNC_DIR,    /* the name is in place but the directory cannot be synced */
-	SAFEFILE_ERR_CREATE,      /* create_private: open(2) refused (errno) */
+	SAFEFILE_ERR_CREATE,      /* create_private, open_append: open(2) refused (errno) */
+	SAFEFILE_ERR_LINK,        /* a symbolic link made by another user (not followed) */
 	SAFEFILE_ERR_COUNT
 } safefile_err;
 
@@ -56,10 +69,28 @@ safefile_err safefile_write(const char *path, const void *data, size_t len, unsi
 /* Makes sure path names a regular file for a program that opens and writes
  * it itself, creating it empty and 0600 when nothing has the name (SQLite
  * gives its -wal and -shm files the database's mode, so they are 0600 too):
- * O_CREAT|O_EXCL|O_NOFOLLOW. An existing regular file, or a symlink to one,
- * is left as it is (SAFEFILE_OK: the user's choice). A dangling symlink (the
- * program would create its target with its own mode) or anything else is
- * SAFEFILE_ERR_EXISTS. Flags: SAFEFILE_MKDIRS. */
+ * O_CREAT|O_EXCL|O_NOFOLLOW. An existing regular file, or a symlink to one
+ * made by the caller or the directory's owner, is left as it is (SAFEFILE_OK:
+ * the user's choice). A symlink made by another user is SAFEFILE_ERR_LINK; a
+ * dangling symlink (the program would create its target with its own mode)
+ * or anything else is SAFEFILE_ERR_EXISTS. Flags: SAFEFILE_MKDIRS.
+ * The program opens the name after this check: a user who can replace
+ * entries of that directory in between can still swap the file. */
 safefile_err safefile_create_private(const char *path, unsigned flags);
+
+/* Opens path to append to it (a log), O_WRONLY|O_APPEND|O_CLOEXEC, and
+ * returns the descriptor, or -1 with *err set. Nothing has the name: created
+ * 0600 (O_CREAT|O_EXCL|O_NOFOLLOW). An existing file (a FIFO or a device
+ * too) is opened as it is; a symlink to one only when the caller or the
+ * directory's owner made it (else SAFEFILE_ERR_LINK), checked again once
+ * open; a dangling symlink is SAFEFILE_ERR_EXISTS (its target is never
+ * created). Flags: SAFEFILE_MKDIRS. */
+int safefile_open_append(const char *path, unsigned flags, safefile_err *err);
+
+/* SAFEFILE_OK when nothing has the name or it is not a symbolic link, or a
+ * link made by the caller (effective uid) or by the owner of its directory;
+ * SAFEFILE_ERR_LINK for a link made by anyone else. For a program about to
+ * open an existing file by name itself. */
+safefile_err safefile_check_link(const char *path);
 
 #endif

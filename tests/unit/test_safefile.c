@@ -4,12 +4,18 @@
  * directory reported. Exclusive: nothing that has the name is replaced or
  * followed (file, symlink, dangling symlink). Parents made 0700. The private
  * file for SQLite: created 0600, an existing file or a symlink to one kept,
- * a dangling symlink or a directory refused. Every error has a message. */
+ * a dangling symlink or a directory refused. A symlink another user made
+ * (neither us nor the directory's owner) is never followed: by the private
+ * file, by the append open (a log) or by safefile_check_link (as root: the
+ * link is given to uid 65534; otherwise those checks are skipped). The
+ * append open: created 0600, appended to, a dangling symlink refused. Every
+ * error has a message. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +172,98 @@ static void private_file(void)
 	t_eq_int(safefile_create_private(in("nodir/sim.db"), 0), SAFEFILE_ERR_CREATE, "private: a missing directory");
 }
 
+#define OTHER_UID 65534    /* "nobody": the other user of the directory */
+
+/* A symlink at name to target made by the other user (root only). */
+static bool foreign_link(const char *target, const char *name)
+{
+	return symlink(target, name) == 0 && lchown(name, OTHER_UID, OTHER_UID) == 0;
+}
+
+static void append_write(int fd, const char *text)
+{
+	if (fd >= 0 && write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		t_diag("short write");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void append(void)
+{
+	safefile_err e;
+	const char *log = in("a/deeper/engine.log");
+	int fd = safefile_open_append(log, SAFEFILE_MKDIRS, &e);
+	t_ok(fd >= 0 && e == SAFEFILE_OK, "append: created in missing directories");
+	t_eq_int((int)mode_of(log), 0600, "append: mode 0600 under umask 0");
+	t_eq_int((int)mode_of(in("a")), 0700, "append: parents 0700");
+	append_write(fd, "one\n");
+	fd = safefile_open_append(log, 0, &e);
+	t_ok(fd >= 0 && e == SAFEFILE_OK, "append: an existing file");
+	append_write(fd, "two\n");
+	t_eq_str(get(log), "one\ntwo\n", "append: the lines follow each other");
+	t_ok(symlink(log, in("a/mine.log")) == 0, "our own symlink to the log");
+	fd = safefile_open_append(in("a/mine.log"), 0, &e);
+	t_ok(fd >= 0 && e == SAFEFILE_OK, "append: through our own symlink (our choice)");
+	append_write(fd, "three\n");
+	t_eq_str(get(log), "one\ntwo\nthree\n", "append: written to its target");
+	t_ok(symlink(in("a/absent.log"), in("a/dangling.log")) == 0, "a dangling symlink planted");
+	fd = safefile_open_append(in("a/dangling.log"), 0, &e);
+	t_ok(fd < 0 && e == SAFEFILE_ERR_EXISTS, "append: a dangling symlink is refused");
+	t_ok(access(in("a/absent.log"), F_OK) != 0, "append: its target is not created");
+	fd = safefile_open_append(in("a"), 0, &e);
+	t_ok(fd < 0 && e == SAFEFILE_ERR_CREATE, "append: a directory is refused");
+	fd = safefile_open_append(in("nodir/x.log"), 0, &e);
+	t_ok(fd < 0 && e == SAFEFILE_ERR_CREATE && errno == ENOENT, "append: a missing directory");
+	fd = safefile_open_append("/dev/null", 0, &e);
+	t_ok(fd >= 0 && e == SAFEFILE_OK, "append: a device is opened as it is");
+	if (fd >= 0)
+		close(fd);
+}
+
+static void foreign_links(void)
+{
+	if (geteuid() != 0) {
+		t_ok(true, "links of another user # skip needs root to give a link to uid %d", OTHER_UID);
+		return;
+	}
+	mkdir(in("f"), 0700);
+	const char *victim = in("f/victim"), *empty = in("f/empty");
+	put(victim, "victim\n");
+	put(empty, "");
+	t_eq_int(safefile_check_link(in("f/none")), SAFEFILE_OK, "check_link: nothing has the name");
+	t_eq_int(safefile_check_link(victim), SAFEFILE_OK, "check_link: a regular file");
+	t_ok(symlink(victim, in("f/own")) == 0, "a link of ours");
+	t_eq_int(safefile_check_link(in("f/own")), SAFEFILE_OK, "check_link: our own link");
+
+	t_ok(foreign_link(empty, in("f/planted.db")), "a link of another user to an empty file");
+	t_eq_int(safefile_check_link(in("f/planted.db")), SAFEFILE_ERR_LINK, "check_link: another user's link");
+	t_eq_int(safefile_create_private(in("f/planted.db"), 0), SAFEFILE_ERR_LINK,
+		 "private: another user's link to a file is refused");
+	t_ok(is_regular(empty) && get(empty)[0] == 0, "private: its target untouched");
+
+	safefile_err e;
+	t_ok(foreign_link(victim, in("f/planted.log")), "a link of another user to a file");
+	int fd = safefile_open_append(in("f/planted.log"), 0, &e);
+	t_ok(fd < 0 && e == SAFEFILE_ERR_LINK, "append: another user's link to a file is refused");
+	append_write(fd, "written\n");
+	t_eq_str(get(victim), "victim\n", "append: its target untouched");
+	t_ok(foreign_link(in("f/absent"), in("f/dangling.log")), "a dangling link of another user");
+	fd = safefile_open_append(in("f/dangling.log"), 0, &e);
+	t_ok(fd < 0 && e == SAFEFILE_ERR_LINK, "append: refused as another user's link");
+	t_ok(access(in("f/absent"), F_OK) != 0, "append: its target not created");
+
+	/* in a directory of the other user, that user's links are theirs to make */
+	mkdir(in("g"), 0700);
+	t_ok(chown(in("g"), OTHER_UID, OTHER_UID) == 0, "a directory of the other user");
+	t_ok(foreign_link(victim, in("g/log")), "with a link of that user");
+	t_eq_int(safefile_check_link(in("g/log")), SAFEFILE_OK, "check_link: the directory owner's link");
+	fd = safefile_open_append(in("g/log"), 0, &e);
+	t_ok(fd >= 0 && e == SAFEFILE_OK, "append: the directory owner's link is followed");
+	append_write(fd, "more\n");
+	t_eq_str(get(victim), "victim\nmore\n", "append: to its target");
+	t_eq_int(safefile_create_private(in("g/log"), 0), SAFEFILE_OK, "private: the directory owner's link is fine");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/mu-safefile-XXXXXX");
@@ -175,6 +273,8 @@ int main(void)
 	replace();
 	exclusive();
 	private_file();
+	append();
+	foreign_links();
 	umask(old);
 	for (int e = SAFEFILE_OK; e < SAFEFILE_ERR_COUNT; e++)
 		t_ok(strcmp(safefile_strerror((safefile_err)e), "unknown error") != 0, "safefile_strerror(%d)", e);
