@@ -1218,13 +1218,7 @@ static int cmd_sim(int argc, char **argv)
 
 /* ---- dispatcher ---------------------------------------------------------- */
 
-typedef struct subcommand {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} subcommand;
-
-static const subcommand commands[] = {
+static const cli_subcommand commands[] = {
 	{"decode", cmd_decode, "decode BOLT11 invoices to JSON"},
 	{"validate", cmd_validate, "apply Mostro's payout invoice rules"},
 	{"lnurl", cmd_lnurl, "resolve a Lightning Address / LNURL (pay document, invoice)"},
@@ -1237,26 +1231,12 @@ static void usage(FILE *f)
 {
 	fputs("Usage: mostro-ln COMMAND [OPTIONS] [ARGS...]\n"
 	      "The Lightning side of mostroutils.\n\nCommands:\n", f);
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	cli_subcommand_list(f, commands, sizeof commands / sizeof *commands, 10);
 	fputs("\nmostro-ln COMMAND --help describes each command; man mostro-ln has it all.\n", f);
 }
 
 int main(int argc, char **argv)
 {
 	mu_progname = "mostro-ln";
-	if (argc < 2) {
-		usage(stderr);
-		return MU_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return MU_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	report("unknown command: %s", argv[1]);
-	usage(stderr);
-	return MU_EXIT_USAGE;
+	return cli_subcommand_run(argc - 1, argv + 1, commands, sizeof commands / sizeof *commands, usage);
 }

@@ -13,17 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "exitcode.h"
 #include "lineio.h"
 #include "mostro-order/order_cmds.h"
 
-typedef struct subcommand {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} subcommand;
-
-static const subcommand commands[] = {
+static const cli_subcommand commands[] = {
 	{"run", cmd_run, "the engine: messages, ticks and LN results in; DMs, events and LN ops out"},
 	{"replay", cmd_replay, "re-run a recorded input log on a fresh database"},
 	{"ctl", cmd_ctl, "send a control record to a running engine (local admin)"},
@@ -36,26 +31,12 @@ static void usage(FILE *f)
 	fputs("Usage: mostro-order COMMAND [OPTIONS] [ARGS...]\n"
 	      "Mostro's order protocol: the daemon's engine and the client's message builder.\n\n"
 	      "Commands:\n", f);
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	cli_subcommand_list(f, commands, sizeof commands / sizeof *commands, 10);
 	fputs("\nmostro-order COMMAND --help describes each command; man mostro-order has it all.\n", f);
 }
 
 int main(int argc, char **argv)
 {
 	mu_progname = "mostro-order";
-	if (argc < 2) {
-		usage(stderr);
-		return MU_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return MU_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	report("unknown command: %s", argv[1]);
-	usage(stderr);
-	return MU_EXIT_USAGE;
+	return cli_subcommand_run(argc - 1, argv + 1, commands, sizeof commands / sizeof *commands, usage);
 }

@@ -19,13 +19,7 @@
 #include "lineio.h"
 #include "mostro-store/store_cmds.h"
 
-typedef struct subcommand {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-} subcommand;
-
-static const subcommand commands[] = {
+static const cli_subcommand commands[] = {
 	{"init", cmd_init, "create the database with the current schema"},
 	{"migrate", cmd_migrate, "bring an existing database up to the current schema"},
 	{"orders", cmd_orders, "orders as JSON lines (--status, --kind, --since, --until, --fiat-code, --limit)"},
@@ -44,8 +38,7 @@ static void usage(FILE *f)
 	fputs("Usage: mostro-store [-d DIR | --db FILE] COMMAND [OPTIONS] [ARGS...]\n"
 	      "The order database (DIR/mostro.db, DIR default ~/.mostro), for operators and scripts.\n\n"
 	      "Commands:\n", f);
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
+	cli_subcommand_list(f, commands, sizeof commands / sizeof *commands, 15);
 	fputs("\nOptions (before or after the command):\n"
 	      "  -d, --dir DIR   mostrod's settings directory; the database is DIR/mostro.db\n"
 	      "      --db FILE   the database file itself\n"
@@ -68,23 +61,5 @@ int main(int argc, char **argv)
 		}
 		store_common_opt(c, "");
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return MU_EXIT_USAGE;
-	}
-	const char *name = argv[optind];
-	if (strcmp(name, "help") == 0) {
-		usage(stdout);
-		return MU_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(name, commands[i].name) == 0) {
-			int sub_argc = argc - optind;
-			char **sub_argv = argv + optind;
-			optind = 0;      /* getopt starts afresh on the command's arguments */
-			return commands[i].run(sub_argc, sub_argv);
-		}
-	report("unknown command: %s", name);
-	usage(stderr);
-	return MU_EXIT_USAGE;
+	return cli_subcommand_run(argc - optind, argv + optind, commands, sizeof commands / sizeof *commands, usage);
 }

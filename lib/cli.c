@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,4 +142,31 @@ void cli_load_account(const cli_secret *s, uint32_t account, nip06_account *acc)
 		nip06_account_wipe(acc);
 		die_in(s, s->content_exit, "account %u: invalid derivation (try another account)", account);
 	}
+}
+
+void cli_subcommand_list(FILE *f, const cli_subcommand *cmds, size_t n, int width)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-*s %s\n", width, cmds[i].name, cmds[i].summary);
+}
+
+int cli_subcommand_run(int argc, char **argv, const cli_subcommand *cmds, size_t n, void (*usage)(FILE *))
+{
+	if (argc < 1) {
+		usage(stderr);
+		return MU_EXIT_USAGE;
+	}
+	const char *name = argv[0];
+	if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return MU_EXIT_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, cmds[i].name) == 0) {
+			optind = 0;      /* getopt starts afresh on the command's arguments */
+			return cmds[i].run(argc, argv);
+		}
+	report("unknown command: %s", name);
+	usage(stderr);
+	return MU_EXIT_USAGE;
 }

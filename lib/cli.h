@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "keys.h"
 #include "nip06.h"
@@ -78,5 +79,23 @@ void cli_load_key(const cli_secret *s, mu_key *k);
  * "[CMD: ]account A: invalid derivation (try another account)", with
  * s->content_exit; source problems as cli_secret_die(). */
 void cli_load_account(const cli_secret *s, uint32_t account, nip06_account *acc);
+
+/* ---- tools with subcommands (mostro-ln, mostro-order, mostro-store) ----
+ * A table of commands, each run with argv[0] = its name. The tool's usage()
+ * prints its own header and footer around cli_subcommand_list(). */
+typedef struct cli_subcommand {
+	const char *name;
+	int       (*run)(int argc, char **argv);
+	const char *summary;
+} cli_subcommand;
+
+/* "  NAME  summary" per command, names padded to width. */
+void cli_subcommand_list(FILE *f, const cli_subcommand *cmds, size_t n, int width);
+
+/* argv[0] names the command (the tool's own options already taken off):
+ * runs it with getopt reset (optind = 0) and returns its status. No name:
+ * usage(stderr), exit status 2; "help", "--help", "-h": usage(stdout), 0; an
+ * unknown name: "prog: unknown command: NAME", usage(stderr), 2. */
+int cli_subcommand_run(int argc, char **argv, const cli_subcommand *cmds, size_t n, void (*usage)(FILE *));
 
 #endif
