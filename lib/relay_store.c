@@ -1,10 +1,12 @@
 #include "relay_store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hex.h"
+#include "safefile.h"
 
 static const db_migration migrations[] = {
 	{1,
@@ -47,6 +49,20 @@ db_err relay_store_open(relay_store **out, const char *path, bool sync_full, cha
 	if (!s)
 		abort();
 	*out = NULL;
+	/* 0600 before SQLite opens it (its -wal and -shm follow): it keeps events
+	 * whose reading may be restricted (gift wraps under --auth-read-kinds);
+	 * never through a planted symlink */
+	if (strcmp(path, ":memory:") != 0 && *path) {
+		safefile_err fe = safefile_create_private(path, 0);
+		if (fe != SAFEFILE_OK) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: %s", path, fe == SAFEFILE_ERR_EXISTS ?
+					 "not a regular file nor a symlink to one" : fe == SAFEFILE_ERR_CREATE ?
+					 strerror(errno) : safefile_strerror(fe));
+			free(s);
+			return DB_ERR_OPEN;
+		}
+	}
 	db_err e = db_open(&s->db, path, "relay", migrations, sizeof migrations / sizeof *migrations,
 			   err, errlen);
 	if (e != DB_OK) {

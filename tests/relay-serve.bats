@@ -159,6 +159,31 @@ teardown() {
 	[ "$(sqlite3 "$TMP/r.db" "SELECT version FROM schema_version WHERE component='relay'")" = 99 ]
 }
 
+@test "serve --db: the database and its -wal/-shm are 0600 whatever the umask (restricted gift wraps); a planted symlink is never followed (5)" {
+	umask 022
+	start_relay --db "$TMP/r.db"
+	for f in "$TMP/r.db" "$TMP/r.db-wal" "$TMP/r.db-shm"; do
+		[ -f "$f" ]
+		[ "$(stat -c %a "$f")" = 600 ] || { echo "$f: $(stat -c %a "$f")"; false; }
+	done
+	stop_relay
+	# a dangling symlink: its target is not created
+	ln -s "$TMP/nowhere.db" "$TMP/planted.db"
+	run mostro-relay serve --listen 127.0.0.1:0 --db "$TMP/planted.db"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"planted.db: not a regular file nor a symlink to one"* ]]
+	[ ! -e "$TMP/nowhere.db" ]
+	# another user's symlink to an (empty) file of ours: not written through
+	[ "$(id -u)" = 0 ] || skip "needs root to give a symlink to another user"
+	: >"$TMP/victim"
+	ln -s "$TMP/victim" "$TMP/foreign.db"
+	chown -h 65534:65534 "$TMP/foreign.db"
+	run mostro-relay serve --listen 127.0.0.1:0 --db "$TMP/foreign.db"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"foreign.db: a symbolic link another user made"* ]]
+	[ ! -s "$TMP/victim" ]
+}
+
 @test "serve: --quiet prints nothing on a clean run" {
 	mostro-relay serve --listen 127.0.0.1:0 --quiet 2>"$TMP/q" & p=$!
 	sleep 0.2
