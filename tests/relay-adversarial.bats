@@ -204,7 +204,8 @@ JS
 
 @test "restricted kinds: the wrong key reads nothing, stored or live, whatever the filter" {
 	start_relay --db "$TMP/r.db" --auth-read-kinds 1059
-	to2=$(sign "$SK1" "{\"kind\":1059,\"content\":\"for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
+	# created_at apart: events of one second come back in id order (NIP-01), not in the order sent
+	to2=$(sign "$SK1" "{\"kind\":1059,\"created_at\":$(($(date +%s) - 10)),\"content\":\"for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
 	id=$(jq -r .id <<<"$to2")
 	relay_session 1 "[\"EVENT\",$to2]" >/dev/null
 	late=$(sign "$SK1" "{\"kind\":1059,\"content\":\"late for 2\",\"tags\":[[\"p\",\"$PK2\"]]}")
