@@ -56,7 +56,9 @@ static const char usage_text[] =
 	"                             [,\"created_at\"]}: sign them with the key as they are\n"
 	"  --mixed                    lines are DM records ({\"to\",\"message\"|\"tuple\",...})\n"
 	"                             or templates ({\"kind\",...}), each signed as its shape\n"
-	"                             says, in input order (the daemon's stream: Mostro's key)\n"
+	"                             says, in input order (the daemon's stream: Mostro's key);\n"
+	"                             a line's \"ref\" (a string, not signed) comes out as\n"
+	"                             {\"ref\":...,\"event\":{...}} for mostro-relay pub\n"
 	"  --errors                   also write {\"type\":\"error\",...} records\n"
 	"  -h, --help                 this text\n"
 	"\n"
@@ -88,7 +90,10 @@ typedef struct line_ctx {
 	unsigned long lineno;
 	char err[320];
 	bool no_recipient;
+	char *ref;            /* --mixed: the line's "ref", passed through (owned) */
 } line_ctx;
+
+#define MIXED_REF_MAX 256   /* bytes of a ref: a correlation token, not a payload */
 
 static bool fail(line_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(line_ctx *c, const char *fmt, ...)
@@ -149,11 +154,19 @@ static bool known_fields(line_ctx *c, jv rec, const char *const *names)
 	return ok;
 }
 
+/* One event per line; with a ref, {"ref":...,"event":{...}} (mostro-relay
+ * pub reads both and echoes the ref in its records). */
 static bool emit_event(line_ctx *c, const nostr_event *ev)
 {
-	(void)c;
 	buf b = BUF_INIT;
+	if (c->ref) {
+		buf_puts(&b, "{\"ref\":");
+		json_write_string(&b, c->ref, strlen(c->ref));
+		buf_puts(&b, ",\"event\":");
+	}
 	event_write(&b, ev);
+	if (c->ref)
+		buf_putc(&b, '}');
 	bool ok = out_line(b.p, b.len);
 	buf_free(&b);
 	return ok;
@@ -373,15 +386,45 @@ static bool sign_plain(line_ctx *c, jv line)
 	return ok;
 }
 
+/* A --mixed line's "ref": any string up to MIXED_REF_MAX bytes, kept in c
+ * and taken out of the line, so it is signed into nothing. */
+static bool take_ref(line_ctx *c, jv *line)
+{
+	jv ref = json_get(*line, "ref");
+	if (!jv_is_valid(ref))
+		return true;
+	size_t n;
+	const char *s = json_str(ref, &n);
+	bool ok = s && n <= MIXED_REF_MAX && memchr(s, 0, n) == NULL;
+	if (ok)
+		c->ref = mu_xstrndup(s, n);
+	jv_free(ref);
+	if (!ok)
+		return fail(c, "ref: expected a string of at most %d bytes (passed through, not signed)", MIXED_REF_MAX);
+	*line = jv_object_delete(*line, jv_string("ref"));
+	return true;
+}
+
+static bool wrap_mixed_line(line_ctx *c, jv line);
+
 /* --mixed (the daemon's output, docs/ENGINE.md §1): a line with "kind" is an
  * event template, signed as --plain signs it; a line with "message" or
  * "tuple" is a DM record, wrapped as in the default mode; anything else
  * fails, naming what it lacks. A bare message ({"order":...}) is not a
- * record here: the daemon always names the recipient. */
+ * record here: the daemon always names the recipient. Either shape may
+ * carry a "ref" (mostro-order run --ack), written out beside the event. */
 static bool wrap_mixed(line_ctx *c, jv line)
 {
 	if (jv_get_kind(line) != JV_KIND_OBJECT)
 		return fail(c, "expected a DM record {\"to\":...,\"message\":{...}} or an event template {\"kind\":...}");
+	jv rest = jv_copy(line);
+	bool ok = take_ref(c, &rest) && wrap_mixed_line(c, rest);
+	jv_free(rest);
+	return ok;
+}
+
+static bool wrap_mixed_line(line_ctx *c, jv line)
+{
 	bool is_template = json_has(line, "kind");
 	bool is_dm = json_has(line, "message") || json_has(line, "tuple");
 	if (is_template && is_dm)
@@ -399,8 +442,13 @@ static void report_failure(line_ctx *c)
 	report_line(c->lineno, "%s", c->err);
 	if (c->cfg->errors) {
 		buf b = BUF_INIT;
-		buf_printf(&b, "{\"type\":\"error\",\"line\":%lu,\"error\":\"%s\",\"message\":", c->lineno,
-			   c->no_recipient ? "usage" : "invalid-input");
+		buf_printf(&b, "{\"type\":\"error\",\"line\":%lu,", c->lineno);
+		if (c->ref) {
+			buf_puts(&b, "\"ref\":");
+			json_write_string(&b, c->ref, strlen(c->ref));
+			buf_putc(&b, ',');
+		}
+		buf_printf(&b, "\"error\":\"%s\",\"message\":", c->no_recipient ? "usage" : "invalid-input");
 		json_write_string(&b, c->err, strlen(c->err));
 		buf_putc(&b, '}');
 		out_line(b.p, b.len);
@@ -536,13 +584,14 @@ int main(int argc, char **argv)
 		else
 			ok = wrap_message(&lc, v);
 		jv_free(v);
-		if (!ok) {
-			if (!lc.err[0])      /* stdout is gone */
-				break;
+		if (!ok && lc.err[0]) {
 			report_failure(&lc);
 			failed++;
 			usage |= lc.no_recipient;
 		}
+		free(lc.ref);
+		if (!ok && !lc.err[0])       /* stdout is gone */
+			break;
 		if (out_line_errno())
 			break;
 	}

@@ -17,6 +17,7 @@
 
 #define PUB_INPUT_HIGH 1024   /* unfinished events before input is paused */
 #define PUB_SOLO_LOSSES 2     /* connections lost with the event alone in flight */
+#define PUB_REF_MAX 256       /* bytes of an input line's ref */
 
 typedef enum pair_state { PAIR_QUEUED, PAIR_SENT, PAIR_DONE } pair_state;
 
@@ -33,6 +34,8 @@ typedef struct pair {
 typedef struct pub_event {
 	uint8_t   id[32];
 	char      idhex[65];
+	char     *ref;            /* the input line's ref ({"ref":R,"event":ev}), or NULL */
+	char     *last_error;     /* the message of the last pair that failed */
 	char     *frame;          /* ["EVENT",ev]; freed once every pair is done */
 	size_t    frame_len;
 	pair     *pairs;          /* one per relay */
@@ -72,12 +75,41 @@ static void emit_ok(pub *P, pub_event *e, size_t r, bool accepted, const char *m
 {
 	jv v = jv_object();
 	v = jv_object_set(v, jv_string("type"), jv_string("ok"));
+	if (e->ref)
+		v = jv_object_set(v, jv_string("ref"), jv_string(e->ref));
 	v = jv_object_set(v, jv_string("id"), jv_string(e->idhex));
 	v = jv_object_set(v, jv_string("relay"), jv_string(relay_conn_url(relay_pool_conn(P->pool, r))));
 	v = jv_object_set(v, jv_string("accepted"), jv_bool(accepted));
 	v = jv_object_set(v, jv_string("message"), jv_string(message ? message : ""));
 	if (!out_record(v))
 		P->stdout_gone = true;
+}
+
+/* The event's outcome, once known, for an input line that carried a ref:
+ * accepted as soon as cfg.min_ok relays took it, refused once every pair
+ * ended short of that. */
+static void emit_published(pub *P, pub_event *e, bool accepted)
+{
+	jv v = jv_object();
+	v = jv_object_set(v, jv_string("type"), jv_string("published"));
+	v = jv_object_set(v, jv_string("ref"), jv_string(e->ref));
+	v = jv_object_set(v, jv_string("id"), jv_string(e->idhex));
+	v = jv_object_set(v, jv_string("accepted"), jv_bool(accepted));
+	v = jv_object_set(v, jv_string("accepted_by"), jv_number(e->accepted));
+	v = jv_object_set(v, jv_string("relays"), jv_number((double)P->nrelays));
+	v = jv_object_set(v, jv_string("message"),
+			  jv_string(!accepted && e->last_error ? e->last_error : ""));
+	if (!out_record(v))
+		P->stdout_gone = true;
+}
+
+static void event_free_one(pub_event *e)
+{
+	free(e->frame);
+	free(e->pairs);
+	free(e->ref);
+	free(e->last_error);
+	free(e);
 }
 
 static void worsen(pub_event *e, fail_class c)
@@ -96,6 +128,8 @@ static void event_finished(pub *P, pub_event *e)
 		P->sum->accepted++;
 		return;
 	}
+	if (e->ref)
+		emit_published(P, e, false);
 	switch (e->worst) {
 	case FAIL_REFUSED: P->sum->refused++; break;
 	case FAIL_TIMEOUT: P->sum->timed_out++; break;
@@ -109,11 +143,16 @@ static void pair_done(pub *P, pub_event *e, size_t r, bool accepted, const char 
 	if (pr->state == PAIR_SENT && P->relays[r].inflight)
 		P->relays[r].inflight--;
 	pr->state = PAIR_DONE;
-	if (accepted)
+	if (accepted) {
 		e->accepted++;
-	else
+	} else {
 		worsen(e, c);
+		free(e->last_error);
+		e->last_error = mu_xstrdup(message ? message : "");
+	}
 	emit_ok(P, e, r, accepted, message);
+	if (accepted && e->ref && e->accepted == P->cfg->min_ok)
+		emit_published(P, e, true);
 	if (--e->pending == 0)
 		event_finished(P, e);
 }
@@ -122,11 +161,8 @@ static void pair_done(pub *P, pub_event *e, size_t r, bool accepted, const char 
 static void drop_finished(pub *P)
 {
 	size_t k = 0;
-	while (k < P->nevents && P->events[k]->pending == 0) {
-		free(P->events[k]->pairs);
-		free(P->events[k]);
-		k++;
-	}
+	while (k < P->nevents && P->events[k]->pending == 0)
+		event_free_one(P->events[k++]);
 	if (k) {
 		memmove(P->events, P->events + k, (P->nevents - k) * sizeof *P->events);
 		P->nevents -= k;
@@ -175,9 +211,42 @@ static void maybe_finish(pub *P)
 
 /* ---- input ---- */
 
-/* Accepts a bare event, ["EVENT",ev] or ["EVENT",sub,ev]. */
-static bool parse_input(const char *line, size_t len, nostr_event *ev, char *why, size_t wlen)
+/* {"ref":R,"event":ev}: the event, and the ref (malloc'd) in *ref; only
+ * those two fields, R a string of at most PUB_REF_MAX bytes. Consumes v. */
+static jv unwrap_ref(jv v, char **ref, char *why, size_t wlen)
 {
+	bool ok = true;
+	jv_object_foreach(v, k, val) {
+		const char *name = jv_string_value(k);
+		if (ok && strcmp(name, "ref") != 0 && strcmp(name, "event") != 0) {
+			snprintf(why, wlen, "a {\"ref\",\"event\"} line has no field \"%.40s\"", name);
+			ok = false;
+		}
+		jv_free(k);
+		jv_free(val);
+	}
+	jv r = ok ? json_get(v, "ref") : jv_invalid();
+	if (ok && jv_is_valid(r)) {
+		size_t n;
+		const char *s = json_str(r, &n);
+		if (!s || n > PUB_REF_MAX || memchr(s, 0, n)) {
+			snprintf(why, wlen, "ref: expected a string of at most %d bytes", PUB_REF_MAX);
+			ok = false;
+		} else {
+			*ref = mu_xstrndup(s, n);
+		}
+	}
+	jv_free(r);
+	jv inner = ok ? json_get(v, "event") : jv_invalid();
+	jv_free(v);
+	return inner;
+}
+
+bool relay_pub_parse_line(const char *line, size_t len, nostr_event *ev, char **ref, char *why, size_t wlen)
+{
+	*ref = NULL;
+	if (wlen)
+		why[0] = 0;
 	json_error je;
 	jv v = json_parse(line, len, JSON_INTEGERS_ONLY, &je);
 	if (!jv_is_valid(v)) {
@@ -185,7 +254,17 @@ static bool parse_input(const char *line, size_t len, nostr_event *ev, char *why
 		jv_free(v);
 		return false;
 	}
-	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+	if (jv_get_kind(v) == JV_KIND_OBJECT && json_has(v, "event")) {
+		v = unwrap_ref(v, ref, why, wlen);
+		if (!jv_is_valid(v) || jv_get_kind(v) != JV_KIND_OBJECT) {
+			if (jv_is_valid(v) || !*why)
+				snprintf(why, wlen, "event: expected an event object");
+			jv_free(v);
+			free(*ref);
+			*ref = NULL;
+			return false;
+		}
+	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(v));
 		jv t = jv_array_get(jv_copy(v), 0);
 		bool ok = (n == 2 || n == 3) && jv_get_kind(t) == JV_KIND_STRING &&
@@ -206,15 +285,19 @@ static bool parse_input(const char *line, size_t len, nostr_event *ev, char *why
 	if (e != EVENT_OK) {
 		snprintf(why, wlen, "%s", *detail ? detail : event_strerror(e));
 		event_free(ev);
+		free(*ref);
+		*ref = NULL;
 		return false;
 	}
 	return true;
 }
 
-static void add_event(pub *P, nostr_event *ev)
+/* Takes ref (may be NULL). */
+static void add_event(pub *P, nostr_event *ev, char *ref)
 {
 	pub_event *e = mu_xmalloc(sizeof *e);
 	memset(e, 0, sizeof *e);
+	e->ref = ref;
 	memcpy(e->id, ev->id, 32);
 	hex_encode(e->idhex, ev->id, 32);
 	buf b = BUF_INIT;
@@ -225,8 +308,7 @@ static void add_event(pub *P, nostr_event *ev)
 	if (!P->pool) {  /* dry run */
 		if (!out_line(e->frame, e->frame_len))
 			P->stdout_gone = true;
-		free(e->frame);
-		free(e);
+		event_free_one(e);
 		return;
 	}
 	e->pairs = mu_xmalloc(P->nrelays * sizeof *e->pairs);
@@ -263,13 +345,14 @@ static void take_line(pub *P, line_status st, const char *line, size_t len)
 		return;
 	}
 	nostr_event ev;
-	char why[200];
-	if (!parse_input(line, len, &ev, why, sizeof why)) {
+	char why[200] = "";
+	char *ref = NULL;
+	if (!relay_pub_parse_line(line, len, &ev, &ref, why, sizeof why)) {
 		report_line(P->in.lineno, "%s", why);
 		P->sum->bad_lines++;
 		return;
 	}
-	add_event(P, &ev);
+	add_event(P, &ev, ref);
 	event_free(&ev);
 }
 
@@ -543,11 +626,8 @@ int relay_pub_run(const relay_pub_config *cfg, int input_fd, relay_pub_summary *
 			if (P.events[i]->pairs[r].state != PAIR_DONE)
 				pair_done(&P, P.events[i], r, false, "error: interrupted before the relay answered",
 					  FAIL_TIMEOUT);
-	for (size_t i = 0; i < P.nevents; i++) {
-		free(P.events[i]->frame);
-		free(P.events[i]->pairs);
-		free(P.events[i]);
-	}
+	for (size_t i = 0; i < P.nevents; i++)
+		event_free_one(P.events[i]);
 	free(P.events);
 	relay_pool_free(P.pool);
 	free(P.relays);

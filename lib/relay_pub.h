@@ -2,9 +2,18 @@
  * every relay of a list and report one OK record per (event, relay):
  *   {"type":"ok","id":ID,"relay":R,"accepted":true|false,"message":"..."}
  *
- * Input lines: a bare event, ["EVENT",ev] or ["EVENT",sub,ev]. Each is parsed
- * and verified (id and signature) first; a bad line is reported as
- * "prog: line N: reason" and the others still go.
+ * Input lines: a bare event, ["EVENT",ev], ["EVENT",sub,ev] or
+ * {"ref":R,"event":ev} (mostro-wrap --mixed with a ref: R is any string of
+ * at most 256 bytes, echoed, never sent). Each is parsed and verified (id and
+ * signature) first; a bad line is reported as "prog: line N: reason" and the
+ * others still go.
+ *
+ * An event that came with a ref has the ref in each of its ok records, and
+ * one more record tells its outcome as soon as it is known (accepted once
+ * cfg.min_ok relays took it; refused once every pair ended short of that):
+ *   {"type":"published","ref":R,"id":ID,"accepted":B,"accepted_by":N,
+ *    "relays":M,"message":"<the last failure's message, or empty>"}
+ * mostrod feeds these to `mostro-order run --ack` (lib/order_outbox.h).
  *
  * Several events are in flight on each relay at once (cfg.window, no waiting
  * for each OK). Each (event, relay) ends in exactly one record:
@@ -39,6 +48,7 @@
 
 #include <stddef.h>
 
+#include "event.h"
 #include "keys.h"
 #include "relay_report.h"
 #include "relay_url.h"
@@ -59,5 +69,10 @@ typedef struct relay_pub_summary {
 } relay_pub_summary;
 
 int relay_pub_run(const relay_pub_config *cfg, int input_fd, relay_pub_summary *sum);
+
+/* One input line: the verified event in *ev (event_free it) and the ref of a
+ * {"ref","event"} line (malloc'd) or NULL in *ref. False: why says what is
+ * wrong, nothing to free. */
+bool relay_pub_parse_line(const char *line, size_t len, nostr_event *ev, char **ref, char *why, size_t wlen);
 
 #endif

@@ -190,6 +190,72 @@ three_notes() {
 	[ "$status" -eq 2 ]
 }
 
+# three_notes as {"ref":"n1".."n3","event":ev} lines (mostro-wrap --mixed with refs)
+ref_notes() { three_notes | jq -c '{ref:("n" + (.content|{one:"1",two:"2",three:"3"}[.])),event:.}'; }
+
+@test "pub: a {\"ref\",\"event\"} line gets its ref in every ok record and one published record (accepted once --min-ok relays took it)" {
+	fake a '{}'
+	fake b '{}'
+	{ ref_notes | head -2; three_notes | tail -1; } >"$T/in"
+	run --separate-stderr mostro-relay pub "$(url a)" "$(url b)" <"$T/in"
+	[ "$status" -eq 0 ]
+	# 6 ok records (the ref'd events' carry their ref) + 2 published (none for the bare event)
+	[ "$(jq -r 'select(.type=="ok")|.ref // "-"' <<<"$output" | sort | tr '\n' ' ')" = "- - n1 n1 n2 n2 " ]
+	[ "$(jq -r 'select(.type=="published")|.ref' <<<"$output" | sort | tr '\n' ' ')" = "n1 n2 " ]
+	n1=$(jq -r 'select(.ref=="n1")|.event.id' "$T/in")
+	[ "$(jq -c 'select(.type=="published" and .ref=="n1")|[.id,.accepted,.accepted_by,.relays,.message]' <<<"$output")" = "[\"$n1\",true,1,2,\"\"]" ]
+	# the published record comes right after the ok that reached --min-ok, before the second relay's
+	[ "$(jq -r 'select(.ref=="n1")|.type' <<<"$output" | tr '\n' ' ')" = "ok published ok " ]
+	# --min-ok 2: published once both relays took it
+	run --separate-stderr mostro-relay pub --min-ok 2 "$(url a)" "$(url b)" < <(ref_notes | head -1)
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.type' <<<"$output" | tr '\n' ' ')" = "ok ok published " ]
+	[ "$(jq -c 'select(.type=="published")|[.accepted,.accepted_by,.relays]' <<<"$output")" = '[true,2,2]' ]
+}
+
+@test "pub: published refused when fewer than --min-ok relays take the event, with the last refusal's message" {
+	fake yes '{}'
+	fake no '{"accept":false,"okMessage":"blocked: not on the list"}'
+	ref_notes | head -1 >"$T/in"
+	run --separate-stderr mostro-relay pub --min-ok 1 "$(url yes)" "$(url no)" <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.type=="published")|[.ref,.accepted,.accepted_by,.relays]' <<<"$output")" = '["n1",true,1,2]' ]
+	run --separate-stderr mostro-relay pub --min-ok 2 "$(url yes)" "$(url no)" <"$T/in"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c 'select(.type=="published")|[.ref,.accepted,.accepted_by,.relays,.message]' <<<"$output")" = '["n1",false,1,2,"blocked: not on the list"]' ]
+	[ "$(jq -r '.type' <<<"$output" | tail -1)" = published ]
+	# every relay unreachable: refused too, one published record per event
+	port=$(free_port)
+	ref_notes >"$T/in3"
+	run --separate-stderr mostro-relay pub "ws://127.0.0.1:$port" <"$T/in3"
+	[ "$status" -eq 3 ]
+	[ "$(jq -r 'select(.type=="published")|[.ref,.accepted,.accepted_by]|join(" ")' <<<"$output" | sort | tr '\n' '|')" = "n1 false 0|n2 false 0|n3 false 0|" ]
+	[[ $(jq -r 'select(.type=="published")|.message' <<<"$output" | head -1) == "error: could not connect"* ]]
+}
+
+@test "pub: a bad ref line is refused naming the line and why; the others still go (123)" {
+	fake r '{}'
+	ev=$(three_notes | head -1)
+	{
+		ref_notes | tail -1
+		jq -c '{ref:7,event:.}' <<<"$ev"
+		jq -c '{ref:("x"*257),event:.}' <<<"$ev"
+		jq -c '{ref:"a",event:.,extra:1}' <<<"$ev"
+		echo '{"ref":"b","event":[1]}'
+		jq -c '{ref:"c",event:(.sig = ("00" + .sig[2:]))}' <<<"$ev"
+		jq -c '{ref:("x"*256),event:.}' <<<"$ev"
+	} >"$T/in"
+	run --separate-stderr mostro-relay pub "$(url r)" <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "$(jq -r 'select(.type=="published")|(.ref|length)' <<<"$output" | sort -n | tr '\n' ' ')" = "2 256 " ]
+	[[ $stderr == *"mostro-relay: line 2: ref: expected a string of at most 256 bytes"* ]]
+	[[ $stderr == *"mostro-relay: line 3: ref: expected a string of at most 256 bytes"* ]]
+	[[ $stderr == *"mostro-relay: line 4: "*'no field "extra"'* ]]
+	[[ $stderr == *"mostro-relay: line 5: event: expected an event object"* ]]
+	[[ $stderr == *"mostro-relay: line 6: "*"signature"* ]]
+	[ "$(grep -c 'mostro-relay: line' <<<"$stderr")" -eq 5 ]
+}
+
 @test "pub: refused connection is unreachable (3), with a record per event" {
 	port=$(free_port)
 	three_notes >"$T/ev"

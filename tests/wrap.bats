@@ -471,6 +471,45 @@ REPLY='{"order":{"version":1,"request_id":1,"trade_index":1,"id":"'$UUID'","acti
 	[[ $stderr == *'line 1: no recipient: give --to or a record with "to"'* ]]
 }
 
+@test "--mixed: a line's \"ref\" comes out beside its event ({\"ref\",\"event\"}), signed into nothing; a bad ref fails its line, naming it" {
+	printf '%s\n' \
+		"{\"ref\":\"r-1\",\"to\":\"$PK1\",\"message\":$REPLY}" \
+		"$INFO_TPL" \
+		"$(jq -c '. + {ref:"tpl \"2\""}' <<<"$ORDER_TPL")" \
+		"{\"ref\":7,\"to\":\"$PK1\",\"message\":$REPLY}" \
+		"{\"ref\":\"$(printf 'x%.0s' $(seq 257))\",\"to\":\"$PK1\",\"message\":$REPLY}" \
+		"{\"ref\":\"r-6\",\"to\":\"$PK1\",\"message\":{\"order\":{\"action\":\"no-such-action\"}}}" >"$T/in"
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" --errors <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 6 ]
+	# the ref'd lines: {"ref","event"}, the ref as given; the plain one a bare event
+	[ "$(jq -c 'keys' <<<"${lines[0]}")" = '["event","ref"]' ]
+	[ "$(jq -r '.ref,.event.kind' <<<"${lines[0]}" | tr '\n' ' ')" = "r-1 14 " ]
+	[ "$(jq -r '.kind' <<<"${lines[1]}")" = 38385 ]
+	[ "$(jq -r '.ref' <<<"${lines[2]}")" = 'tpl "2"' ]
+	# the template is signed without its ref, as it would be with none
+	[ "$(jq -c '.event|[.kind,.created_at,.tags,.content]' <<<"${lines[2]}")" = "$(jq -c '[.kind,.created_at,.tags,.content]' <<<"$ORDER_TPL")" ]
+	[[ ${lines[2]} != *'"ref"'*'"ref"'* ]]
+	# both shapes verify (pub reads {"ref","event"} lines; dry run)
+	mostro-relay pub <<<"${lines[0]}" >/dev/null
+	mostro-relay pub <<<"${lines[2]}" >/dev/null
+	# the DM's ref is nowhere in what its recipient opens
+	run --separate-stderr mostro-unwrap --key-file "$T/trade" <<<"$(jq -c .event <<<"${lines[0]}")"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.message.order.action' <<<"$output")" = pay-invoice ]
+	[[ $output != *r-1* ]]
+	# bad refs: a number, 257 bytes; a line failing for another reason keeps its ref in the error record
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" --errors <"$T/in"
+	[ "$(for l in "${lines[@]:3}"; do jq -r '[.type,.line,.ref // "-"]|join(" ")' <<<"$l"; done | tr '\n' '|')" = "error 4 -|error 5 -|error 6 r-6|" ]
+	[[ $stderr == *'line 4: ref: expected a string of at most 256 bytes'* ]]
+	[[ $stderr == *'line 5: ref: expected a string of at most 256 bytes'* ]]
+	[[ $stderr == *"line 6: invalid message: "* ]]
+	# 256 bytes is fine
+	run --separate-stderr mostro-wrap --mixed --key-file "$T/mostro" <<<"{\"ref\":\"$(printf 'x%.0s' $(seq 256))\",\"to\":\"$PK1\",\"message\":$REPLY}"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.ref|length' <<<"$output")" = 256 ]
+}
+
 @test "--mixed excludes --chat and --plain; --to, --transport, --pow and --identity-key-file apply to its DM lines" {
 	for m in --chat --plain --chat=legacy; do
 		run --separate-stderr mostro-wrap --mixed "$m" --key-file "$T/mostro" </dev/null
