@@ -5,7 +5,12 @@
  * The escrow moves first: the handler records a settle_hold_invoice or
  * cancel_hold_invoice intent and the rest runs in its continuation once the
  * node confirms, in mostrod's order (a refused settlement or cancel aborts
- * silently, as in mostrod). admin-settle then pays the buyer with the
+ * silently, as in mostrod; an answer of unknown outcome is asked again until
+ * the node says). Until then the order is busy (the escrow lock,
+ * lib/order_engine.h): a second admin action, a release or a cancel about
+ * it waits for the outcome and is then decided as mostrod, which settles
+ * and cancels synchronously, decides it after the first (admin-cancel after
+ * a settlement: not_allowed_by_status). admin-settle then pays the buyer with the
  * release's payout (payout_start, lib/order_act_payout.c): one claim per
  * order, so a buyer is never paid twice.
  *

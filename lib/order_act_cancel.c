@@ -5,7 +5,11 @@
  * silently when LND refuses), the handler records a cancel_hold_invoice
  * intent and the rest runs in its continuation once the node confirms, in
  * mostrod's order; where mostrod saves first (the maker's cancel of a taken
- * order) the handler saves first. */
+ * order) the handler saves first. While the cancel is in flight the order
+ * is busy (the escrow lock, lib/order_engine.h): the seller's payment, an
+ * add-invoice or a release about it wait for the node's answer, so the
+ * continuation finds the order as the handler left it; an answer of unknown
+ * outcome is asked again by the loop and never reaches the continuation. */
 #include <string.h>
 
 #include "json.h"
@@ -199,7 +203,8 @@ static outcome on_invoice_canceled(order_ctx *c, const ln_intent *i, jv ctx, boo
 	const char *then = json_get_str(ctx, "then", NULL);
 	then = then ? then : "";
 	if (!ok) {
-		/* mostrod: an LND error canceling aborts the cancel silently */
+		/* mostrod: an LND error canceling aborts the cancel silently (a
+		 * refusal: errors of unknown outcome were asked again) */
 		fx_log(c, "order %s: hold invoice cancel failed (%s): %s not finished", i->order_id ? i->order_id : "-",
 		       json_get_str(res, "kind", NULL) ? json_get_str(res, "kind", NULL) : "error", then);
 		return out_done();

@@ -80,6 +80,9 @@ outcome act_dispute(order_ctx *c)
 
 outcome order_guardian_open_dispute(order_ctx *c, order_row *o)
 {
+	/* a release settling the escrow decides first (the escrow lock) */
+	if (order_escrow_busy(c, o->id, 0, NULL))
+		return out_silent("the hold invoice is being settled or canceled");
 	dispute_row d;
 	dispute_row_init(&d);
 	order_db_err e = dispute_load_by_order(c->db, o->id, &d);

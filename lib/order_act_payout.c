@@ -8,7 +8,18 @@
  * sent for the order. The claim is released only by a terminal answer for
  * that hash (SUCCEEDED: success; FAILED, or the node knows no payment: the
  * failure bookkeeping). Anything else (an error of unknown outcome, a
- * payment still in flight) keeps the claim and asks payment_status. */
+ * payment still in flight) keeps the claim and asks payment_status.
+ *
+ * Answers are matched to the attempt that asked, not only to the hash: a
+ * retry pays the same invoice again. Each pay_invoice intent is an attempt;
+ * any other payout intent (payment_status of an error, of the §3.5
+ * reconciliation, of a restart) belongs to the newest attempt recorded
+ * before it (pay_attempt, lib/order_db.h). A success is a fact about the
+ * hash and always counts; a failure or "no payment" counts only for the
+ * current attempt, and only once that attempt's own pay_invoice has
+ * answered (before that, it decides: the node may not have the payment yet,
+ * or a status may be about an earlier attempt). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +239,31 @@ static outcome on_resolved(order_ctx *c, const ln_intent *i, jv ctx, bool ok, jv
 
 const ln_step step_payout_resolved = {"payout_resolved", NULL, on_resolved};
 
+/* May a failure reported by intent i end the claim? Only when i is about
+ * the current attempt, and (for a question asked beside it) that attempt's
+ * pay_invoice has answered. */
+static bool failure_counts(order_ctx *c, const ln_intent *i)
+{
+	int64_t mine = 0, current = 0;
+	bool mine_open = false, current_open = false;
+	if (pay_attempt(c->db, i->order_id, i->seq, &mine, &mine_open) != ODB_OK ||
+	    pay_attempt(c->db, i->order_id, INT64_MAX, &current, &current_open) != ODB_OK) {
+		fx_log(c, "order %s: payout attempt: %s", i->order_id, order_db_errmsg(c->db));
+		return false;
+	}
+	if (mine != current) {
+		fx_log(c, "order %s: ln%lld (%s) answers for payout attempt ln%lld, the current one is ln%lld: "
+		       "the claim stays", i->order_id, (long long)i->seq, i->op, (long long)mine, (long long)current);
+		return false;
+	}
+	if (mine != i->seq && mine_open) {
+		fx_log(c, "order %s: ln%lld (%s) asked while attempt ln%lld is unanswered: that attempt decides, "
+		       "the claim stays", i->order_id, (long long)i->seq, i->op, (long long)mine);
+		return false;
+	}
+	return true;
+}
+
 /* A payment status (event, terminal result or payment_status answer). */
 static void payout_status(order_ctx *c, const ln_intent *i, const char *status)
 {
@@ -235,7 +271,7 @@ static void payout_status(order_ctx *c, const ln_intent *i, const char *status)
 		return;
 	if (strcmp(status, "SUCCEEDED") == 0)
 		payout_succeeded(c, i->order_id, i->hash);
-	else if (strcmp(status, "FAILED") == 0)
+	else if (strcmp(status, "FAILED") == 0 && failure_counts(c, i))
 		payout_failed(c, i->order_id, i->hash);
 }
 
@@ -278,8 +314,10 @@ static outcome on_status_result(order_ctx *c, const ln_intent *i, jv ctx, bool o
 	}
 	jv st = json_get(res, "status");
 	const char *s = json_str(st, NULL);
-	if (jv_get_kind(st) == JV_KIND_NULL || (s && (strcmp(s, "FAILED") == 0 || strcmp(s, "UNKNOWN") == 0)))
-		payout_failed(c, i->order_id, i->hash);
+	if (jv_get_kind(st) == JV_KIND_NULL || (s && (strcmp(s, "FAILED") == 0 || strcmp(s, "UNKNOWN") == 0))) {
+		if (i->order_id && failure_counts(c, i))
+			payout_failed(c, i->order_id, i->hash);
+	}
 	else if (s && strcmp(s, "SUCCEEDED") == 0)
 		payout_succeeded(c, i->order_id, i->hash);
 	else

@@ -5,7 +5,10 @@
  * intent; only when the node confirms the settlement does the continuation
  * move the order to settled-hold-invoice and start the buyer payout, so a
  * buyer is never paid from an escrow that was not settled (mostrod: a failed
- * SettleInvoice aborts the release silently; the same holds here). */
+ * SettleInvoice aborts the release silently; the same holds here for the
+ * node's refusals, while an error of unknown outcome is asked again until
+ * the node says). Meanwhile the order is busy (the escrow lock): a
+ * cooperative cancel or an admin action about it waits for the answer. */
 #include <ctype.h>
 #include <string.h>
 
@@ -220,7 +223,8 @@ static outcome on_release_settled(order_ctx *c, const ln_intent *i, jv ctx, bool
 {
 	ctx_restore_request(c, ctx);
 	if (!ok) {
-		/* mostrod: an LND error settling is silent; the order stays as it was */
+		/* mostrod: an LND error settling is silent; the order stays as it was
+		 * (a refusal: errors of unknown outcome were asked again) */
 		fx_log(c, "order %s: settlement failed (%s): release not done", i->order_id ? i->order_id : "-",
 		       json_get_str(res, "kind", NULL) ? json_get_str(res, "kind", NULL) : "error");
 		return out_done();

@@ -153,7 +153,14 @@ static jv ctl_admin_action(order_ctx *c, jv rec, mostro_channel ch, mostro_actio
 				  c->have_user ? &c->user : NULL, in.sender, in.identity, c->cfg->mostro_pubkey);
 	size_t mark = sink_mark(c->sink), log_mark = c->sink->log.len;
 	bool sp = order_db_savepoint(c->db);
-	outcome r = guards_run(c, row->guards, row->nguards);
+	/* the escrow lock: the operator asks again once the node has answered
+	 * (a Nostr message would wait for it; a ctl answer cannot) */
+	const char *oid = c->have_order ? c->order.id : c->have_dispute ? c->dispute.order_id : NULL;
+	char busy_op[24];
+	outcome r = oid && order_escrow_busy(c, oid, 0, busy_op)
+		? out_cant(CD_NOT_ALLOWED_BY_STATUS, busy_op[0] == 's' ? "the hold invoice is being settled"
+			   : "the hold invoice is being canceled")
+		: guards_run(c, row->guards, row->nguards);
 	if (r.kind == OUT_DONE)
 		r = row->handler(c);
 	bool ln = false;

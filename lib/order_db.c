@@ -132,8 +132,21 @@ static const char schema_v1[] =
 	"  created_at INTEGER NOT NULL);\n"
 	"CREATE INDEX parked_intent ON parked(intent_seq);\n";
 
+/* Version 2: the escrow lock and what waits on it (lib/order_db.h "the
+ * escrow lock"): intents by order (the lock and the payout attempts are
+ * asked by order), intents waiting to be asked again (due_at), and the
+ * inputs deferred while an order's escrow is being settled or canceled. */
+static const char schema_v2[] =
+	"ALTER TABLE ln_intents ADD COLUMN due_at INTEGER;\n"
+	"CREATE INDEX ln_intents_order ON ln_intents(order_id, op);\n"
+	"CREATE INDEX ln_intents_waiting ON ln_intents(due_at) WHERE state = 'wait';\n"
+	"CREATE TABLE deferred (seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL, record TEXT NOT NULL, probe INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);\n"
+	"CREATE INDEX deferred_order ON deferred(order_id, seq);\n";
+
 const db_migration order_db_migrations[] = {
 	{1, schema_v1},
+	{2, schema_v2},
 };
 const size_t order_db_migration_count = sizeof order_db_migrations / sizeof *order_db_migrations;
 
@@ -239,6 +252,8 @@ typedef enum stmt_id {
 	ST_PRICE_SET, ST_PRICE_GET, ST_PUB_GET, ST_PUB_SET,
 	ST_KT_SET, ST_KT_GET, ST_JOB_GET, ST_JOB_SET, ST_RATING_ADD,
 	ST_PARKED_ADD, ST_PARKED_GET, ST_PARKED_DEL,
+	ST_ESCROW_BUSY, ST_PAY_ATTEMPT, ST_INTENT_WAIT, ST_INTENT_DUE, ST_INTENT_WAKE,
+	ST_DEFER_ADD, ST_DEFER_GET, ST_DEFER_DEL, ST_DEFER_ORDERS,
 	ST_COUNT
 } stmt_id;
 
@@ -291,6 +306,18 @@ static const char *const fixed_sql[ST_COUNT] = {
 	[ST_PARKED_ADD] = "INSERT INTO parked(intent_seq, record, created_at) VALUES (?1, ?2, ?3)",
 	[ST_PARKED_GET] = "SELECT seq, record FROM parked WHERE intent_seq = ?1 ORDER BY seq LIMIT 1",
 	[ST_PARKED_DEL] = "DELETE FROM parked WHERE seq = ?1",
+	[ST_ESCROW_BUSY] = "SELECT i.op, i.seq FROM ln_intents i JOIN orders o ON o.id = i.order_id"
+		" WHERE i.order_id = ?1 AND i.op IN ('settle_hold_invoice', 'cancel_hold_invoice')"
+		" AND i.state <> 'done' AND i.hash = o.hash AND i.seq <> ?2 ORDER BY i.seq LIMIT 1",
+	[ST_PAY_ATTEMPT] = "SELECT seq, state FROM ln_intents WHERE order_id = ?1 AND op = 'pay_invoice'"
+		" AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
+	[ST_INTENT_WAIT] = "UPDATE ln_intents SET state = 'wait', due_at = ?2 WHERE seq = ?1",
+	[ST_INTENT_DUE] = "SELECT seq, request FROM ln_intents WHERE state = 'wait' AND due_at <= ?1 ORDER BY seq",
+	[ST_INTENT_WAKE] = "UPDATE ln_intents SET state = 'open', due_at = NULL WHERE seq = ?1 AND state = 'wait'",
+	[ST_DEFER_ADD] = "INSERT INTO deferred(order_id, kind, record, probe, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_DEFER_GET] = "SELECT seq, kind, record, probe FROM deferred WHERE order_id = ?1 ORDER BY seq LIMIT 1",
+	[ST_DEFER_DEL] = "DELETE FROM deferred WHERE seq = ?1",
+	[ST_DEFER_ORDERS] = "SELECT order_id FROM deferred GROUP BY order_id ORDER BY min(seq)",
 };
 
 static char *select_sql(const table *t, const char *where)
@@ -982,6 +1009,180 @@ order_db_err intent_each_open(order_db *d, bool (*fn)(const ln_intent *i, void *
 	return e;
 }
 
+/* ------------------------------------------------------------ escrow lock */
+
+order_db_err escrow_busy(order_db *d, const char *order_id, int64_t besides, bool *busy, char op[24], int64_t *seq)
+{
+	*busy = false;
+	if (op)
+		op[0] = 0;
+	if (seq)
+		*seq = 0;
+	if (!order_id)
+		return ODB_OK;
+	sqlite3_stmt *st = stmt(d, ST_ESCROW_BUSY);
+	if (!st)
+		return ODB_SQL;
+	bind_text(st, 1, order_id);
+	sqlite3_bind_int64(st, 2, besides);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*busy = true;
+		if (op)
+			snprintf(op, 24, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (seq)
+			*seq = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE) {
+		return sql_fail(d, st);
+	}
+	sqlite3_reset(st);
+	return ODB_OK;
+}
+
+order_db_err pay_attempt(order_db *d, const char *order_id, int64_t upto, int64_t *seq, bool *open)
+{
+	*seq = 0;
+	*open = false;
+	sqlite3_stmt *st = stmt(d, ST_PAY_ATTEMPT);
+	if (!st)
+		return ODB_SQL;
+	bind_text(st, 1, order_id);
+	sqlite3_bind_int64(st, 2, upto);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		*open = state && strcmp(state, "done") != 0;
+	} else if (rc != SQLITE_DONE) {
+		return sql_fail(d, st);
+	}
+	sqlite3_reset(st);
+	return ODB_OK;
+}
+
+order_db_err intent_wait(order_db *d, int64_t seq, int64_t due_at)
+{
+	sqlite3_stmt *st = stmt(d, ST_INTENT_WAIT);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, due_at);
+	return step_done(d, st);
+}
+
+order_db_err intent_wake(order_db *d, int64_t seq)
+{
+	sqlite3_stmt *st = stmt(d, ST_INTENT_WAKE);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, seq);
+	return step_done(d, st);
+}
+
+order_db_err intent_each_due(order_db *d, int64_t now, bool (*fn)(int64_t seq, const char *request, void *arg),
+			     void *arg)
+{
+	/* Collected first: fn wakes them (writes to the table). */
+	sqlite3_stmt *st = stmt(d, ST_INTENT_DUE);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, now);
+	int64_t *seqs = NULL;
+	char **reqs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			seqs = mu_xrealloc(seqs, cap * sizeof *seqs);
+			reqs = mu_xrealloc(reqs, cap * sizeof *reqs);
+		}
+		const char *r = (const char *)sqlite3_column_text(st, 1);
+		seqs[n] = sqlite3_column_int64(st, 0);
+		reqs[n++] = mu_xstrdup(r ? r : "");
+	}
+	order_db_err e = ODB_OK;
+	if (rc != SQLITE_DONE)
+		e = sql_fail(d, st);
+	else
+		sqlite3_reset(st);
+	bool go = e == ODB_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (go && !fn(seqs[i], reqs[i], arg))
+			go = false;
+		free(reqs[i]);
+	}
+	free(seqs);
+	free(reqs);
+	return e;
+}
+
+/* ---------------------------------------------------------------- deferred */
+
+order_db_err deferred_add(order_db *d, const char *order_id, const char *kind, const char *record, int probe,
+			  int64_t at)
+{
+	sqlite3_stmt *st = stmt(d, ST_DEFER_ADD);
+	if (!st)
+		return ODB_SQL;
+	bind_text(st, 1, order_id);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, record);
+	sqlite3_bind_int(st, 4, probe);
+	sqlite3_bind_int64(st, 5, at);
+	return step_done(d, st);
+}
+
+order_db_err deferred_take(order_db *d, const char *order_id, char **kind, char **record, int *probe)
+{
+	*kind = *record = NULL;
+	*probe = 0;
+	sqlite3_stmt *st = stmt(d, ST_DEFER_GET);
+	if (!st)
+		return ODB_SQL;
+	bind_text(st, 1, order_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return ODB_OK;
+	}
+	if (rc != SQLITE_ROW)
+		return sql_fail(d, st);
+	int64_t seq = sqlite3_column_int64(st, 0);
+	*kind = mu_xstrdup((const char *)sqlite3_column_text(st, 1));
+	*record = mu_xstrdup((const char *)sqlite3_column_text(st, 2));
+	*probe = sqlite3_column_int(st, 3);
+	sqlite3_reset(st);
+	st = stmt(d, ST_DEFER_DEL);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, seq);
+	return step_done(d, st);
+}
+
+order_db_err deferred_orders(order_db *d, char (**ids)[37], size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = stmt(d, ST_DEFER_ORDERS);
+	if (!st)
+		return ODB_SQL;
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ids = mu_xrealloc(*ids, cap * sizeof **ids);
+		}
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		snprintf((*ids)[(*n)++], 37, "%s", id ? id : "");
+	}
+	if (rc != SQLITE_DONE)
+		return sql_fail(d, st);
+	sqlite3_reset(st);
+	return ODB_OK;
+}
+
 /* ------------------------------------------------------------------ prices */
 
 order_db_err price_set(order_db *d, const char *fiat_upper, double price, int64_t at, const char *source)
@@ -1043,6 +1244,26 @@ order_db_err pub_clock_next(order_db *d, int kind, const char *dtag, int64_t now
 	if (e == ODB_OK)
 		*created_at = t;
 	return e;
+}
+
+order_db_err pub_clock_last(order_db *d, int kind, const char *dtag, int64_t *last, bool *found)
+{
+	*last = 0;
+	*found = false;
+	sqlite3_stmt *st = stmt(d, ST_PUB_GET);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int(st, 1, kind);
+	bind_text(st, 2, dtag);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*last = sqlite3_column_int64(st, 0);
+		*found = true;
+	} else if (rc != SQLITE_DONE) {
+		return sql_fail(d, st);
+	}
+	sqlite3_reset(st);
+	return ODB_OK;
 }
 
 /* ----------------------------------------------------------- key transport */

@@ -26,6 +26,8 @@
  *   jobs           next due time of each periodic job (§3)
  *   rating_queue   38384 templates waiting for the hourly flush (§5)
  *   parked         messages waiting for a Lightning result (address probes)
+ *   deferred       inputs about an order whose escrow is being settled or
+ *                  canceled, run in arrival order once that is decided
  *
  * Ownership: an order_db owns its sqlite3 handle and prepared statements;
  * order_db_close() releases both. Loaded rows are owned by the caller (free
@@ -143,7 +145,9 @@ order_db_err outbox_add(order_db *d, const char *stream, const char *line, size_
 order_db_err outbox_delete_through(order_db *d, int64_t seq);
 order_db_err outbox_each(order_db *d, bool (*fn)(int64_t seq, const char *stream, const char *line, void *arg), void *arg);
 
-/* ln_intents. */
+
+/* ln_intents. state "open" (asked, no result yet), "wait" (to be asked
+ * again at due_at: a retry after an unknown outcome), "done". */
 typedef struct ln_intent {
 	int64_t seq;
 	char   *op;
@@ -164,6 +168,40 @@ order_db_err intent_set_request(order_db *d, int64_t seq, const char *request);
 order_db_err intent_load(order_db *d, int64_t seq, ln_intent *out);
 order_db_err intent_close(order_db *d, int64_t seq);
 order_db_err intent_each_open(order_db *d, bool (*fn)(const ln_intent *i, void *arg), void *arg);
+/* An intent recorded but not asked yet: asked when a tick reaches due_at. */
+order_db_err intent_wait(order_db *d, int64_t seq, int64_t due_at);
+/* Calls fn with every waiting intent due at `now` (oldest first), its
+ * request line; fn may write (it wakes them with intent_wake: state open). */
+order_db_err intent_each_due(order_db *d, int64_t now, bool (*fn)(int64_t seq, const char *request, void *arg),
+			     void *arg);
+order_db_err intent_wake(order_db *d, int64_t seq);
+
+/* ---- the escrow lock ----
+ * An order's escrow is being decided while an intent settling or canceling
+ * its hold invoice (settle_hold_invoice / cancel_hold_invoice of the order's
+ * current hash) is open or waiting to be asked again. Until that intent's
+ * outcome is known the order is busy: no second settle or cancel may start
+ * and no input may move the order (they are deferred, below). *busy says
+ * whether it is; op (24 bytes) and *seq name the intent (either may be NULL);
+ * `besides` is an intent seq not to count (0: none). An intent for another
+ * hash (an orphan invoice canceled) decides nothing of the order's escrow. */
+order_db_err escrow_busy(order_db *d, const char *order_id, int64_t besides, bool *busy, char op[24], int64_t *seq);
+/* The payout attempt an intent belongs to: the newest pay_invoice intent of
+ * order_id with seq <= upto (INT64_MAX: the current attempt). *seq 0 when
+ * there is none (a claim taken over from mostrod); *open whether that
+ * pay_invoice is still unanswered. */
+order_db_err pay_attempt(order_db *d, const char *order_id, int64_t upto, int64_t *seq, bool *open);
+
+/* deferred: inputs that arrived while their order was busy. kind "message"
+ * (a user message record, with the result of its address probe if it had
+ * one: probe 1 / -1, else 0) or "ln" (an ln_result / ln_event line). take
+ * loads and deletes the oldest of an order (*kind, *record malloc'd; NULL
+ * when there is none). */
+order_db_err deferred_add(order_db *d, const char *order_id, const char *kind, const char *record, int probe,
+			  int64_t at);
+order_db_err deferred_take(order_db *d, const char *order_id, char **kind, char **record, int *probe);
+/* The orders with deferred inputs, oldest first (*ids malloc'd, free it). */
+order_db_err deferred_orders(order_db *d, char (**ids)[37], size_t *n);
 
 /* prices */
 order_db_err price_set(order_db *d, const char *fiat_upper, double price, int64_t at, const char *source);
@@ -172,6 +210,8 @@ order_db_err price_get(order_db *d, const char *fiat_upper, double *price, int64
 /* pub_clock: the created_at for a new revision of (kind, d) at `now`,
  * max(now, last + 1), stored. */
 order_db_err pub_clock_next(order_db *d, int kind, const char *dtag, int64_t now, int64_t *created_at);
+/* The last created_at given out for (kind, d), if any. */
+order_db_err pub_clock_last(order_db *d, int kind, const char *dtag, int64_t *last, bool *found);
 
 /* key_transport */
 order_db_err key_transport_set(order_db *d, const char *pubkey, const char *transport, int64_t at);

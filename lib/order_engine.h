@@ -175,6 +175,31 @@ outcome fx_publish_order_rated(order_ctx *c, order_row *o, order_status status, 
 int64_t fx_ln(order_ctx *c, const char *op, jv params, const char *order_id, const char *hash,
 	      const char *next_step, jv ctx);
 
+/* The same, asked only at the first tick at or after due_at (due_at <= now:
+ * at once): a retry with backoff. */
+int64_t fx_ln_at(order_ctx *c, int64_t due_at, const char *op, jv params, const char *order_id, const char *hash,
+		 const char *next_step, jv ctx);
+/* Asks the waiting intents whose due_at has come (a tick's context). */
+void fx_ln_due(order_ctx *c);
+
+/* The escrow lock (lib/order_db.h): settle_hold_invoice and
+ * cancel_hold_invoice decide an order's escrow. While one is in flight for
+ * the order's hold invoice (open, or waiting to be asked again after an
+ * unknown outcome) the order is busy: fx_ln refuses a second one (returns
+ * 0), and the inputs about the order are deferred (order_defer) and run in
+ * arrival order once the outcome is known, so each is decided as mostrod,
+ * which settles and cancels synchronously, would decide it after the
+ * operation. */
+bool order_escrow_op(const char *op);
+/* True when order_id is busy with an intent other than `besides` (0: any);
+ * op (24 bytes, may be NULL) gets that intent's op. */
+bool order_escrow_busy(order_ctx *c, const char *order_id, int64_t besides, char op[24]);
+/* Keeps an input about a busy order (kind "message" with its probe result,
+ * or "ln": the record's line) for when the order is free; `what` names it
+ * in the log. */
+outcome order_defer(order_ctx *c, const char *order_id, const char *kind, const char *record, int probe,
+		    const char *what);
+
 /* A diagnostic line on standard error ("mostro-order: ..."), after the commit. */
 void fx_log(order_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

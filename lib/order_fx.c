@@ -265,9 +265,50 @@ int64_t fx_event_content(order_ctx *c, int kind, jv tags, const char *content, i
 
 /* -------------------------------------------------------------- LN intents */
 
+bool order_escrow_op(const char *op)
+{
+	return op && (strcmp(op, "settle_hold_invoice") == 0 || strcmp(op, "cancel_hold_invoice") == 0);
+}
+
+bool order_escrow_busy(order_ctx *c, const char *order_id, int64_t besides, char op[24])
+{
+	bool busy = false;
+	if (escrow_busy(c->db, order_id, besides, &busy, op, NULL) != ODB_OK) {
+		/* unreadable: taken as busy (nothing moves an order we cannot see) */
+		fx_log(c, "order %s: escrow lock: %s", order_id ? order_id : "-", order_db_errmsg(c->db));
+		if (op)
+			snprintf(op, 24, "?");
+		return true;
+	}
+	return busy;
+}
+
+outcome order_defer(order_ctx *c, const char *order_id, const char *kind, const char *record, int probe,
+		    const char *what)
+{
+	if (deferred_add(c->db, order_id, kind, record, probe, c->now) != ODB_OK)
+		return out_internal(order_db_errmsg(c->db));
+	fx_log(c, "%s: deferred: order %s's hold invoice is being settled or canceled", what, order_id);
+	return out_done();
+}
+
 int64_t fx_ln(order_ctx *c, const char *op, jv params, const char *order_id, const char *hash,
 	      const char *next_step, jv ctx)
 {
+	return fx_ln_at(c, 0, op, params, order_id, hash, next_step, ctx);
+}
+
+int64_t fx_ln_at(order_ctx *c, int64_t due_at, const char *op, jv params, const char *order_id, const char *hash,
+		 const char *next_step, jv ctx)
+{
+	char busy_op[24];
+	if (order_id && order_escrow_op(op) && order_escrow_busy(c, order_id, 0, busy_op)) {
+		/* one escrow decision at a time: never a settle beside a cancel */
+		fx_log(c, "order %s: %s refused: %s is in flight", order_id, op, busy_op);
+		jv_free(params);
+		jv_free(ctx);
+		return 0;
+	}
 	char *ctx_text = NULL;
 	if (jv_is_valid(ctx) && jv_get_kind(ctx) != JV_KIND_NULL)
 		ctx_text = json_dumps(ctx);
@@ -294,8 +335,29 @@ int64_t fx_ln(order_ctx *c, const char *op, jv params, const char *order_id, con
 		free(line);
 		return 0;
 	}
+	if (due_at > c->now) {
+		free(line);
+		return intent_wait(c->db, seq, due_at) == ODB_OK ? seq : 0;
+	}
 	sink_push(c->sink, STREAM_LN, 0, line);
 	return seq;
+}
+
+static bool wake_one(int64_t seq, const char *request, void *arg)
+{
+	order_ctx *c = arg;
+	if (intent_wake(c->db, seq) != ODB_OK) {
+		fx_log(c, "ln%lld: %s", (long long)seq, order_db_errmsg(c->db));
+		return true;
+	}
+	sink_push(c->sink, STREAM_LN, 0, mu_xstrdup(request));
+	return true;
+}
+
+void fx_ln_due(order_ctx *c)
+{
+	if (intent_each_due(c->db, c->now, wake_one, c) != ODB_OK)
+		fx_log(c, "waiting intents: %s", order_db_errmsg(c->db));
 }
 
 /* Intents remember who asked and how to answer them. */

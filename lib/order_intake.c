@@ -14,7 +14,9 @@
  *   7  identity != sender needs a trade signature
  *   8  the trade-index rules (new-order, take-buy, take-sell)
  *   9  the payload shape gate (§0.4, mostro_msg_verify_structure)
- *   10 dispatch (lib/order_table.c)
+ *   10 dispatch (lib/order_table.c); a message about an order whose hold
+ *      invoice is being settled or canceled waits for that outcome
+ *      (order_defer, lib/order_engine.h "the escrow lock")
  * Every drop is logged on standard error with its reason. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,15 @@ static outcome dispatch(order_ctx *c, jv rec)
 	c->roles = order_roles_of(c->have_order ? &c->order : NULL, c->have_dispute ? &c->dispute : NULL,
 				  c->have_user ? &c->user : NULL, c->in->sender, c->in->identity,
 				  c->cfg->mostro_pubkey);
+	/* mostrod settles and cancels synchronously: a message about an order
+	 * whose escrow is being decided runs once the node has answered */
+	const char *oid = c->have_order ? c->order.id : c->have_dispute ? c->dispute.order_id : NULL;
+	if (oid && order_escrow_busy(c, oid, 0, NULL)) {
+		char *record = json_dumps(rec);
+		outcome d = order_defer(c, oid, "message", record, c->probe, c->in->event_id);
+		free(record);
+		return d;
+	}
 	outcome r = guards_run(c, row->guards, row->nguards);
 	if (r.kind == OUT_DONE)
 		r = row->handler(c);

@@ -352,7 +352,12 @@ const ln_step step_timeout_cancel = {"timeout_cancel", NULL, on_timeout_canceled
  * then the order (guardian_cancel_finish). */
 static void guardian_cancel(order_ctx *c, order_row *o, const job_facts *f)
 {
-	jv ctx = jv_object_set(jv_object(), jv_string("gone"), jv_bool(f && f->gone));
+	bool gone = f && f->gone;
+	jv ctx = jv_object_set(jv_object(), jv_string("gone"), jv_bool(gone));
+	/* past its CLTV expiry LND refunded the escrow whatever this cancel
+	 * does: an unknown outcome is not asked again (order_run.c) */
+	if (gone)
+		ctx = jv_object_set(ctx, jv_string("outcome_moot"), jv_true());
 	fx_ln(c, "cancel_hold_invoice", jv_object_set(jv_object(), jv_string("hash"), jv_string(o->hash)), o->id, o->hash,
 	      "guardian_cancel", ctx);
 	fx_log(c, "order %s: escrow near its CLTV expiry: canceling the hold invoice", o->id);

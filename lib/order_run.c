@@ -320,8 +320,95 @@ static void bad_line(engine *e, const char *src, const char *why)
 		report("%s: %s", src, why);
 }
 
-/* ln_result / ln_event: the intent it answers and its continuation. */
-static void handle_ln(engine *e, order_ctx *c, jv rec, bool is_event, const char *src)
+/* The parameters of an intent's request line (without id and op). */
+static jv request_params(const char *request)
+{
+	jv req = request ? json_parse(request, strlen(request), JSON_EXACT_NUMBERS, NULL) : jv_invalid();
+	if (!jv_is_valid(req) || jv_get_kind(req) != JV_KIND_OBJECT) {
+		jv_free(req);
+		return jv_invalid();
+	}
+	jv params = jv_object();
+	jv_object_foreach(req, k, v) {
+		if (strcmp(jv_string_value(k), "id") != 0 && strcmp(jv_string_value(k), "op") != 0)
+			params = jv_object_set(params, k, v);
+		else {
+			jv_free(k);
+			jv_free(v);
+		}
+	}
+	jv_free(req);
+	return params;
+}
+
+/* mostro-ln errors that leave the outcome unknown (man mostro-ln: transport,
+ * timeout; internal is mostro-ln's own failure, after which it may have
+ * asked the node or not). */
+static bool outcome_unknown(jv err)
+{
+	const char *k = json_get_str(err, "kind", NULL);
+	return k && (strcmp(k, "transport") == 0 || strcmp(k, "timeout") == 0 || strcmp(k, "internal") == 0);
+}
+
+/* A continuation that decides the same whatever the node did (the
+ * guardian's cancel of an escrow past its CLTV expiry: LND refunded it
+ * itself) takes an unknown outcome as it is. */
+static bool outcome_moot(jv ctx)
+{
+	jv m = json_get(ctx, "outcome_moot");
+	bool moot = jv_get_kind(m) == JV_KIND_TRUE;
+	jv_free(m);
+	return moot;
+}
+
+/* Tries asked at once after an unknown outcome; then 2, 4, 8 ... 300 s apart. */
+#define ESCROW_RETRY_AT_ONCE 3
+#define ESCROW_RETRY_MAX_WAIT 300
+
+/* A settle or cancel whose outcome is unknown is asked again (both are
+ * idempotent at the node) until the node says: the order stays busy, the
+ * continuation sees only a known outcome. */
+static void retry_escrow_op(order_ctx *c, const ln_intent *in, jv ctx, jv err)
+{
+	jv t = json_get(ctx, "escrow_tries");
+	int64_t n = 0;
+	json_get_i64(t, &n);
+	jv_free(t);
+	n++;
+	int64_t wait = 0;
+	if (n > ESCROW_RETRY_AT_ONCE) {
+		int shift = (int)(n - ESCROW_RETRY_AT_ONCE < 9 ? n - ESCROW_RETRY_AT_ONCE : 9);
+		wait = (int64_t)1 << shift;
+		if (wait > ESCROW_RETRY_MAX_WAIT)
+			wait = ESCROW_RETRY_MAX_WAIT;
+	}
+	jv params = request_params(in->request);
+	if (!jv_is_valid(params)) {
+		fx_log(c, "ln%lld (%s): request unreadable, not asked again", (long long)in->seq, in->op);
+		return;
+	}
+	jv nctx = jv_object_set(jv_get_kind(ctx) == JV_KIND_OBJECT ? jv_copy(ctx) : jv_object(),
+				jv_string("escrow_tries"), json_from_i64(n));
+	int64_t seq = fx_ln_at(c, wait ? c->now + wait : 0, in->op, params, in->order_id, in->hash, in->then, nctx);
+	const char *kind = json_get_str(err, "kind", NULL);
+	if (!seq)
+		fx_log(c, "order %s: %s outcome unknown (%s), and it cannot be asked again", in->order_id ? in->order_id : "-",
+		       in->op, kind ? kind : "error");
+	else if (wait)
+		fx_log(c, "order %s: %s outcome unknown (%s): asked again as ln%lld in %lld s (try %lld)",
+		       in->order_id ? in->order_id : "-", in->op, kind ? kind : "error", (long long)seq, (long long)wait,
+		       (long long)n + 1);
+	else
+		fx_log(c, "order %s: %s outcome unknown (%s): asked again as ln%lld (try %lld)",
+		       in->order_id ? in->order_id : "-", in->op, kind ? kind : "error", (long long)seq, (long long)n + 1);
+}
+
+static void resume_deferred(engine *e, const char *order_id);
+
+/* ln_result / ln_event (`line` as read): the intent it answers and its
+ * continuation. Answers about an order whose escrow is being decided wait
+ * for that decision (but those of the settle or cancel itself). */
+static void handle_ln(engine *e, order_ctx *c, jv rec, bool is_event, const char *src, const char *line, size_t len)
 {
 	const char *id = json_get_str(rec, "id", NULL);
 	char *end = NULL;
@@ -342,6 +429,16 @@ static void handle_ln(engine *e, order_ctx *c, jv rec, bool is_event, const char
 		ln_intent_free(&in);
 		return;
 	}
+	bool escrow = order_escrow_op(in.op);
+	if (in.order_id && !escrow && order_escrow_busy(c, in.order_id, 0, NULL)) {
+		char what[96];
+		snprintf(what, sizeof what, "%s: ln%lld (%s) %s", src, seq, in.op, is_event ? "event" : "result");
+		char *text = mu_xstrndup(line, len);
+		order_defer(c, in.order_id, "ln", text, 0, what);
+		free(text);
+		ln_intent_free(&in);
+		return;
+	}
 	const ln_step *step = order_ln_step(in.then);
 	jv ctx = in.ctx ? json_parse(in.ctx, strlen(in.ctx), JSON_EXACT_NUMBERS, NULL) : jv_object();
 	if (!jv_is_valid(ctx))
@@ -359,11 +456,15 @@ static void handle_ln(engine *e, order_ctx *c, jv rec, bool is_event, const char
 		if (!jv_is_valid(res))
 			res = jv_object();
 		intent_close(e->db, seq);
-		if (step && step->on_result)
+		if (escrow && !ok && outcome_unknown(res) && !outcome_moot(ctx))
+			retry_escrow_op(c, &in, ctx, res);
+		else if (step && step->on_result)
 			step->on_result(c, &in, ctx, ok, res);
 		jv_free(res);
 		if (strcmp(in.op, "get_info") == 0)
 			load_meta(e);
+		if (escrow && in.order_id)
+			resume_deferred(e, in.order_id);
 	}
 	jv_free(ctx);
 	ln_intent_free(&in);
@@ -415,6 +516,7 @@ static void handle_tick(engine *e, order_ctx *c, jv rec, const char *src)
 	e->have_clock = true;
 	meta_set_i64(e->db, "clock", now);
 	c->now = now;
+	fx_ln_due(c);                  /* settles and cancels asked again after a wait */
 	order_run_jobs(c);
 }
 
@@ -511,7 +613,7 @@ static void handle_line(engine *e, input *from, const char *line, size_t len, bo
 	else if (strcmp(type, "tick") == 0)
 		handle_tick(e, &c, rec, src);
 	else if (strcmp(type, "ln_result") == 0 || strcmp(type, "ln_event") == 0)
-		handle_ln(e, &c, rec, type[3] == 'e', src);
+		handle_ln(e, &c, rec, type[3] == 'e', src, line, len);
 	else if (strcmp(type, "price") == 0)
 		handle_price(e, &c, rec, src);
 	else if (strcmp(type, "ctl") == 0)
@@ -546,6 +648,85 @@ static void handle_line(engine *e, input *from, const char *line, size_t len, bo
 	}
 }
 
+/* ----------------------------------------------------------- deferred */
+
+/* One deferred input, in its own savepoint and context, as it would have
+ * run had it arrived now. */
+static void run_deferred(engine *e, const char *kind, const char *record, int probe)
+{
+	size_t len = strlen(record);
+	char origin[65];
+	line_origin(record, len, origin);
+	order_ctx c;
+	ctx_open(e, &c, origin);
+	size_t mark = sink_mark(&e->sink), log_mark = e->sink.log.len;
+	if (!order_db_savepoint(e->db)) {
+		report("database: %s", order_db_errmsg(e->db));
+		order_ctx_free(&c);
+		return;
+	}
+	outcome r = out_done();
+	if (strcmp(kind, "message") == 0) {
+		r = order_resume_parked(&c, record, probe);
+	} else {
+		jv rec = json_parse(record, len, JSON_EXACT_NUMBERS, NULL);
+		const char *type = jv_is_valid(rec) ? json_get_str(rec, "type", NULL) : NULL;
+		if (type && (strcmp(type, "ln_result") == 0 || strcmp(type, "ln_event") == 0))
+			handle_ln(e, &c, rec, type[3] == 'e', "deferred", record, len);
+		else
+			fx_log(&c, "deferred record unreadable: dropped");
+		jv_free(rec);
+	}
+	if (r.kind == OUT_INTERNAL) {
+		order_db_rollback_savepoint(e->db);
+		sink_truncate(&e->sink, mark, log_mark);
+		report("deferred %s: internal error, rolled back: %s", kind, r.why ? r.why : "");
+	} else if (!order_db_release(e->db)) {
+		report("database: %s", order_db_errmsg(e->db));
+	}
+	order_ctx_free(&c);
+}
+
+/* The inputs deferred on an order while its escrow was being decided, in
+ * arrival order, until none is left or one of them makes it busy again. */
+static void resume_deferred(engine *e, const char *order_id)
+{
+	static bool running;           /* a resumed input never resumes others */
+	if (running)
+		return;
+	running = true;
+	char id[37];
+	snprintf(id, sizeof id, "%s", order_id);
+	for (;;) {
+		bool busy = false;
+		if (escrow_busy(e->db, id, 0, &busy, NULL, NULL) != ODB_OK || busy)
+			break;
+		char *kind = NULL, *record = NULL;
+		int probe = 0;
+		if (deferred_take(e->db, id, &kind, &record, &probe) != ODB_OK || !record) {
+			free(kind);
+			free(record);
+			break;
+		}
+		run_deferred(e, kind, record, probe);
+		free(kind);
+		free(record);
+	}
+	running = false;
+}
+
+/* At start: orders whose deferred inputs are free to run (a database
+ * written by a release that stopped between the two). */
+static void resume_all_deferred(engine *e)
+{
+	char (*ids)[37] = NULL;
+	size_t n = 0;
+	if (deferred_orders(e->db, &ids, &n) == ODB_OK)
+		for (size_t i = 0; i < n; i++)
+			resume_deferred(e, ids[i]);
+	free(ids);
+}
+
 /* --------------------------------------------------------------- start */
 
 /* What each open intent becomes at start: the same request again, except a
@@ -558,26 +739,16 @@ static bool reissue(const ln_intent *i, void *arg)
 	snprintf(origin, sizeof origin, "restart-ln%lld", (long long)i->seq);
 	ctx_open(e, &c, origin);
 	intent_close(e->db, i->seq);
-	jv req = i->request ? json_parse(i->request, strlen(i->request), JSON_EXACT_NUMBERS, NULL) : jv_invalid();
+	jv params = request_params(i->request);
 	jv ctx = i->ctx ? json_parse(i->ctx, strlen(i->ctx), JSON_EXACT_NUMBERS, NULL) : jv_null();
 	if (!jv_is_valid(ctx))
 		ctx = jv_null();
-	if ((strcmp(i->op, "get_info") == 0 && (!i->then || strcmp(i->then, "get_info") == 0)) || !jv_is_valid(req)) {
-		jv_free(req);
+	if ((strcmp(i->op, "get_info") == 0 && (!i->then || strcmp(i->then, "get_info") == 0)) || !jv_is_valid(params)) {
+		jv_free(params);
 		jv_free(ctx);
 		order_ctx_free(&c);
 		return true;       /* a fresh get_info follows (a timer's is asked again) */
 	}
-	jv params = jv_object();
-	jv_object_foreach(req, k, v) {
-		if (strcmp(jv_string_value(k), "id") != 0 && strcmp(jv_string_value(k), "op") != 0)
-			params = jv_object_set(params, k, v);
-		else {
-			jv_free(k);
-			jv_free(v);
-		}
-	}
-	jv_free(req);
 	const char *op = i->op, *step = i->then;
 	if (strcmp(op, "pay_invoice") == 0) {
 		/* never a second send while the first may be in flight: the buyer's
@@ -674,6 +845,7 @@ static bool engine_start(engine *e)
 		return false;
 	intent_each_open(e->db, reissue, e);
 	watch_in_play(e);
+	resume_all_deferred(e);
 	order_jobs_at_start(e->db);      /* the jobs mostrod runs at every boot (kind 0) */
 	order_ctx c;
 	ctx_open(e, &c, "start");

@@ -1574,8 +1574,12 @@ def timeout_wp_buy():
         f.out(ln_op(c["n"], "cancel_hold_invoice", {"hash": o["hash"]}))
 
     timeout_due(f, 960, cancel_first)
-    f.note("The node cannot be reached: the order is left for the next tick (mostrod: skip on error).")
+    f.note("The node cannot be reached (transport: the outcome is unknown): the same cancel is asked again at once, "
+           "the order held meanwhile (the escrow lock).")
     f.inp(ln_result(c["n"], "cancel_hold_invoice", error={"kind": "transport", "message": "connection refused"}))
+    cancel_first()
+    f.note("The node refuses it (an error of its own): the order is left for the next tick (mostrod: skip on error).")
+    f.inp(ln_result(c["n"], "cancel_hold_invoice", error={"kind": "lnd", "message": "server busy", "grpc_code": 14}))
     f.note("T0+1022: again; now the node cancels it. Reset: pending, amount and fee 0 (market price), "
            "38383 s=pending (amt 0), new-order to B (the maker), canceled to S.")
     timeout_due(f, 60, cancel_first)
@@ -1744,21 +1748,29 @@ def guardian_fiat_sent():
 def guardian_fallback():
     f = timer_flow("guardian-fallback", "§3.3 when the node cannot say (get_info or lookup_invoice fails), the "
                    "nominal clock decides: due once now >= invoice_held_at + W (10-minute blocks), never 'gone'; "
-                   "a cancel that fails then is tried again next pass.")
+                   "a cancel the node refuses is tried again next pass; one whose outcome is unknown (transport) "
+                   "is asked again at once, unless the escrow is gone (past its CLTV expiry: refunded whatever "
+                   "the node did, the order is fixed at once).")
     o = new_sell(f, 271, rid=1)
     f.tick()
     traded(f, o, 272, 2)
     f.note("T0+36003: no chain tip (transport error): nominal clock: T0+3 + 72000 not reached: nothing.")
     n = guardian_pass(f, W // 2, None)
     f.inp(ln_result(n, "get_info", error={"kind": "transport", "message": "connection refused"}))
-    f.note("T0+72003: still no tip: now >= invoice_held_at + W: due: CancelInvoice; it fails (transport) and the "
-           "escrow is not known gone: tried again next pass.")
+    f.note("T0+72003: still no tip: now >= invoice_held_at + W: due: CancelInvoice. It fails with a transport "
+           "error: the outcome is unknown (man mostro-ln), so the same cancel is asked again at once (idempotent "
+           "at the node; the order is held meanwhile: the escrow lock, docs/ENGINE.md).")
     n = guardian_pass(f, W // 2, None)
     f.inp(ln_result(n, "get_info", error={"kind": "transport", "message": "connection refused"}))
     c = f.next_ln()
     f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
     f.inp(ln_result(c, "cancel_hold_invoice", error={"kind": "transport", "message": "connection refused"}))
-    f.note("T0+72303: the tip comes back but the lookup fails: the nominal clock again: due; canceled now.")
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.note("The node answers now, with an error of its own (a refusal, not 'already canceled' nor 'not found'): "
+           "mostrod's classify_cancel_error: transient, the escrow not known gone: tried again next pass.")
+    f.inp(ln_result(c, "cancel_hold_invoice", error={"kind": "lnd", "message": "server busy", "grpc_code": 14}))
+    f.note("T0+72303: the tip comes back but the lookup fails: the nominal clock again: due; refused again.")
     n = guardian_pass(f, 300, None)
     f.inp(ln_result(n, "get_info", tip_info(800000)))
     k = f.next_ln()
@@ -1766,10 +1778,21 @@ def guardian_fallback():
     f.inp(ln_result(k, "lookup_invoice", error={"kind": "transport", "message": "connection reset"}))
     c = f.next_ln()
     f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
-    f.note("The watch reports CANCELED before the cancel's answer, past invoice_held_at + W: still our own "
-           "cancel (§4.3: the daemon canceled it itself): nothing; the answer then finishes the order.")
+    f.inp(ln_result(c, "cancel_hold_invoice", error={"kind": "lnd", "message": "server busy", "grpc_code": 14}))
+    f.note("T0+72603: tip 800000, the HTLC expired at 799990: due and gone (tip >= expiry). The cancel's outcome "
+           "is unknown (transport), but it no longer matters: LND refunded the escrow itself, so it is not asked "
+           "again and the order is fixed: 38383 s=canceled, canceled to S (maker) and B (taker).")
+    n = guardian_pass(f, 300, None)
+    f.inp(ln_result(n, "get_info", tip_info(800000)))
+    k = f.next_ln()
+    f.out(ln_op(k, "lookup_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(k, "lookup_invoice", lookup(f, o, 799990, 800000)))
+    c = f.next_ln()
+    f.out(ln_op(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.note("The watch reports CANCELED before the cancel's answer: the order is held by its cancel in flight, so "
+           "the event waits for the answer and then finds the order canceled: nothing more (§4.3).")
     f.inp(ln_event(o["watch"], "watch_invoice", {"hash": o["hash"], "state": "CANCELED", "amt_paid_msat": 0}))
-    f.inp(ln_result(c, "cancel_hold_invoice", {"hash": o["hash"]}))
+    f.inp(ln_result(c, "cancel_hold_invoice", error={"kind": "transport", "message": "connection reset"}))
     o["status"] = "canceled"
     f.out(order_event(f, o, "canceled"))
     notified_closed(f, o, S_TRADE, B_TRADE, False)
