@@ -43,6 +43,18 @@ nothing_started() {
 	done
 }
 
+# ------------------------------------------------------------------ harness
+
+@test "harness: free_port picks below the ephemeral range and never a port a socket holds (a client's TIME_WAIT port cannot be listened on)" {
+	local lo hi i p
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	for i in $(seq 20); do
+		p=$(free_port)
+		((p < lo)) || { echo "port $p is in the ephemeral range $lo-$hi"; return 1; }
+		[ -z "$(ss -Htan "sport = :$p")" ]
+	done
+}
+
 # ------------------------------------------------------------------ interface
 
 @test "--help: usage on stdout, exit 0; an unknown command: usage on stderr, exit 2" {
@@ -213,6 +225,7 @@ kill_stage() {
 @test "supervision: the subscription killed: likewise" { kill_stage sub; }
 @test "supervision: mostro-ln killed: likewise" { kill_stage ln; }
 @test "supervision: the embedded relay killed: likewise" { kill_stage "relay-$NODE_PORT"; }
+@test "supervision: the kind-14 subscription of transport both killed: likewise" { node_set mostro.transport '"both"'; kill_stage sub-14; }
 
 @test "supervision: mostrod itself killed (SIGKILL): its stages get SIGTERM and end, none is left" {
 	node_start
@@ -291,6 +304,10 @@ kill_stage() {
 	node_set lightning.payment_retries_interval 1
 	on v2 flow_ln_address
 }
+@test "v2: §3.1/§3.2 timers (the clock a minute ahead): a pending order expires; waiting states time out (taker at fault: pending again; maker at fault: canceled)" {
+	node_set mostro.expiration_seconds 5
+	on v2 flow_timeouts
+}
 @test "v2: §11.8 dispute: a solver added by mostrod ctl takes it and settles: the buyer is paid" { on v2 flow_dispute settle; }
 @test "v1: §11.8 dispute settled by a solver on gift wraps" { on v1 flow_dispute settle; }
 @test "v2: §11.8 dispute: the solver cancels: the seller is refunded" { on v2 flow_dispute cancel; }
@@ -314,6 +331,30 @@ kill_stage() {
 	on v2 flow_payment_retry
 }
 @test "lnd: §11.8 dispute settled by a solver against the LND double" { need node openssl curl; lnd_double_start; on v1 flow_dispute settle; }
+
+# info_tag NAME: a tag of the node's 38385 (empty until it is published)
+info_tag() {
+	mostro-relay req -q --filter "$(jq -nc --arg a "$MOSTRO" '{kinds:[38385],authors:[$a]}')" "$RELAY" |
+		jq -r --arg n "$1" '.tags[] | select(.[0] == $n) | .[1]' | head -1
+}
+
+@test "§3.7 the node publishes its 38385 info (protocol_version by transport, pow) and its 10002 relay list" {
+	local t want
+	for t in nip44:2 gift-wrap:1 both:2; do
+		node_init
+		node_set mostro.transport "\"${t%%:*}\""
+		node_set mostro.pow 3
+		node_start
+		want=${t#*:}
+		wait_for 30 eval '[[ $(info_tag protocol_version) == "$want" ]]' || { node_log; false; }
+		[ "$(info_tag pow)" = 3 ]
+		[ "$(info_tag d)" = "$MOSTRO" ]
+		mostro-relay req -q --filter "$(jq -nc --arg a "$MOSTRO" '{kinds:[10002],authors:[$a]}')" "$RELAY" |
+			jq -e --arg r "$RELAY" 'any(.tags[]; .[0] == "r" and .[1] == $r)' >/dev/null
+		node_stop
+		[ "$NODE_STATUS" = 0 ]
+	done
+}
 
 @test "v2: §9 PoW lanes: a first contact with only pow bits is dropped (logged), with pow_first_contact bits answered" {
 	node_set mostro.pow 1
@@ -438,6 +479,30 @@ count_in() { inbox "$1" "$2" | jq -s --arg id "$ORDER" "map(select($3)) | length
 	wait_for 40 log_count 2 "mostrod: sub: ${RELAY_URL[r1]}: eose"
 	wait_for 40 log_count 2 "mostrod: pub: ${RELAY_URL[r1]}: connected"
 	fiat_sent_and_release bob alice
+}
+
+@test "both: a restart reads kind 14 back a minute, not two days (older ones are stale: catching them up kept live requests waiting); gift wraps still work" {
+	node_set mostro.transport '"both"'
+	on_relays r1
+	node_stop
+	# while mostrod is down: Alice's kind-14 request of an hour ago
+	trade_key alice
+	mostro-order msg new-order --to "$MOSTRO" --transport v2 --request-id 99 --trade-index "$TRADE" \
+		--kind sell --fiat-code USD --payment-method XYZ --fiat-amount 3 --amount "$AMOUNT" |
+		jq -c --argjson t $((EPOCHSECONDS - 3600)) '.created_at = $t' |
+		mostro-wrap --key-file "$T/u/alice/key.$TRADE" --identity-key-file "$T/u/alice/key.0" >"$T/old.ev"
+	mostro-relay pub -q "$RELAY" <"$T/old.ev" | jq -e .accepted >/dev/null
+	local old
+	old=$(jq -r .id "$T/old.ev")
+	[ "$(jq -r .kind "$T/old.ev")" = 14 ]
+	node_start
+	wait_for 20 log_count 2 "mostrod: sub-14: $RELAY: eose"
+	# live requests on both transports are answered
+	user carol "$MNEMONIC_C" v1
+	new_order carol buy
+	new_order bob sell
+	# the old one never reached the engine (neither read nor dropped as stale)
+	! grep -F "$old" "$NODE/mostrod.log"
 }
 
 @test "a relay down at start: mostrod runs on the other one, and takes the late one in when it comes up (subscription and publisher)" {
