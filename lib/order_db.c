@@ -248,6 +248,7 @@ typedef enum stmt_id {
 	ST_USER_LOAD, ST_USER_INSERT, ST_USER_SAVE, ST_USER_SET_INDEX,
 	ST_META_GET, ST_META_SET, ST_PROCESSED_ADD,
 	ST_OUTBOX_ADD, ST_OUTBOX_DELETE, ST_OUTBOX_EACH,
+	ST_OUTBOX_GET, ST_OUTBOX_DEL1, ST_OUTBOX_COUNT,
 	ST_INTENT_ADD, ST_INTENT_SET_REQUEST, ST_INTENT_LOAD, ST_INTENT_CLOSE, ST_INTENT_OPEN,
 	ST_PRICE_SET, ST_PRICE_GET, ST_PUB_GET, ST_PUB_SET,
 	ST_KT_SET, ST_KT_GET, ST_JOB_GET, ST_JOB_SET, ST_RATING_ADD,
@@ -281,6 +282,9 @@ static const char *const fixed_sql[ST_COUNT] = {
 	[ST_OUTBOX_ADD] = "INSERT INTO outbox(stream, line) VALUES (?1, ?2)",
 	[ST_OUTBOX_DELETE] = "DELETE FROM outbox WHERE seq <= ?1",
 	[ST_OUTBOX_EACH] = "SELECT seq, stream, line FROM outbox ORDER BY seq",
+	[ST_OUTBOX_GET] = "SELECT line FROM outbox WHERE seq = ?1",
+	[ST_OUTBOX_DEL1] = "DELETE FROM outbox WHERE seq = ?1",
+	[ST_OUTBOX_COUNT] = "SELECT count(*) FROM outbox",
 	[ST_INTENT_ADD] = "INSERT INTO ln_intents(op, order_id, hash, next_step, ctx, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_INTENT_SET_REQUEST] = "UPDATE ln_intents SET request = ?2 WHERE seq = ?1",
@@ -893,6 +897,51 @@ order_db_err outbox_each(order_db *d, bool (*fn)(int64_t seq, const char *stream
 			break;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sql_fail(d, st);
+	sqlite3_reset(st);
+	return ODB_OK;
+}
+
+order_db_err outbox_get(order_db *d, int64_t seq, char **line)
+{
+	*line = NULL;
+	sqlite3_stmt *st = stmt(d, ST_OUTBOX_GET);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return ODB_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return sql_fail(d, st);
+	const char *t = (const char *)sqlite3_column_text(st, 0);
+	*line = mu_xstrdup(t ? t : "");
+	sqlite3_reset(st);
+	return ODB_OK;
+}
+
+order_db_err outbox_delete(order_db *d, int64_t seq)
+{
+	sqlite3_stmt *st = stmt(d, ST_OUTBOX_DEL1);
+	if (!st)
+		return ODB_SQL;
+	sqlite3_bind_int64(st, 1, seq);
+	order_db_err e = step_done(d, st);
+	if (e == ODB_OK && sqlite3_changes(d->db) == 0)
+		return ODB_NOT_FOUND;
+	return e;
+}
+
+order_db_err outbox_count(order_db *d, int64_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = stmt(d, ST_OUTBOX_COUNT);
+	if (!st)
+		return ODB_SQL;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return sql_fail(d, st);
+	*n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return ODB_OK;
 }

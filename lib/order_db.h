@@ -20,6 +20,7 @@
  *                  order, payment hash, state open|done, the continuation
  *                  to run on its result (`then`, `ctx` JSON), the request line
  *   outbox         wrap lines decided and committed but not yet written
+ *                  (with --ack: not yet accepted by a relay, lib/order_outbox.h)
  *   prices         fiat per BTC by upper-case code, with the time it was seen
  *   pub_clock      per (kind, d) the last created_at published (§1.2)
  *   key_transport  per trade key the transport it last wrote on (v1|v2)
@@ -144,7 +145,11 @@ order_db_err processed_add(order_db *d, const char *event_id, int64_t at);
 order_db_err outbox_add(order_db *d, const char *stream, const char *line, size_t len, int64_t *seq);
 order_db_err outbox_delete_through(order_db *d, int64_t seq);
 order_db_err outbox_each(order_db *d, bool (*fn)(int64_t seq, const char *stream, const char *line, void *arg), void *arg);
-
+/* One row's line (malloc'd; ODB_NOT_FOUND when gone); one row deleted
+ * (ODB_NOT_FOUND when there was none); the rows kept (lib/order_outbox.h). */
+order_db_err outbox_get(order_db *d, int64_t seq, char **line);
+order_db_err outbox_delete(order_db *d, int64_t seq);
+order_db_err outbox_count(order_db *d, int64_t *n);
 
 /* ln_intents. state "open" (asked, no result yet), "wait" (to be asked
  * again at due_at: a retry after an unknown outcome), "done". */

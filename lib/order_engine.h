@@ -76,6 +76,7 @@ typedef struct order_ctx {
 	const char         *network;       /* the node's network from get_info, NULL = unknown */
 	const char         *networks;      /* its chains' networks joined by ',' (38383 tag) */
 	order_sink         *sink;
+	struct order_outbox *outbox;       /* the retry schedule of --ack (lib/order_outbox.h), or NULL */
 	char                origin[96];    /* what uuids derive from: event id or input hash */
 	unsigned            uuid_n;        /* uuids drawn from this origin so far */
 
@@ -199,6 +200,10 @@ bool order_escrow_busy(order_ctx *c, const char *order_id, int64_t besides, char
  * in the log. */
 outcome order_defer(order_ctx *c, const char *order_id, const char *kind, const char *record, int probe,
 		    const char *what);
+
+/* Outbox row `seq` written again (a retry of lib/order_outbox.c): its line
+ * (borrowed) goes out after the commit like a new one. */
+void fx_outbox_again(order_ctx *c, int64_t seq, const char *line);
 
 /* A diagnostic line on standard error ("mostro-order: ..."), after the commit. */
 void fx_log(order_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -263,6 +263,11 @@ int64_t fx_event_content(order_ctx *c, int kind, jv tags, const char *content, i
 	return created_at;
 }
 
+void fx_outbox_again(order_ctx *c, int64_t seq, const char *line)
+{
+	sink_push(c->sink, STREAM_WRAP, seq, mu_xstrdup(line));
+}
+
 /* -------------------------------------------------------------- LN intents */
 
 bool order_escrow_op(const char *op)

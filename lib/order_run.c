@@ -41,6 +41,7 @@
 #include "order_ctl.h"
 #include "order_db.h"
 #include "order_engine.h"
+#include "order_outbox.h"
 #include "order_table.h"
 #include "order_tick.h"
 #include "outq.h"
@@ -87,8 +88,9 @@ typedef struct engine {
 
 	outq         *wrap, *ln;     /* ln == wrap when LN ops share standard output */
 	uint64_t      wrap_lines;    /* lines pushed to `wrap` */
-	pending_wrap *pend;
+	pending_wrap *pend;          /* without --ack: rows deleted once written */
 	size_t        npend, cappend;
+	order_outbox  outbox;        /* --ack: refs, rows kept until a relay accepted them */
 
 	input       **in;
 	size_t        nin;
@@ -185,6 +187,7 @@ static void ctx_open(engine *e, order_ctx *c, const char *origin)
 	c->network = e->network;
 	c->networks = e->networks;
 	c->sink = &e->sink;
+	c->outbox = &e->outbox;
 	snprintf(c->origin, sizeof c->origin, "%s", origin);
 }
 
@@ -200,12 +203,21 @@ static void line_origin(const char *line, size_t len, char out[65])
 
 static void push_line(engine *e, outq *q, const char *line, int64_t seq)
 {
+	buf refd = BUF_INIT;
+	if (seq > 0 && e->outbox.ack) {
+		/* {"ref":"o<seq>",...}: echoed by wrap and pub in its published record */
+		order_outbox_write(&refd, seq, line);
+		line = refd.p;
+	}
 	if (e->mem) {
 		buf_puts(e->mem, line);
 		buf_putc(e->mem, '\n');
+		buf_free(&refd);
 		return;
 	}
-	if (!outq_push(q, line, strlen(line))) {
+	bool pushed = outq_push(q, line, strlen(line));
+	buf_free(&refd);
+	if (!pushed) {
 		if (!e->out_failed)
 			report("writing output: %s", strerror(EPIPE));
 		e->out_failed = true;
@@ -214,7 +226,7 @@ static void push_line(engine *e, outq *q, const char *line, int64_t seq)
 	}
 	if (q == e->wrap) {
 		e->wrap_lines++;
-		if (seq > 0) {
+		if (seq > 0 && !e->outbox.ack) {
 			if (e->npend == e->cappend) {
 				e->cappend = e->cappend ? e->cappend * 2 : 64;
 				e->pend = mu_xrealloc(e->pend, e->cappend * sizeof *e->pend);
@@ -255,9 +267,12 @@ static void emit(engine *e)
 }
 
 /* Deletes the outbox rows whose lines the writer has written (in the open
- * transaction). */
+ * transaction). With --ack they stay until a published record settles them
+ * (lib/order_outbox.c). */
 static void outbox_gc(engine *e)
 {
+	if (e->outbox.ack)
+		return;
 	if (e->mem) {          /* in memory everything is written at once */
 		if (e->sink.outbox_max > 0 && outbox_delete_through(e->db, e->sink.outbox_max) == ODB_OK)
 			e->sink.outbox_max = 0;
@@ -517,6 +532,7 @@ static void handle_tick(engine *e, order_ctx *c, jv rec, const char *src)
 	meta_set_i64(e->db, "clock", now);
 	c->now = now;
 	fx_ln_due(c);                  /* settles and cancels asked again after a wait */
+	order_outbox_due(c);           /* --ack: lines no relay accepted, at their next try */
 	order_run_jobs(c);
 }
 
@@ -618,6 +634,13 @@ static void handle_line(engine *e, input *from, const char *line, size_t len, bo
 		handle_price(e, &c, rec, src);
 	else if (strcmp(type, "ctl") == 0)
 		ctl_result = order_ctl(&c, rec);
+	else if (strcmp(type, "published") == 0) {
+		/* mostro-relay pub's, through mostrod; without --ack no line carried
+		 * a ref and no row waits for one: not for this engine */
+		const char *why = e->outbox.ack ? order_published(&c, rec) : NULL;
+		if (why)
+			bad_line(e, src, why);
+	}
 	else if (strcmp(type, "chat") == 0 || strcmp(type, "error") == 0)
 		;                           /* mostro-unwrap's other records: not for the engine */
 	else
@@ -834,12 +857,15 @@ static bool replay_outbox(int64_t seq, const char *stream, const char *line, voi
 	return true;
 }
 
-/* Unwritten outbox lines, then the reconciliation of open intents and a
- * get_info, in one transaction. */
+/* Unwritten outbox lines (with --ack: every line no relay accepted yet),
+ * then the reconciliation of open intents and a get_info, in one
+ * transaction. */
 static bool engine_start(engine *e)
 {
-	/* (a replay never crashed: a restart record follows a clean stop) */
-	if (!e->replay)
+	order_outbox_reset(&e->outbox);  /* every kept line goes now: no try pending */
+	/* (a replay never crashed: a restart record follows a clean stop, which
+	 * leaves no row behind but those --ack keeps until a relay accepts) */
+	if (!e->replay || e->outbox.ack)
 		outbox_each(e->db, replay_outbox, e);
 	if (!tx_begin(e))
 		return false;
@@ -1029,6 +1055,35 @@ static int listen_ctl(const char *path)
 	return fd;
 }
 
+/* --ack, at the end: the lines written and not settled yet (no published
+ * record) keep coming back from pub for at most `secs` seconds, so a clean
+ * stop does not send them again at the next start. Inputs that end the run
+ * (standard input, files) are not read any more; the FIFOs (the published
+ * records among them) and the ctl socket are, and what they bring is
+ * decided as usual. A signal or a lost output ends the wait. */
+static void await_acks(engine *e, double secs)
+{
+	if (!e->outbox.ack || e->out_failed || secs <= 0)
+		return;
+	for (size_t i = 0; i < e->nin; i++)
+		if (e->in[i]->ends && !e->in[i]->eof && !e->in[i]->closed)
+			evloop_unwatch(e->loop, e->in[i]->fd);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e->stop = false;
+	for (;;) {
+		int64_t kept = 0;
+		if (outbox_count(e->db, &kept) != ODB_OK || kept <= (int64_t)order_outbox_waiting(&e->outbox))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		double left = secs - ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9);
+		if (left <= 0 || e->stop || e->out_failed)
+			break;
+		evloop_run_once(e->loop, left < 0.1 ? 1 : (int)(left * 1000 < 100 ? left * 1000 : 100));
+		drain(e);
+	}
+}
+
 /* ----------------------------------------------------------------- setup */
 
 static int engine_open(engine *e, const order_run_opts *o, const char *seed_hex)
@@ -1074,6 +1129,7 @@ static int engine_open(engine *e, const order_run_opts *o, const char *seed_hex)
 	}
 	load_meta(e);
 	sink_init(&e->sink);
+	order_outbox_init(&e->outbox, o->ack);
 	e->crash = getenv("MOSTRO_ORDER_CRASH");
 	if (e->crash) {
 		const char *colon = strchr(e->crash, ':');
@@ -1099,14 +1155,16 @@ static void engine_close(engine *e)
 	if (e->wrap && !outq_close(e->wrap))
 		e->out_failed = true;
 	e->wrap = e->ln = NULL;
-	/* everything queued is written now: the outbox can go */
-	if (!e->out_failed && e->npend && order_db_begin(e->db)) {
+	/* everything queued is written now: the outbox can go (with --ack it
+	 * waits for the relays' word) */
+	if (!e->out_failed && e->npend && !e->outbox.ack && order_db_begin(e->db)) {
 		if (outbox_delete_through(e->db, e->pend[e->npend - 1].seq) == ODB_OK)
 			order_db_commit(e->db);
 		else
 			order_db_rollback(e->db);
 	}
 	free(e->pend);
+	order_outbox_free(&e->outbox);
 	drop_ctl_answers(e);
 	free(e->ans);
 	sink_free(&e->sink);
@@ -1139,6 +1197,8 @@ static void log_start(engine *e)
 	jv r = jv_object_set(jv_object(), jv_string("type"), jv_string("start"));
 	r = jv_object_set(r, jv_string("config"), order_config_to_jv(&e->cfg));
 	r = jv_object_set(r, jv_string("seed"), jv_string(h));
+	if (e->outbox.ack)
+		r = jv_object_set(r, jv_string("ack"), jv_true());  /* refs on the outputs */
 	sodium_memzero(h, sizeof h);
 	char *line = json_dumps(r);
 	jv_free(r);
@@ -1238,6 +1298,7 @@ int order_run(const order_run_opts *o)
 			break;
 	}
 	drain(&e);
+	await_acks(&e, o->ack_wait);
 	rc = exit_code(&e);
 	engine_close(&e);
 	if (o->ctl_socket)
@@ -1305,6 +1366,9 @@ int order_replay(const char *log_path, const order_run_opts *o)
 				jv_free(c2);
 			}
 			order_config_free(&cfg);
+			jv ack = json_get(rec, "ack");
+			e.outbox.ack = jv_get_kind(ack) == JV_KIND_TRUE;
+			jv_free(ack);
 			load_meta(&e);
 			engine_start(&e);
 		} else if (opened && type && strcmp(type, "ctl_socket") == 0) {

@@ -34,6 +34,9 @@ typedef struct order_run_opts {
 	bool               clock_system;  /* --clock system: the engine writes its own ticks */
 	int                batch;         /* inputs per transaction at most (default 256) */
 	const char        *seed_hex;      /* --seed-file: the seed of a new database (64 hex) */
+	bool               ack;           /* --ack: refs on wrap lines, kept until published
+					     (lib/order_outbox.h) */
+	double             ack_wait;      /* --ack-wait: seconds to wait for them at the end */
 } order_run_opts;
 
 /* Runs until every input that can end has ended (standard input, files,

@@ -245,6 +245,100 @@ golden() {
 	grep -E '"kind":38383|"action":"new-order"' "$T/after" | grep -F -x -f - "$T/want" | grep -c . | grep -qx 2
 }
 
+# --ack: the first six inputs of sell-happy (a new order taken) write seven
+# DM and event lines, o1..o7; published records settle them.
+ack_run() {
+	f="$GOLD/sell-happy.jsonl"
+	mapfile -t args < <(sets "$f")
+	ins "$f" | head -6 >"$T/in"
+	engine --ack --ack-wait 0 "${args[@]}" "$@" <"$T/in" >"$T/run" 2>"$T/err"
+}
+refs() { jq -r 'select(.ref) | .ref' "$1"; }
+published() { printf '{"type":"published","ref":"%s","id":"%064d","accepted":%s%s}\n' "$1" 0 "$2" "${3:+,\"message\":\"$3\"}"; }
+kept() { sqlite3 "$T/db" 'select group_concat(seq, " ") from (select seq from outbox order by seq)'; }
+
+@test "--ack: every DM and event line carries its outbox ref; kept until accepted, each kept row written again at start" {
+	ack_run
+	# the same lines as without --ack, each with "ref":"o<outbox seq>" first
+	[ "$(refs "$T/run" | tr '\n' ' ')" = "o1 o2 o3 o4 o5 o6 o7 " ]
+	grep -v '^{"id":"ln' "$T/run" | sed 's/^{"ref":"o[0-9]*",/{/' >"$T/stripped"
+	mv "$T/db" "$T/db.ack"
+	engine "${args[@]}" <"$T/in" 2>/dev/null | grep -v '^{"id":"ln' >"$T/plain"
+	cmp "$T/stripped" "$T/plain"
+	mv "$T/db.ack" "$T/db"
+	rm -f "$T/db-wal" "$T/db-shm"
+	[ "$(kept)" = "1 2 3 4 5 6 7" ]
+	# a restart writes every kept row again, same ref, same bytes, in order
+	engine --ack --ack-wait 0 </dev/null >"$T/again" 2>/dev/null
+	diff <(grep '^{"ref"' "$T/run") <(grep '^{"ref"' "$T/again")
+	# accepted: the row goes (a ref settled before or not ours is only logged)
+	{ for r in o1 o3 o4 o7; do published $r true; done; published o3 true; published x9 true; } >"$T/pub"
+	engine --ack --ack-wait 0 <"$T/pub" >"$T/out" 2>"$T/err"
+	[ "$(kept)" = "2 5 6" ]
+	grep -q 'published o3: drop: not in the outbox (settled before)' "$T/err"
+	grep -q 'published x9: drop: not a ref of this engine' "$T/err"
+	engine --ack --ack-wait 0 </dev/null >"$T/again" 2>/dev/null
+	[ "$(refs "$T/again" | tr '\n' ' ')" = "o2 o5 o6 " ]
+	# malformed published records are bad lines (123), nothing settled
+	printf '%s\n' '{"type":"published","ref":"o2"}' '{"type":"published","accepted":true}' >"$T/bad"
+	run engine --ack --ack-wait 0 <"$T/bad"
+	[ "$status" -eq 123 ]
+	[[ "$output" == *'"accepted" must be true or false'* ]]
+	[[ "$output" == *'"ref" must be a string'* ]]
+	[ "$(kept)" = "2 5 6" ]
+	# without --ack published records are not for the engine: ignored (no bad line)
+	{ cat "$T/bad"; published o2 true; } >"$T/noack"
+	run engine <"$T/noack"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *published* ]]
+}
+
+@test "--ack: a refused line is sent again at its next try (10, 60, 300, 900 s), given up after 5; a 38383 revision superseded is dropped, the newest republished" {
+	ack_run
+	# the clock is T0+2; o4 is S's new-order DM, o3 and o7 the order's 38383 revisions
+	now=1700000002
+	{
+		published o4 false "blocked: spam"; published o3 false; published o7 false
+		for dt in 10 60 300 900; do
+			now=$((now + dt)); echo "{\"type\":\"tick\",\"now\":$now}"
+			published o4 false "blocked: spam"
+		done
+		now=$((now + 900)); echo "{\"type\":\"tick\",\"now\":$now}"
+	} >"$T/pub"
+	engine --ack --ack-wait 0 <"$T/pub" >"$T/out" 2>"$T/err"
+	# o4: written at start, then again at each of its 4 tries, never after the 5th refusal
+	[ "$(grep -c '^{"ref":"o4",' "$T/out")" = 5 ]
+	grep '^{"ref":"o4",' "$T/out" | sort -u | cmp - <(grep '^{"ref":"o4",' "$T/run")
+	grep -q 'o4 (DM new-order to f9308a019258c310): not accepted by any relay (blocked: spam): try 2 of 5 at 1700000012' "$T/err"
+	grep -q 'o4 (DM new-order to f9308a019258c310): sent again (try 5 of 5)' "$T/err"
+	grep -q 'o4 (DM new-order to f9308a019258c310): not accepted by any relay (blocked: spam): given up after 5 tries' "$T/err"
+	! sqlite3 "$T/db" 'select seq from outbox' | grep -qx 4
+	# o3 (pending) was superseded by o7 (in-progress): dropped, not sent again
+	grep -q 'o3 (kind 38383 d [0-9a-f-]*): superseded by a newer revision: not sent again' "$T/err"
+	[ "$(grep -c '^{"ref":"o3",' "$T/out")" = 1 ]
+	! sqlite3 "$T/db" 'select seq from outbox' | grep -qx 3
+	# o7: the order as it is now goes out as a new row, carrying o7's tries
+	grep -q 'o7 (kind 38383 d [0-9a-f-]*): the order.s current state published again as o[0-9]* (try 2 of 5)' "$T/err"
+	new=$(sed -n 's/.*the order.s current state published again as \(o[0-9]*\).*/\1/p' "$T/err")
+	d=$(grep '^{"ref":"o7",' "$T/run" | jq -r '.tags[0][1]')
+	grep "^{\"ref\":\"$new\"," "$T/out" | jq -e --arg d "$d" '.kind == 38383 and .tags[0][1] == $d'
+	! sqlite3 "$T/db" 'select seq from outbox' | grep -qx 7
+}
+
+@test "--ack: a logged session with published records replays to the same bytes" {
+	ack_run --log "$T/log"
+	{
+		published o1 true; published o4 false; published o7 false
+		echo '{"type":"tick","now":1700000013}'; published o4 true
+		echo '{"type":"tick","now":1700000073}'
+	} >"$T/pub"
+	engine --ack --ack-wait 0 --log "$T/log" <"$T/pub" >>"$T/run" 2>/dev/null
+	grep -q '^{"ref":"o4",' "$T/run"
+	head -1 "$T/log" | jq -e '.ack == true'
+	mostro-order replay "$T/log" >"$T/replay" 2>/dev/null
+	cmp "$T/run" "$T/replay"
+}
+
 @test "transport both: each key is answered on the transport it last wrote on" {
 	f="$GOLD/sell-happy.jsonl"
 	mapfile -t args < <(sets "$f")

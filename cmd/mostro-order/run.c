@@ -42,6 +42,11 @@ static const char run_usage[] =
 	"      --batch N          inputs per transaction at most (default 256)\n"
 	"      --seed-file FILE   the secret seed of a NEW database (64 hex digits, file 0600):\n"
 	"                         reproducible hold-invoice preimages for tests\n"
+	"      --ack              each DM and event line carries \"ref\":\"o<n>\" and is kept until\n"
+	"                         a {\"type\":\"published\",\"ref\":...} record says a relay accepted\n"
+	"                         it; refused ones are sent again (5 tries), unsettled ones at start\n"
+	"      --ack-wait SECS    with --ack, at the end wait up to SECS for the published records\n"
+	"                         of the lines written (default 5; 0: do not wait)\n"
 	"  -h, --help             this help\n";
 
 static const char replay_usage[] =
@@ -52,7 +57,7 @@ static const char replay_usage[] =
 	"  -h, --help             this help\n";
 
 enum { OPT_SETTINGS = 300, OPT_DB = 256, OPT_PUBKEY, OPT_SET, OPT_INPUT, OPT_NO_STDIN, OPT_LN_OUT, OPT_LOG, OPT_CTL,
-       OPT_CLOCK, OPT_BATCH, OPT_SEED };
+       OPT_CLOCK, OPT_BATCH, OPT_SEED, OPT_ACK, OPT_ACK_WAIT };
 
 /* --set KEY=VALUE into the config through its JSON form. */
 static void set_option(order_config *cfg, const char *arg)
@@ -147,12 +152,14 @@ int cmd_run(int argc, char **argv)
 		{"clock", required_argument, NULL, OPT_CLOCK},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"seed-file", required_argument, NULL, OPT_SEED},
+		{"ack", no_argument, NULL, OPT_ACK},
+		{"ack-wait", required_argument, NULL, OPT_ACK_WAIT},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0}};
 	order_config cfg;
 	order_config_defaults(&cfg);
 	buf seed = BUF_INIT;
-	order_run_opts o = { .db_path = "mostro.db", .cfg = &cfg, .use_stdin = true, .ln_out_fd = -1 };
+	order_run_opts o = { .db_path = "mostro.db", .cfg = &cfg, .use_stdin = true, .ln_out_fd = -1, .ack_wait = 5 };
 	const char **inputs = NULL, **set_args = NULL, *dir = NULL, *settings_file = NULL, *pubkey = NULL;
 	const char *db_opt = NULL;
 	size_t n_sets = 0;
@@ -207,6 +214,8 @@ int cmd_run(int argc, char **argv)
 			o.seed_hex = seed.p;
 			break;
 		}
+		case OPT_ACK: o.ack = true; break;
+		case OPT_ACK_WAIT: o.ack_wait = (double)cli_uint("--ack-wait", optarg, 3600); break;
 		case ':': cli_usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		}
