@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "safefile.h"
 
 /* ------------------------------------------------------------ migrations */
 
@@ -588,13 +589,14 @@ order_db *order_db_open(const char *path, char *err, size_t errlen)
 {
 	bool memory = strcmp(path, ":memory:") == 0 || path[0] == 0;
 	if (!memory) {
-		/* mostrod creates its file 0600; so do we, before SQLite opens it. */
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			snprintf(err, errlen, "%s: cannot open or create", path);
+		/* mostrod creates its file 0600; so do we, before SQLite opens it
+		 * (its -wal and -shm follow), never through a planted symlink */
+		safefile_err fe = safefile_create_private(path, 0);
+		if (fe != SAFEFILE_OK) {
+			snprintf(err, errlen, "%s: %s", path, fe == SAFEFILE_ERR_EXISTS ?
+				 "not a regular file nor a symlink to one" : safefile_strerror(fe));
 			return NULL;
 		}
-		close(fd);
 	}
 	sqlite3 *db;
 	if (db_open(&db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count,

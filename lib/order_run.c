@@ -45,6 +45,7 @@
 #include "order_table.h"
 #include "order_tick.h"
 #include "outq.h"
+#include "safefile.h"
 #include "store_db.h"
 
 /* ----------------------------------------------------------------- state */
@@ -1228,9 +1229,12 @@ int order_run(const order_run_opts *o)
 	e.loop = evloop_new();
 	g_engine_loop = e.loop;
 	if (o->log_path) {
-		e.log_fd = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		/* created 0600 (it holds the seed), never through a planted symlink */
+		safefile_err fe;
+		e.log_fd = safefile_open_append(o->log_path, 0, &fe);
 		if (e.log_fd < 0) {
-			report("--log %s: %s", o->log_path, strerror(errno));
+			report("--log %s: %s", o->log_path, fe == SAFEFILE_ERR_CREATE ? strerror(errno) :
+			       fe == SAFEFILE_ERR_EXISTS ? "a symlink to nothing: not followed" : safefile_strerror(fe));
 			engine_close(&e);
 			return MU_EXIT_CONFIG;
 		}

@@ -413,6 +413,54 @@ kept() { sqlite3 "$T/db" 'select group_concat(seq, " ") from (select seq from ou
 	[ "$(stat -c %a "$T/new/dir")" = 700 ]
 }
 
+@test "--db and --log: created 0600 (the -wal and -shm too) whatever the umask; a planted symlink is never followed (5)" {
+	umask 022
+	# the database's companions exist while the engine runs
+	mkfifo "$T/feed"
+	engine --log "$T/log" <"$T/feed" >/dev/null 2>&1 &
+	pid=$!
+	exec 7>"$T/feed"
+	echo '{"type":"tick","now":1}' >&7
+	for _ in $(seq 1 100); do [ -e "$T/db-shm" ] && break; sleep 0.05; done
+	for f in "$T/db" "$T/db-wal" "$T/db-shm" "$T/log"; do
+		[ "$(stat -c %a "$f")" = 600 ] || { echo "$f: $(stat -c %a "$f" 2>&1)"; false; }
+	done
+	exec 7>&-
+	wait "$pid"
+	# a dangling symlink at --log or --db: refused, its target not created
+	ln -s "$T/nowhere.log" "$T/planted.log"
+	run engine --log "$T/planted.log" </dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"planted.log: a symlink to nothing: not followed"* ]]
+	[ ! -e "$T/nowhere.log" ]
+	ln -s "$T/nowhere.db" "$T/planted.db"
+	run mostro-order run --db "$T/planted.db" --seed-file "$T/seed" --mostro-pubkey "$MOSTRO" </dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"planted.db: a symlink to nothing: not followed"* ]]
+	[ ! -e "$T/nowhere.db" ]
+	# our own symlink to the log: appended to (our choice)
+	ln -s "$T/log" "$T/mine.log"
+	before=$(wc -l <"$T/log")
+	echo '{"type":"tick","now":2}' | engine --log "$T/mine.log" >/dev/null 2>&1
+	[ "$(wc -l <"$T/log")" -gt "$before" ]
+	# another user's symlink to a file of ours (the log, an empty file): not written through
+	[ "$(id -u)" = 0 ] || skip "needs root to give a symlink to another user"
+	cp "$T/log" "$T/log.before"
+	ln -s "$T/log" "$T/foreign.log"
+	chown -h 65534:65534 "$T/foreign.log"
+	run engine --log "$T/foreign.log" <<<'{"type":"tick","now":3}'
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"foreign.log: a symbolic link another user made"* ]]
+	cmp "$T/log" "$T/log.before"
+	: >"$T/victim"
+	ln -s "$T/victim" "$T/foreign.db"
+	chown -h 65534:65534 "$T/foreign.db"
+	run mostro-order run --db "$T/foreign.db" --seed-file "$T/seed" --mostro-pubkey "$MOSTRO" <<<'{"type":"tick","now":3}'
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"foreign.db: a symbolic link another user made"* ]]
+	[ ! -s "$T/victim" ]
+}
+
 @test "--ln-out: LN ops on their own descriptor, DMs and events on standard output" {
 	f="$GOLD/sell-happy.jsonl"
 	mapfile -t args < <(sets "$f")

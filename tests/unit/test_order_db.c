@@ -292,12 +292,31 @@ static void file_mode(void)
 	if (!mkdtemp(dir))
 		return;
 	snprintf(path, sizeof path, "%s/mostro.db", dir);
+	mode_t old = umask(022);
 	order_db *d = order_db_open(path, err, sizeof err);
 	struct stat sb;
 	t_ok(d && stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "the database file is created 0600 (%s)", err);
+	static const char *const side[] = {"-wal", "-shm"};
+	for (int i = 0; i < 2; i++) {
+		char p2[140];
+		snprintf(p2, sizeof p2, "%s%s", path, side[i]);
+		t_ok(d && stat(p2, &sb) == 0 && (sb.st_mode & 0777) == 0600, "its %s file is 0600 under umask 022",
+		     side[i]);
+	}
 	order_db_close(d);
 	d = order_db_open(path, err, sizeof err);
 	t_ok(d != NULL, "reopening migrates nothing twice");
+	order_db_close(d);
+	umask(old);
+	/* a symlink planted at the name: its target is never created */
+	char link[128], target[128];
+	snprintf(link, sizeof link, "%s/planted.db", dir);
+	snprintf(target, sizeof target, "%s/target.db", dir);
+	t_ok(symlink(target, link) == 0, "a dangling symlink planted at the name");
+	err[0] = 0;
+	d = order_db_open(link, err, sizeof err);
+	t_ok(d == NULL && strstr(err, "planted.db: not a regular file nor a symlink to one"), "it is refused (%s)", err);
+	t_ok(access(target, F_OK) != 0, "and not followed: its target is not created");
 	order_db_close(d);
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
