@@ -29,7 +29,8 @@ typedef struct sub_relay {
 	bool          active;         /* a REQ is open on the current connection */
 	bool          done;           /* REQ_ONCE: finished with this relay */
 	bool          got_eose;       /* an EOSE ever arrived */
-	bool          live;           /* the current REQ is past its EOSE */
+	bool          live;           /* the current REQ is past its EOSE (sub: and its paging done) */
+	bool          stored;         /* the current REQ is before its EOSE */
 	/* in sync with this relay up to mark: every matching event it holds with
 	 * created_at <= mark has reached us (its EOSE came at mark, or the
 	 * subscription was live until then). Starts at the state file's cursor. */
@@ -41,7 +42,14 @@ typedef struct sub_relay {
 	bool          resub_after_auth;
 	cauth_state    auth;
 	uint8_t       auth_id[32];
-	/* pagination (REQ_ONCE with all) */
+	/* sub's stored phase paged on a REQ of its own, beside the live one */
+	char          pg_subid[24];
+	nostr_filter *pg_sent;        /* filters of the current page REQ */
+	size_t        pg_nsent;
+	bool          pg_active;      /* a page REQ is open on the current connection */
+	bool          pg_resub_after_auth;
+	uint64_t      live_ended;     /* when the live REQ ended (CLOSED) while pages were read */
+	/* pagination (REQ_ONCE with all; sub's stored phase) */
 	bool          paging;
 	uint64_t      page_until;
 	unsigned long page_count;     /* matching events of the current page, repeats included */
@@ -197,6 +205,36 @@ static void build_filters(sub *S, sub_relay *R)
 	}
 }
 
+/* sub, a new live REQ: its stored phase is paged afresh; a page still open
+ * is closed. */
+static void stream_paging_reset(sub *S, size_t r)
+{
+	sub_relay *R = &S->relays[r];
+	if (R->pg_active) {
+		buf b = BUF_INIT;
+		rmsg_write_close(&b, R->pg_subid, strlen(R->pg_subid));
+		relay_conn_send(relay_pool_conn(S->pool, r), b.p, b.len);
+		buf_free(&b);
+	}
+	R->pg_active = false;
+	R->pg_resub_after_auth = false;
+	R->paging = false;
+	R->stuck = false;
+	R->page_size = 0;
+	R->prev_count = 0;
+}
+
+/* sub pages a stored window only when it has a lower end: every filter of
+ * the live REQ has a since (the cursor's resume point or the filter's own)
+ * and none a limit (a limit asks for that many, not for the window). */
+static bool stream_pages(const sub_relay *R)
+{
+	for (size_t i = 0; i < R->nsent; i++)
+		if (!R->sent[i].has_since || R->sent[i].has_limit)
+			return false;
+	return R->nsent > 0;
+}
+
 static void send_req(sub *S, size_t r)
 {
 	sub_relay *R = &S->relays[r];
@@ -207,12 +245,46 @@ static void send_req(sub *S, size_t r)
 		relay_conn_send(c, b.p, b.len);
 		buf_reset(&b);
 	}
+	if (S->cfg->mode == REQ_STREAM)
+		stream_paging_reset(S, r);
 	R->gen++;
 	snprintf(R->subid, sizeof R->subid, "mr%u", R->gen);
 	hold_mark(S, R);
 	build_filters(S, R);
 	rmsg_write_req(&b, R->subid, strlen(R->subid), R->sent, R->nsent);
 	R->active = relay_conn_send(c, b.p, b.len);
+	R->stored = true;
+	R->page_count = 0;
+	R->page_has_oldest = false;
+	buf_free(&b);
+}
+
+/* sub, a page of the stored window: the live REQ's filters bounded by until =
+ * page_until, on a subscription of its own (the live one stays open, so
+ * nothing published meanwhile is missed). The page before is closed. */
+static void send_page(sub *S, size_t r)
+{
+	sub_relay *R = &S->relays[r];
+	relay_conn *c = relay_pool_conn(S->pool, r);
+	buf b = BUF_INIT;
+	if (R->pg_active) {
+		rmsg_write_close(&b, R->pg_subid, strlen(R->pg_subid));
+		relay_conn_send(c, b.p, b.len);
+		buf_reset(&b);
+	}
+	R->gen++;
+	snprintf(R->pg_subid, sizeof R->pg_subid, "mr%u", R->gen);
+	filters_free(R->pg_sent, R->pg_nsent);
+	R->pg_nsent = R->nsent;
+	R->pg_sent = mu_xmalloc(R->pg_nsent * sizeof *R->pg_sent);
+	for (size_t i = 0; i < R->pg_nsent; i++) {
+		filter_copy(&R->pg_sent[i], &R->sent[i]);
+		if (!R->pg_sent[i].has_until || R->pg_sent[i].until > R->page_until)
+			filter_set_until(&R->pg_sent[i], R->page_until);
+	}
+	rmsg_write_req(&b, R->pg_subid, strlen(R->pg_subid), R->pg_sent, R->pg_nsent);
+	R->pg_active = relay_conn_send(c, b.p, b.len);
+	R->pg_resub_after_auth = false;
 	R->page_count = 0;
 	R->page_has_oldest = false;
 	buf_free(&b);
@@ -250,6 +322,7 @@ static void on_connected(relay_pool *pool, relay_conn *c)
 	R->attempted = true;
 	R->auth = CAUTH_NONE;
 	R->active = false;
+	R->pg_active = false;
 	R->resub_after_auth = false;
 	relay_status(&S->cfg->report, "connected", relay_conn_url(c), NULL, NULL);
 	if (!R->closed)
@@ -263,6 +336,7 @@ static void on_disconnected(relay_pool *pool, relay_conn *c, relay_down why, con
 	sub_relay *R = &S->relays[r];
 	R->attempted = true;
 	R->active = false;
+	R->pg_active = false;
 	R->auth = CAUTH_NONE;
 	hold_mark(S, R);
 	relay_status(&S->cfg->report, "disconnected", relay_conn_url(c), NULL, reason);
@@ -370,7 +444,8 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 	const char *url = url_of(S, r);
 	char idhex[65];
 	hex_encode(idhex, m->event.id, 32);
-	if (strcmp(m->subid, R->subid) != 0) {
+	bool page = R->pg_active && strcmp(m->subid, R->pg_subid) == 0;
+	if (!page && strcmp(m->subid, R->subid) != 0) {
 		if (!is_old_subid(R, m->subid)) {
 			relay_error(&S->cfg->report, url, "unknown-sub", "event %s for unknown subscription \"%s\" dropped",
 				    idhex, m->subid);
@@ -384,12 +459,13 @@ static void on_sub_event(sub *S, size_t r, rmsg *m)
 		S->sum->dropped++;
 		return;
 	}
-	if (!filters_match(R->sent, R->nsent, &m->event)) {
+	if (page ? !filters_match(R->pg_sent, R->pg_nsent, &m->event) : !filters_match(R->sent, R->nsent, &m->event)) {
 		relay_error(&S->cfg->report, url, "no-match", "event %s dropped: it does not match the filter", idhex);
 		S->sum->dropped++;
 		return;
 	}
-	count_page_event(R, &m->event);
+	if (page || R->stored)
+		count_page_event(R, &m->event);
 	prune_seen(S);
 	if (is_expired(&m->event, (uint64_t)time(NULL))) {
 		relay_error(&S->cfg->report, url, "expired", "event %s dropped: expired (NIP-40)", idhex);
@@ -449,18 +525,65 @@ static bool next_page(sub *S, size_t r)
 	return true;
 }
 
+/* sub: every stored event of the window has come (the live REQ's, then its
+ * pages'): the relay is in sync, its mark now for as long as it stays live.
+ * Until then the mark (and the cursor) stays where it was. */
+static void stream_in_sync(sub *S, size_t r)
+{
+	sub_relay *R = &S->relays[r];
+	if (R->pg_active) {
+		buf b = BUF_INIT;
+		rmsg_write_close(&b, R->pg_subid, strlen(R->pg_subid));
+		relay_conn_send(relay_pool_conn(S->pool, r), b.p, b.len);
+		buf_free(&b);
+		R->pg_active = false;
+	}
+	R->paging = false;
+	R->synced = true;
+	if (R->active) {
+		R->live = true;
+	} else {                      /* the live REQ ended meanwhile: in sync up to then */
+		R->mark = R->live_ended;
+		R->has_mark = true;
+	}
+	relay_status(&S->cfg->report, "eose", url_of(S, r), R->subid, NULL);
+}
+
+/* sub: the EOSE of the live REQ or of a page. A relay caps what it answers
+ * (newest first), so while pages reach back the next one is asked for with
+ * until, as req --all does (next_page), on a REQ of its own. */
+static void on_stream_eose(sub *S, size_t r, bool page)
+{
+	sub_relay *R = &S->relays[r];
+	if (!page) {
+		R->got_eose = true;
+		R->stored = false;
+		if (!stream_pages(R) || !next_page(S, r)) {
+			stream_in_sync(S, r);
+			return;
+		}
+	} else if (!next_page(S, r)) {
+		stream_in_sync(S, r);
+		return;
+	}
+	send_page(S, r);
+}
+
 static void on_eose(sub *S, size_t r, rmsg *m)
 {
 	sub_relay *R = &S->relays[r];
+	if (S->cfg->mode == REQ_STREAM) {
+		bool page = R->pg_active && strcmp(m->subid, R->pg_subid) == 0;
+		if (page || (R->stored && strcmp(m->subid, R->subid) == 0))
+			on_stream_eose(S, r, page);
+		return;
+	}
 	if (strcmp(m->subid, R->subid) != 0)
 		return;
 	R->got_eose = true;
 	R->live = true;
+	R->stored = false;
 	relay_status(&S->cfg->report, "eose", url_of(S, r), m->subid, NULL);
-	if (S->cfg->mode != REQ_ONCE) {
-		R->synced = true;         /* its mark is now, for as long as it stays live */
-		return;
-	}
 	if (S->cfg->all && next_page(S, r)) {
 		send_req(S, r);
 		return;
@@ -472,12 +595,39 @@ static void on_eose(sub *S, size_t r, rmsg *m)
 	check_done(S);
 }
 
+/* sub: the relay ended a page. auth-required: asked again once the AUTH is
+ * accepted. Anything else: reported; the relay stays out of sync (its mark,
+ * and the cursor, do not move past the window not read), the live REQ goes
+ * on. */
+static void on_page_closed(sub *S, size_t r, rmsg *m)
+{
+	sub_relay *R = &S->relays[r];
+	R->pg_active = false;
+	if (S->cfg->auth_key && R->auth != CAUTH_FAILED &&
+	    rmsg_reason_of(m->message, m->message_len) == RMSG_REASON_AUTH_REQUIRED) {
+		if (R->auth == CAUTH_OK)
+			send_page(S, r);
+		else
+			R->pg_resub_after_auth = true;
+		return;
+	}
+	relay_error(&S->cfg->report, url_of(S, r), "incomplete",
+		    "the relay ended the page of stored events before %llu (%s): older ones may be missing; "
+		    "the cursor stays where it was", (unsigned long long)R->page_until, m->message);
+	S->sum->incomplete++;
+}
+
 static void on_closed(sub *S, size_t r, rmsg *m)
 {
 	sub_relay *R = &S->relays[r];
+	if (S->cfg->mode == REQ_STREAM && R->pg_active && strcmp(m->subid, R->pg_subid) == 0) {
+		on_page_closed(S, r, m);
+		return;
+	}
 	if (strcmp(m->subid, R->subid) != 0)
 		return;
 	R->active = false;
+	R->live_ended = wall_now();   /* pages still read end at this mark */
 	hold_mark(S, R);              /* nothing comes from it past this moment */
 	relay_status(&S->cfg->report, "closed", url_of(S, r), m->subid, m->message);
 	if (S->cfg->auth_key && R->auth != CAUTH_FAILED &&
@@ -519,6 +669,16 @@ static void on_ok(sub *S, size_t r, rmsg *m)
 	}
 	R->auth = m->accepted ? CAUTH_OK : CAUTH_FAILED;
 	relay_status_auth(&S->cfg->report, url_of(S, r), m->accepted, m->message);
+	if (R->pg_resub_after_auth && !R->resub_after_auth) {
+		R->pg_resub_after_auth = false;
+		if (m->accepted)
+			send_page(S, r);
+		else
+			relay_error(&S->cfg->report, url_of(S, r), "incomplete",
+				    "a page of stored events needs AUTH and the relay refused it: older events may "
+				    "be missing; the cursor stays where it was");
+		return;
+	}
 	if (!R->resub_after_auth)
 		return;
 	R->resub_after_auth = false;
@@ -674,8 +834,10 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	(void)any_eose;
 
 	relay_pool_free(S.pool);
-	for (size_t r = 0; r < S.nrelays; r++)
+	for (size_t r = 0; r < S.nrelays; r++) {
 		filters_free(S.relays[r].sent, S.relays[r].nsent);
+		filters_free(S.relays[r].pg_sent, S.relays[r].pg_nsent);
+	}
 	free(S.relays);
 	idset_free(&S.seen);
 	buf_free(&S.out);

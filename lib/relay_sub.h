@@ -29,6 +29,13 @@
  * also covers NIP-59 gift wraps whose created_at is randomised up to two days
  * into the past. A relay never in sync yet gets the configured filters (or the
  * state file's cursor), never a since taken from another relay's progress.
+ * Relays cap what they answer to a REQ, newest first: when every filter of
+ * the REQ has a since and none a limit, its stored window is paged as
+ * cfg.all does (next_page), each page (until = the oldest created_at of the
+ * page before) on a subscription of its own while the first REQ stays open
+ * for live events. The relay is in sync (mark, cursor, "eose" status) only
+ * once the last page came; a page the relay CLOSEs (not auth-required) is
+ * reported "incomplete" and the relay keeps its old mark.
  * The cursor is the oldest mark of the relays in sync at least once in this
  * run (a relay unreachable for the whole run does not hold it back); with
  * cfg.state_path it is loaded at start (every relay's first mark) and saved

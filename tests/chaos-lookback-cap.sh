@@ -14,9 +14,12 @@
 # place in it and is left out whenever it falls past the cap: the engine
 # never sees the request. `req --all` pages past the cap and gets them all.
 #
-# Steps: a relay with --max-limit 40; 120 gift wraps to one key published;
-# then `mostro-relay sub` as mostrod runs it (same filter shape, --lookback
-# 2d) for 3 s, and `mostro-relay req --all` for comparison.
+# Steps: a relay with --max-limit 40; `mostro-relay sub` as mostrod runs it
+# (same filter shape, --lookback 2d, a --state cursor) runs once and stops;
+# 120 gift wraps to one key are published while it is down; it starts again
+# on its cursor for 3 s (it asks since = cursor - 2 days), and `mostro-relay
+# req --all` reads them for comparison. mostro-relay sub pages that stored
+# window with until as req --all does (exit 0).
 set -euo pipefail
 [[ -z ${CHAOS_TRACE:-} ]] || set -x
 umask 077
@@ -54,15 +57,20 @@ for _ in $(seq 100); do
 done
 [[ -n ${URL:-} ]] || { echo "the relay did not start" >&2; cat "$T/serve.out" >&2; exit 3; }
 
+# the subscription's first run: nothing stored yet, its cursor saved at exit
+filter=$(jq -nc --arg m "$M" '{kinds: [14, 1059], "#p": [$m]}')
+# (sub runs until --wait-timeout and then exits 124)
+sub() { { mostro-relay sub -q --auth-key-file "$T/mostro" --state "$T/cursor" --lookback 2d --wait-timeout "$1" --filter "$filter" "$URL" || true; } | wc -l; }
+[[ $(sub 1) == 0 && -s $T/cursor ]] || { echo "the first run of the subscription saved no cursor" >&2; exit 3; }
+
 # N gift wraps to Mostro (each backdated at random by mostro-wrap, as NIP-59 says)
 for i in $(seq "$N"); do
 	mostro-order msg fiat-sent --id 308e1272-d5f4-47e6-bd97-3504baea9c23 --request-id "$i" --to "$M" --transport v1
 done | mostro-wrap --key-file "$T/user" >"$T/wraps"
 mostro-relay pub -q "$URL" <"$T/wraps" | jq -r 'select(.accepted | not)' | grep -q . && { echo "the relay refused a wrap" >&2; exit 3; }
 
-filter=$(jq -nc --arg m "$M" '{kinds: [14, 1059], "#p": [$m]}')
-# (sub runs until --wait-timeout and then exits 124)
-got_sub=$({ mostro-relay sub -q --auth-key-file "$T/mostro" --lookback 2d --wait-timeout 3 --filter "$filter" "$URL" || true; } | wc -l)
+# the restart
+got_sub=$(sub 3)
 got_all=$(mostro-relay req -q --all --wait-timeout 20 --auth-key-file "$T/mostro" --filter "$filter" "$URL" | wc -l)
 echo "relay cap $CAP, $N gift wraps to Mostro stored: mostrod's subscription gets $got_sub, req --all gets $got_all"
 ((got_sub == N))

@@ -771,6 +771,62 @@ stop_sub() {
 	[ "$(grep '^\["REQ"' "$T/log" | jq '.[2].since')" -eq $((cursor - 60)) ]
 }
 
+# ten kind 1 events dated NOW-1000, NOW-990, ... NOW-910 (ten seconds apart)
+ten_stored() {
+	for i in $(seq 0 9); do echo '{"kind":1,"content":"s'$i'","created_at":'$(($1 - 1000 + i * 10))'}'; done | sign
+}
+
+@test "sub: a stored window larger than the relay's result cap is paged with until on a REQ of its own; the live REQ stays open meanwhile; one eose once all came" {
+	now=$(date +%s)
+	ten_stored "$now" >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"cap":4,"reqDelay":250,"log":"'$T'/log"}'
+	start_sub "$(url r)" --status --filter '{"kinds":[1],"since":'$((now - 2000))'}'
+	wait_lines 3     # connected, the first page's first event
+	# published while the pages are still being read: the live REQ delivers it
+	echo '{"kind":1,"content":"live"}' | sign | mostro-relay pub -q "$(url r)" >/dev/null
+	for _ in $(seq 400); do grep -q '"type":"eose"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "live s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 " ]
+	# one eose, after every stored event
+	[ "$(grep -c '"type":"eose"' "$T/sub.out")" -eq 1 ]
+	[ "$(grep -n '"content":"s0"' "$T/sub.out" | cut -d: -f1)" -lt "$(grep -n '"type":"eose"' "$T/sub.out" | cut -d: -f1)" ]
+	[ "$(jq -r 'select(.type=="eose").sub' "$T/sub.out")" = mr1 ]
+	# the frames: the live REQ without until, never closed; pages with until going back
+	reqs=$(grep '^\["REQ"' "$T/log")
+	[ "$(jq -r '.[1]' <<<"$reqs" | head -1)" = mr1 ]
+	[ "$(jq -c '.[2]' <<<"$reqs" | head -1)" = '{"kinds":[1],"since":'$((now - 2000))'}' ]
+	[ "$(jq -r '.[2] | has("until")' <<<"$reqs" | tr '\n' ' ')" = "false$(for _ in $(seq $(($(wc -l <<<"$reqs") - 1))); do printf ' true'; done) " ]
+	[ "$(wc -l <<<"$reqs")" -ge 3 ]
+	[ "$(jq -r '.[2].until // empty' <<<"$reqs" | sort -nr | tr '\n' ' ')" = "$(jq -r '.[2].until // empty' <<<"$reqs" | tr '\n' ' ')" ]
+	! grep -q '^\["CLOSE","mr1"' "$T/log"
+	# a filter with a limit, or without a since, is not paged (it asks for that many, or for what the relay gives)
+	run --separate-stderr timeout 10 mostro-relay sub -q --wait-timeout 1 --filter '{"kinds":[1],"since":'$((now - 2000))',"limit":3}' "$(url r)"
+	[ "$(grep -c . <<<"$output")" -eq 3 ]
+	run --separate-stderr timeout 10 mostro-relay sub -q --wait-timeout 1 --filter '{"kinds":[1]}' "$(url r)"
+	[ "$(grep -c . <<<"$output")" -eq 4 ]
+}
+
+@test "sub --state: the cursor moves only once the paged stored window is read; a restart in the middle reads it all again" {
+	now=$(date +%s)
+	ten_stored "$now" >"$T/ev"
+	fake r '{"store":'"$(jq -sc . "$T/ev")"',"cap":2,"reqDelay":300}'
+	c0=$((now - 1200))
+	echo '{"type":"cursor","created_at":'$c0'}' >"$T/cursor"
+	start_sub "$(url r)" --status --lookback 1000 --filter '{"kinds":[1]}' --state "$T/cursor"
+	wait_lines 3     # the first page came: more pages to go
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+	! grep -q '"type":"eose"' "$T/sub.out"
+	[ "$(jq .created_at "$T/cursor")" -eq $c0 ]
+	# the restart resumes from the same point and gets every one
+	start_sub "$(url r)" --status --lookback 1000 --filter '{"kinds":[1]}' --state "$T/cursor"
+	for _ in $(seq 400); do grep -q '"type":"eose"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 " ]
+	[ "$(jq .created_at "$T/cursor")" -ge "$now" ]
+}
+
 @test "sub --state: a symlink another user plants beside the cursor (at its old temporary name, or its own) is never written through; the cursor is 0600" {
 	fake r '{"store":[]}'
 	# one victim reads as a cursor, so the state file loads through its link
@@ -1163,6 +1219,23 @@ serve() {
 	[ "$sub_status" -eq 0 ]
 	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort | tr '\n' ' ')" = "backdated before during " ]
 	[ "$(jq -r 'select(.type=="connected").type' "$T/sub.out" | wc -l)" -eq 2 ]
+}
+
+@test "serve: sub after a restart gets every gift wrap of its look-back though the relay caps results (--max-limit)" {
+	now=$(date +%s)
+	serve s --listen 127.0.0.1:0 --max-limit 5
+	start_sub "$(url s)" --status --filter '{"kinds":[1059]}' --state "$T/cursor"
+	for _ in $(seq 400); do grep -q '"type":"eose"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ -s "$T/cursor" ]
+	# while it is down: 12 gift wraps, backdated up to two days as NIP-59 does
+	for i in $(seq 12); do echo '{"kind":1059,"content":"w'$i'","created_at":'$((now - i * 13000))'}'; done | sign |
+		mostro-relay pub -q "$(url s)" >"$T/pub.out"
+	[ "$(jq -r .accepted "$T/pub.out" | sort | uniq -c | tr -s ' ')" = " 12 true" ]
+	start_sub "$(url s)" --status --filter '{"kinds":[1059]}' --state "$T/cursor"
+	for _ in $(seq 400); do grep -q '"type":"eose"' "$T/sub.out" && break; sleep 0.025; done
+	stop_sub
+	[ "$(jq -r 'select(.kind).content' "$T/sub.out" | sort -V | tr '\n' ' ')" = "w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 " ]
 }
 
 @test "serve: NIP-42 -- gift wraps only for the authenticated recipient" {
