@@ -5,12 +5,12 @@
 # every few seconds and restarted, then each invariant of tests/lib/chaos.sql
 # as its own test. make chaos runs the long form.
 #
-# A rule broken only by the two known losses is reported as a skip that
-# counts them: messages lost when wrap, pub, the relay or mostrod was killed
-# (tests/chaos-lost-reply.sh: the engine's outbox forgets a line once it is
-# in wrap's pipe), and gift wraps left out of the look-back after a restart
-# once the relay holds more requests than its result cap
-# (tests/chaos-lookback-cap.sh). Any other break fails; the money rules
+# A rule broken only by the known loss is reported as a skip that counts
+# it: gift wraps left out of the look-back after a restart once the relay
+# holds more requests than its result cap (tests/chaos-lookback-cap.sh).
+# Messages lost when wrap, pub, the relay or mostrod was killed are no longer
+# tolerated (mostrod runs the engine with --ack: tests/chaos-lost-reply.sh).
+# Any other break fails; the money rules
 # never skip.
 
 bats_require_minimum_version 1.5.0
@@ -39,7 +39,7 @@ rule() {
 	case $r in
 	"$1 ok") return 0 ;;
 	"$1 known "*)
-		skip "known defects: ${r##* } broken by messages lost with wrap, pub, the relay or mostrod killed (tests/chaos-lost-reply.sh) or gift wraps past the relay's cap (tests/chaos-lookback-cap.sh)" ;;
+		skip "known defect: ${r##* } broken by gift wraps past the relay's cap (tests/chaos-lookback-cap.sh)" ;;
 	*) show_run; return 1 ;;
 	esac
 }
