@@ -12,6 +12,7 @@
 #include "db.h"
 #include "detail.h"
 #include "order_db.h"
+#include "safefile.h"
 
 const char *store_db_strerror(store_db_err e)
 {
@@ -135,6 +136,9 @@ static char *dir_of(const char *path)
 static store_db_err create_file(const char *path, char *err, size_t cap)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat l;
+	if (fd < 0 && errno == EEXIST && lstat(path, &l) == 0 && S_ISLNK(l.st_mode))
+		return DETAIL_FAIL(STORE_DB_OPEN, err, cap, "%s: a symlink to nothing: not followed", path);
 	if (fd < 0)
 		return DETAIL_FAIL(errno == EEXIST ? STORE_DB_EXISTS : STORE_DB_OPEN, err, cap, "%s: %s", path,
 				   errno == EEXIST ? "exists already (mostro-store migrate updates an existing database)"
@@ -177,6 +181,9 @@ store_db_err store_writer_open(store_writer *w, const char *path, store_open_mod
 {
 	*w = (store_writer)STORE_WRITER_INIT;
 	bool memory = is_memory(path);
+	/* a symlink another user planted at the name is not followed */
+	if (!memory && safefile_check_link(path) != SAFEFILE_OK)
+		return DETAIL_FAIL(STORE_DB_OPEN, err, cap, "%s: %s", path, safefile_strerror(SAFEFILE_ERR_LINK));
 	struct stat sb = {0};
 	bool exists = memory || stat(path, &sb) == 0;
 	if (!exists && mode == STORE_EXISTING)

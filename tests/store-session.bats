@@ -51,10 +51,15 @@ ORDER=308e1272-d5f4-47e6-bd97-3504baea9c23
 	[ "$(stat -c %a "$T/s/mnemonic")" = 600 ]
 	[ "$(stat -c %a "$T/s/session.db")" = 600 ]
 	[ "$(wc -w <"$T/s/mnemonic")" = 12 ]
+	# no word of it, but those any session's database has (its schema's:
+	# payment, order, key ... are BIP-39 words too), and not the phrase
+	mostro-store session --session "$T/ref" init >/dev/null 2>&1
 	local w
 	for w in $(cat "$T/s/mnemonic"); do
+		grep -qa -- "$w" "$T/ref/session.db"* && ! grep -qa -- "$w" "$T/ref/mnemonic" && continue
 		! grep -qa -- "$w" "$T/s/session.db"* || { echo "'$w' is in the database"; return 1; }
 	done
+	! grep -qaF -- "$(tr '\n' ' ' <"$T/s/mnemonic" | sed 's/ $//')" "$T/s/session.db"*
 	# the identity is index 0 of that mnemonic
 	[ "$(jq -r .identity <<<"$output")" = "$(mostro-key derive --index 0 --mnemonic-file "$T/s/mnemonic" | jq -r .pubkey)" ]
 	run -1 --separate-stderr ss init

@@ -40,8 +40,12 @@ teardown() {
 	true
 }
 
-# jq assertion on a JSON text (an empty text fails).
-jqt() { [ -n "$1" ] && jq -e "$2" <<<"$1" >/dev/null; }
+# the order schema this program writes (lib/order_db.c's last migration) and
+# the tables of a database at that version (sqlite_sequence included)
+ORDER_SCHEMA=2 ORDER_TABLES=15
+
+# jqt TEXT [JQ-OPTION...] FILTER: jq assertion on a JSON text (an empty text fails).
+jqt() { local text=$1; shift; [ -n "$text" ] && jq -e "$@" <<<"$text" >/dev/null; }
 
 # mostrod_db PATH VERSION [ROWS.sql]: a mostrod database as that release
 # creates it (its migrations in file order, sqlx's bookkeeping table), then rows.
@@ -131,7 +135,7 @@ corner_db() { mkdir -p "$T/m" && cp "$F/corner/mostro.db" "$DB"; }
 @test "init: creates DIR 0700 and DIR/mostro.db 0600 with the current schema; a second init is refused (1)" {
 	run $S init
 	[ "$status" -eq 0 ]
-	jqt "$output" '.type=="init" and (.db|endswith("/m/mostro.db")) and .schema=={"order":1}'
+	jqt "$output" --argjson v "$ORDER_SCHEMA" '.type=="init" and (.db|endswith("/m/mostro.db")) and .schema=={"order":$v}'
 	[ "$(stat -c %a "$T/m")" = 700 ]
 	[ "$(stat -c %a "$DB")" = 600 ]
 	run sqlite3 "$DB" "SELECT name FROM sqlite_schema WHERE type='table' AND name IN ('orders','users','disputes') ORDER BY name"
@@ -157,6 +161,25 @@ corner_db() { mkdir -p "$T/m" && cp "$F/corner/mostro.db" "$DB"; }
 	[[ $output == *'$HOME is not set'* ]]
 }
 
+@test "init and migrate: a symlink planted at the database's name is never followed" {
+	ln -s "$T/nowhere.db" "$T/planted.db"
+	run mostro-store --db "$T/planted.db" init
+	[ "$status" -eq 5 ]
+	[[ $output == *"planted.db: a symlink to nothing: not followed"* ]]
+	[ ! -e "$T/nowhere.db" ]
+	# another user's symlink to an empty file (an empty file migrates from 0)
+	[ "$(id -u)" = 0 ] || skip "needs root to give a symlink to another user"
+	: >"$T/victim"
+	ln -s "$T/victim" "$T/foreign.db"
+	chown -h 65534:65534 "$T/foreign.db"
+	for cmd in migrate init; do
+		run mostro-store --db "$T/foreign.db" "$cmd"
+		[ "$status" -eq 5 ]
+		[[ $output == *"foreign.db: a symbolic link another user made"* ]]
+		[ ! -s "$T/victim" ]
+	done
+}
+
 @test "migrate: says from and to; an empty file migrates from 0; missing file 5" {
 	run $S migrate
 	[ "$status" -eq 5 ]
@@ -164,9 +187,9 @@ corner_db() { mkdir -p "$T/m" && cp "$F/corner/mostro.db" "$DB"; }
 	mkdir -p "$T/m" && : >"$DB"
 	run $S migrate
 	[ "$status" -eq 0 ]
-	jqt "$output" '.type=="migrate" and .from==0 and .to==1'
+	jqt "$output" --argjson v "$ORDER_SCHEMA" '.type=="migrate" and .from==0 and .to==$v'
 	run $S migrate
-	jqt "$output" '.from==1 and .to==1'
+	jqt "$output" --argjson v "$ORDER_SCHEMA" '.from==$v and .to==$v'
 }
 
 @test "migrate: a file from a newer release is refused (1) and left byte for byte" {
@@ -175,7 +198,7 @@ corner_db() { mkdir -p "$T/m" && cp "$F/corner/mostro.db" "$DB"; }
 	before=$(sha256sum <"$DB")
 	run $S migrate
 	[ "$status" -eq 1 ]
-	[[ $output == *"schema version 99 is newer than this program's (1)"* ]]
+	[[ $output == *"schema version 99 is newer than this program's ($ORDER_SCHEMA)"* ]]
 	[ "$(sha256sum <"$DB")" = "$before" ]
 	run $S import /dev/null
 	[ "$status" -eq 1 ]
@@ -390,7 +413,7 @@ corner_sql() {
 	corner_db
 	run $S export
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = '{"type":"mostro-store-export","format":1,"schema":{"order":1}}' ]
+	[ "${lines[0]}" = '{"type":"mostro-store-export","format":1,"schema":{"order":'"$ORDER_SCHEMA"'}}' ]
 	last=${lines[${#lines[@]}-1]}
 	jqt "$last" ".type==\"end\" and .rows==$((${#lines[@]} - 2))"
 	[[ $output == *'"amount":9223372036854775807,'* ]]
@@ -438,7 +461,7 @@ corner_sql() {
 	umask 022
 	run $S export -o "$T/out.jsonl"
 	[ "$status" -eq 0 ]
-	jqt "$output" '.type=="export" and .tables==14 and .rows > 20'
+	jqt "$output" --argjson n "$ORDER_TABLES" '.type=="export" and .tables==$n and .rows > 20'
 	[ "$(stat -c %a "$T/out.jsonl")" = 600 ]
 	$S export | cmp - "$T/out.jsonl"
 	[ -z "$(ls "$T" | grep tmp-)" ]
@@ -460,7 +483,7 @@ corner_sql() {
 	bad notnull 3 '{"table":"users","rowid":9,"row":{"pubkey":"x"}}'
 	bad rowid 3 '{"table":"outbox","rowid":4,"row":{"seq":4,"stream":"s","line":"l"}}'
 	bad field 3 '{"table":"users","row":{"pubkey":"x","created_at":1},"extra":1}'
-	bad second 3 '{"type":"mostro-store-export","format":1,"schema":{"order":1}}'
+	bad second 3 '{"type":"mostro-store-export","format":1,"schema":{"order":'"$ORDER_SCHEMA"'}}'
 	declare -A want=(
 		[syntax]="line 3: at byte" [table]="line 3: table 'nope': no such table"
 		[column]="line 3: table users: no column 'shoe_size'" [value]="line 3: row.total_rating: blob: not lowercase hex"
@@ -509,10 +532,10 @@ corner_sql() {
 	run mostro-store -d "$T/n4" import "$T/after.jsonl"
 	[ "$status" -eq 4 ]
 	[[ $output == *"a record after the end record"* ]]
-	sed '1s/"order":1/"order":2/' "$T/e.jsonl" >"$T/schema.jsonl"
+	sed "1s/\"order\":$ORDER_SCHEMA/\"order\":$((ORDER_SCHEMA + 1))/" "$T/e.jsonl" >"$T/schema.jsonl"
 	run mostro-store -d "$T/n5" import "$T/schema.jsonl"
 	[ "$status" -eq 1 ]
-	[[ $output == *'the export has schema {"order":2}, the database {"order":1}'* ]]
+	[[ $output == *"the export has schema {\"order\":$((ORDER_SCHEMA + 1))}, the database {\"order\":$ORDER_SCHEMA}"* ]]
 	sed '1s/"format":1/"format":7/' "$T/e.jsonl" >"$T/format.jsonl"
 	run mostro-store -d "$T/n6" import "$T/format.jsonl"
 	[ "$status" -eq 4 ]
