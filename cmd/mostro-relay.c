@@ -56,6 +56,8 @@ static const char usage_text[] =
 	"  -h, --help              this help\n"
 	"pub:   --min-ok N         relays that must accept each event (default 1)\n"
 	"       --window N         events in flight per relay (default 64)\n"
+	"       --trusted-input    check each event's id only, not its signature: only\n"
+	"                          for events our own signer just made (mostro-wrap)\n"
 	"req/sub: --filter JSON    a NIP-01 filter (repeatable; else one per stdin line)\n"
 	"       --all              req: page back with until past relays' result caps\n"
 	"       --lookback DUR     resume look-back (default 2d for kinds 1059/14, else 10m)\n"
@@ -159,6 +161,7 @@ typedef struct client_opts {
 	/* pub */
 	unsigned       min_ok;
 	size_t         window;
+	bool           trusted_input;
 	/* req / sub */
 	nostr_filter  *filters;
 	size_t         n_filters;
@@ -170,7 +173,7 @@ typedef struct client_opts {
 
 enum {
 	OPT_CONNECT = 256, OPT_OK, OPT_WAIT, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_STATUS, OPT_MIN_OK,
-	OPT_WINDOW, OPT_FILTER, OPT_ALL, OPT_LOOKBACK, OPT_STATE, OPT_PING,
+	OPT_WINDOW, OPT_FILTER, OPT_ALL, OPT_LOOKBACK, OPT_STATE, OPT_PING, OPT_TRUSTED,
 };
 
 static const struct option long_opts[] = {
@@ -184,6 +187,7 @@ static const struct option long_opts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"min-ok", required_argument, NULL, OPT_MIN_OK},
 	{"window", required_argument, NULL, OPT_WINDOW},
+	{"trusted-input", no_argument, NULL, OPT_TRUSTED},
 	{"filter", required_argument, NULL, OPT_FILTER},
 	{"all", no_argument, NULL, OPT_ALL},
 	{"lookback", required_argument, NULL, OPT_LOOKBACK},
@@ -214,7 +218,7 @@ enum { FOR_PUB = 1, FOR_REQ = 2, FOR_SUB = 4, FOR_INFO = 8 };
 static int allowed(int opt)
 {
 	switch (opt) {
-	case OPT_OK: case OPT_MIN_OK: case OPT_WINDOW: return FOR_PUB;
+	case OPT_OK: case OPT_MIN_OK: case OPT_WINDOW: case OPT_TRUSTED: return FOR_PUB;
 	case OPT_FILTER: case OPT_LOOKBACK: case OPT_STATE: return FOR_REQ | FOR_SUB;
 	case OPT_ALL: return FOR_REQ;
 	case OPT_AUTH_FILE: case OPT_AUTH_FD: case OPT_STATUS: case 'q': case OPT_PING:
@@ -262,6 +266,7 @@ static void parse_client_opts(client_opts *o, int argc, char **argv, int which, 
 		case OPT_AUTH_FD: o->auth_key_fd = (int)count_opt("--auth-key-fd", optarg, 0); break;
 		case OPT_MIN_OK: o->min_ok = (unsigned)count_opt("--min-ok", optarg, 1); break;
 		case OPT_WINDOW: o->window = count_opt("--window", optarg, 1); break;
+		case OPT_TRUSTED: o->trusted_input = true; break;
 		case OPT_FILTER: filter_arg(o, optarg); break;
 		case OPT_ALL: o->all = true; break;
 		case OPT_LOOKBACK: o->lookback = (int64_t)duration_opt("--lookback", optarg); break;
@@ -351,7 +356,7 @@ static int cmd_pub(int argc, char **argv)
 		.relays = &o.relays, .connect_timeout = o.connect_timeout, .ok_timeout = o.ok_timeout,
 		.ping_interval = o.ping_interval,
 		.min_ok = o.min_ok, .window = o.window, .auth_key = o.have_key ? &o.key : NULL,
-		.report = o.report,
+		.trusted_input = o.trusted_input, .report = o.report,
 	};
 	if (o.relays.n && o.min_ok > o.relays.n)
 		die(MU_EXIT_USAGE, "pub: --min-ok %u but only %zu relay(s)", o.min_ok, o.relays.n);

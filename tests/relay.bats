@@ -256,6 +256,34 @@ ref_notes() { three_notes | jq -c '{ref:("n" + (.content|{one:"1",two:"2",three:
 	[ "$(grep -c 'mostro-relay: line' <<<"$stderr")" -eq 5 ]
 }
 
+@test "pub --trusted-input checks each event's id, not its signature (input from our own signer only); req and sub refuse it (2)" {
+	ev=$(three_notes | head -1)
+	badsig=$(jq -c '.sig = ("00" + .sig[2:])' <<<"$ev")
+	badid=$(jq -c '.content = "changed"' <<<"$ev")
+	nosig=$(jq -c 'del(.sig)' <<<"$ev")
+	printf '%s\n' "$ev" "$badsig" "$badid" "$nosig" "$(jq -c '{ref:"r",event:.}' <<<"$badsig")" >"$T/in"
+	# verified: the bad signature is refused
+	run --separate-stderr mostro-relay pub <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $stderr == *"line 2: "*"signature"* ]]
+	# trusted: only the id (and a signature being there) is checked
+	run --separate-stderr mostro-relay pub --trusted-input <"$T/in"
+	[ "$status" -eq 123 ]
+	[ "$(jq -r '.[1].sig[0:2]' <<<"$output" | tr '\n' ' ')" = "$(jq -r .sig[0:2] <<<"$ev") 00 00 " ]
+	[[ $stderr != *"line 2:"* && $stderr != *"line 5:"* ]]
+	[[ $stderr == *"line 3: "*"id"* ]]
+	[[ $stderr == *"line 4: "* ]]
+	# a relay still verifies what it is sent
+	serve s --listen 127.0.0.1:0
+	run --separate-stderr mostro-relay pub --trusted-input "$(url s)" <<<"$badsig"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .accepted <<<"$output")" = false ]
+	run --separate-stderr mostro-relay req --trusted-input --filter '{}'
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--trusted-input does not apply"* ]]
+}
+
 @test "pub: refused connection is unreachable (3), with a record per event" {
 	port=$(free_port)
 	three_notes >"$T/ev"

@@ -19,6 +19,7 @@ complete -c mostro-relay -n "__fish_seen_subcommand_from pub req sub" -s q -l qu
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub" -l ok-timeout -x -d 'Wait for each OK'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub" -l min-ok -x -d 'Relays that must accept each event'
 complete -c mostro-relay -n "__fish_seen_subcommand_from pub" -l window -x -d 'Events in flight per relay'
+complete -c mostro-relay -n "__fish_seen_subcommand_from pub" -l trusted-input -d 'Check ids only (input from our own signer)'
 
 complete -c mostro-relay -n "__fish_seen_subcommand_from req sub" -l filter -x -d 'NIP-01 filter (JSON)'
 complete -c mostro-relay -n "__fish_seen_subcommand_from req sub" -l lookback -x -d 'Resume look-back'
