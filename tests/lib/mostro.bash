@@ -2,7 +2,7 @@
 # and a scripted fake node (tests/fake-node), so the client's contract reads
 # as tables: each cant-do reason, each silent drop, each exit code.
 #
-#   relay_up                      mostro-relay serve on a free loopback port
+#   relay_up                      mostro-relay serve on a loopback port the kernel picks
 #                                 (NIP-42 read rules of the daemon's embedded
 #                                 relay: 1059 and 14); $RELAY, $RELAY_PID
 #   fake_node [FAKE-NODE-OPTION...] --rule JQ
@@ -12,7 +12,9 @@
 #   fake_node_stop                TERM to it, by PID
 #   session NAME                  a fresh session $T/NAME (mostro init)
 #   as NAME ARG...                mostro --session $T/NAME --mostro $MOSTRO
-#                                 --relays $RELAY --timeout ${TIMEOUT:-5} ARG...
+#                                 --relays $RELAY --timeout ${TIMEOUT:-15} ARG...
+#                                 (15 s: a bound on a hang; a no-reply test
+#                                 sets TIMEOUT)
 #   bind_order NAME ORDER [KIND]  ORDER in NAME's session on a new trade key,
 #                                 as its taker (default kind sell)
 #
@@ -55,11 +57,13 @@ if ! declare -F free_port >/dev/null; then
 fi
 
 relay_up() {
-	local port
-	port=$(free_port)
-	RELAY=ws://127.0.0.1:$port
-	mostro-relay serve -q --listen "127.0.0.1:$port" --auth-read-kinds 1059,14 3>&- &
+	# a port the kernel picks (a free port chosen here could be taken before
+	# the relay listens): its first stderr line names it
+	: >"$T/relay.log"
+	mostro-relay serve --listen 127.0.0.1:0 --auth-read-kinds 1059,14 2>"$T/relay.log" 3>&- &
 	RELAY_PID=$!
+	wait_for 10 grep -q '^mostro-relay: listening on ws:' "$T/relay.log" || { cat "$T/relay.log" >&2; return 1; }
+	RELAY=$(sed -n 's/^mostro-relay: listening on \(ws:[^ ]*\) .*/\1/p' "$T/relay.log" | head -n 1)
 	wait_for 10 mostro-relay info --wait-timeout 1 "$RELAY" >/dev/null 2>&1
 }
 
@@ -109,7 +113,7 @@ session() {
 as() {
 	local name=$1
 	shift
-	mostro --session "$T/$name" --mostro "$MOSTRO" --relays "$RELAY" --timeout "${TIMEOUT:-5}" "$@"
+	mostro --session "$T/$name" --mostro "$MOSTRO" --relays "$RELAY" --timeout "${TIMEOUT:-15}" "$@"
 }
 
 # bind_order NAME ORDER [KIND]: the order on a fresh trade key of NAME
