@@ -448,11 +448,16 @@ no_reply() {
 	run -0 --separate-stderr as alice release "$ORDER"
 	jq -e '.event.transport == "v2"' <<<"$output"
 	[[ $stderr == *"no kind 38385 from $MOSTRO on these relays: speaking v2 (kind 14); --transport v1 for a gift-wrap node"* ]]
+	# the session's record of the node says which transport was spoken (no 38385 to keep)
+	run -0 mostro-store session --session "$T/alice" node
+	jq -e --arg m "$MOSTRO" '.pubkey == $m and .transport == "v2" and .info == null' <<<"$output"
 	fake_node_stop
 	fake_node --kind 1059 --rule 'reply("released"; null)'
 	run -0 --separate-stderr as alice --transport v1 release "$ORDER"
 	jq -e '.event.transport == "v1"' <<<"$output"
 	[[ $stderr != *"speaking v2"* ]]
+	run -0 mostro-store session --session "$T/alice" node
+	jq -e '.transport == "v1"' <<<"$output"
 }
 
 # ------------------------------------------------------------------ the book, info, keys
@@ -519,6 +524,27 @@ order_event() {
 	wait "$pid" || rc=$?
 	[ "$rc" = 0 ]
 	[ "$(jq -s -c 'map(.status)' "$T/follow")" = '["pending","in-progress"]' ]
+}
+
+@test "orders --follow: a revision the relay gets after the book was read, signed before it, is shown (it once was lost)" {
+	relay_up
+	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule 'empty'
+	session alice
+	local a b t=$EPOCHSECONDS
+	a=$(uuid) b=$(uuid)
+	order_event "$a" sell pending $((t - 40)) | mostro-relay pub -q "$RELAY" >/dev/null
+	mostro --session "$T/alice" --mostro "$MOSTRO" --relays "$RELAY" orders --follow >"$T/follow" 2>"$T/follow.err" &
+	local pid=$!
+	wait_for 10 grep -q "\"$a\"" "$T/follow"
+	# the node signed b's revision 30 s ago; its publisher delivers it only now
+	order_event "$b" sell pending $((t - 30)) | mostro-relay pub -q "$RELAY" >/dev/null
+	wait_for 10 grep -q "\"$b\"" "$T/follow" || { cat "$T/follow" "$T/follow.err"; kill "$pid"; return 1; }
+	# a's revision again (the subscription's look-back reaches it): not printed twice
+	order_event "$a" sell in-progress $((t + 5)) | mostro-relay pub -q "$RELAY" >/dev/null
+	wait_for 10 grep -q '"in-progress"' "$T/follow" || { cat "$T/follow" "$T/follow.err"; kill "$pid"; return 1; }
+	kill -TERM "$pid"
+	wait "$pid" || true
+	[ "$(jq -s -c 'map([.id, .status])' "$T/follow")" = "$(jq -nc --arg a "$a" --arg b "$b" '[[$a, "pending"], [$b, "pending"], [$a, "in-progress"]]')" ]
 }
 
 @test "info: the node's 38385 as one JSON object; none on the relays: exit 1" {
@@ -598,6 +624,7 @@ order_event() {
 	fake_node --info '{"pow":"0","protocol_version":"2"}' --rule '
 		select(.identity == .sender and .sender == "'"$PK2"'") | req as $q |
 		if $q.action == "admin-settle" then reply("admin-settled"; null)
+		elif $q.action == "admin-cancel" then reply("admin-canceled"; null)
 		elif $q.action == "admin-add-solver" then answer({dispute: {version: 2, request_id: $q.request_id,
 			trade_index: null, action: "admin-add-solver", payload: null}})
 		elif $q.action == "admin-take-dispute" then answer({dispute: {version: 2, request_id: $q.request_id,
@@ -607,6 +634,8 @@ order_event() {
 	secret_file "$T/admin.key" "$SK2"
 	run -0 --separate-stderr as sol admin settle "$ORDER" --admin-key-file "$T/admin.key"
 	jq -e --arg o "$ORDER" '.action == "admin-settled" and .order_id == $o' <<<"$output"
+	run -0 --separate-stderr as sol admin cancel "$ORDER" --admin-key-file "$T/admin.key"
+	jq -e --arg o "$ORDER" '.action == "admin-canceled" and .order_id == $o' <<<"$output"
 	run -0 --separate-stderr as sol admin add-solver npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6 --level read --admin-key-fd 3 3<"$T/admin.key"
 	[ "$(jq -r .action <<<"$output")" = admin-add-solver ]
 	local nsec
