@@ -63,7 +63,10 @@ start() {
 restart() {
 	exec 7>&-
 	wait "$EPID" 2>/dev/null || true
-	wait_for 10 bash -c "! kill -0 $LPID 2>/dev/null"
+	# (an engine killed at once may die before mostro-ln's shell has opened
+	# lnout for writing: with no reader left that open never returns, so
+	# mostro-ln never started and is killed instead of waited for forever)
+	wait_for 10 bash -c "! kill -0 $LPID 2>/dev/null" || kill "$LPID" 2>/dev/null || true
 	wait "$LPID" 2>/dev/null || true
 	RESTARTS=$((RESTARTS + 1))
 	start
