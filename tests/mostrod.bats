@@ -72,7 +72,7 @@ nothing_started() {
 	need shellcheck
 	run -0 shellcheck -x "$MOSTRO_TOP/scripts/mostrod"
 	[ -z "$output" ]
-	! grep -nw eval "$MOSTRO_TOP/scripts/mostrod"
+	! grep -nw eval "$MOSTRO_TOP/scripts/mostrod" || false
 	grep -qx 'set -euo pipefail' "$MOSTRO_TOP/scripts/mostrod"
 	grep -qx 'umask 077' "$MOSTRO_TOP/scripts/mostrod"
 }
@@ -188,7 +188,7 @@ bad_settings() {
 	wait_for 20 log_count 1 "mostrod: sub: $RELAY: eose"
 	# the key lives only in the private directory, 0600, never on a command line
 	for p in $(stage_pids); do
-		! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q "$NODE_SECRET"
+		! tr '\0' ' ' <"/proc/$p/cmdline" | grep -q "$NODE_SECRET" || false
 	done
 	node_stop TERM
 	[ "$NODE_STATUS" = 0 ] || { node_log; false; }
@@ -197,6 +197,34 @@ bad_settings() {
 	jq -e '.type == "cursor" and .created_at > 0' "$NODE/inbox.cursor"
 	[ ! -e "$NODE/engine.sock" ]
 	[ ! -e "$NODE/mostrod.pid" ]
+}
+
+# garbage_to_mostro: a kind 14 to Mostro that unwrap cannot open; its id
+garbage_to_mostro() {
+	jq -nc --arg p "$MOSTRO" '{kind: 14, tags: [["p", $p]], content: "not a NIP-44 payload"}' |
+		mostro-wrap --plain --key-file "$T/u/alice/key.0" >"$T/garbage.ev"
+	mostro-relay pub -q "$RELAY" <"$T/garbage.ev" | jq -e .accepted >/dev/null
+	jq -r .id "$T/garbage.ev"
+}
+
+@test "logging: at info, unwrap's per-event failures and pub's accepted records stay out, the engine's decisions are in (prefixed by stage); at debug every line is in" {
+	local bad
+	MOSTRO_LOG=info node_start
+	user alice "$MNEMONIC_A" v2
+	bad=$(garbage_to_mostro)
+	new_order alice sell
+	wait_for 10 log_count 1 "mostrod: engine: "
+	grep -q "^mostrod: engine: [0-9a-f]\{64\}: order $ORDER created" "$NODE/mostrod.log"
+	# (a bare "! cmd" does not fail a bats test unless it is the last command)
+	! grep -F "$bad" "$NODE/mostrod.log" || false
+	! grep '^mostrod: pub: {.*"accepted":true' "$NODE/mostrod.log" || false
+	! grep '^mostro-' "$NODE/mostrod.log" || false
+	node_stop
+	MOSTRO_LOG=debug node_start
+	bad=$(garbage_to_mostro)
+	new_order alice sell
+	wait_for 10 log_count 1 "mostrod: unwrap: $bad: "
+	grep -q '^mostrod: pub: {"type":"published",.*"accepted":true' "$NODE/mostrod.log"
 }
 
 @test "SIGINT stops like SIGTERM (exit 0)" {
@@ -319,7 +347,7 @@ kill_stage() {
 	lnd_double_start
 	on v2 flow_sell_happy
 	grep -q "^mostrod: lightning: LND at https://127.0.0.1:" "$NODE/mostrod.log"
-	! grep -q SIMULATED "$NODE/mostrod.log"
+	! grep -q SIMULATED "$NODE/mostrod.log" || false
 }
 @test "lnd: §1.7 buy happy path against the LND double" { need node openssl curl; lnd_double_start; on v2 flow_buy_happy; }
 @test "lnd: §11.5 cooperative cancel against the LND double: the hold invoice canceled" { need node openssl curl; lnd_double_start; on both flow_coop_cancel; }
@@ -543,7 +571,7 @@ engine_decided() { grep -q "^mostrod: engine: $1: order [0-9a-f-]* created" "$NO
 	new_order carol buy
 	new_order bob sell
 	# the old one never reached the engine (neither read nor dropped as stale)
-	! grep -F "$old" "$NODE/mostrod.log"
+	! grep -F "$old" "$NODE/mostrod.log" || false
 }
 
 @test "a relay down at start: mostrod runs on the other one, and takes the late one in when it comes up (subscription and publisher)" {
