@@ -150,28 +150,28 @@ static int64_t every_rates(const order_config *cfg) { return cfg->user_rates_sen
  * order of their outputs within one tick. */
 const order_job order_jobs[] = {
 	{"metadata", "§3.0 kind 0", JOB_EACH_START, NULL, false, job_metadata,
-	 "kind 0 with [mostro] name/about/picture/website, when any is set"},
+	 "kind 0 with [mostro] name/about/picture/website, when any is set", false},
 	{"expire_pending", "§3.1", JOB_PERIODIC, every_60, true, job_expire_pending,
-	 "pending orders past expires_at: expired, s=canceled, no message"},
+	 "pending orders past expires_at: expired, s=canceled, no message", false},
 	{"rating_flush", "§5 38384", JOB_PERIODIC, every_rates, true, job_rating_flush,
-	 "publishes the queued rating events"},
+	 "publishes the queued rating events", false},
 	{"waiting_timeout", "§3.2", JOB_PERIODIC, every_60, true, job_waiting_timeout,
-	 "waiting-* orders whose party was late: the hold invoice canceled, then republished or canceled"},
+	 "waiting-* orders whose party was late: the hold invoice canceled, then republished or canceled", false},
 	{"escrow_guardian", "§3.3", JOB_PERIODIC, every_300, true, job_escrow_guardian,
-	 "escrows near their CLTV expiry: active canceled, fiat-sent disputed"},
+	 "escrows near their CLTV expiry: active canceled, fiat-sent disputed", false},
 	{"retry_payouts", "§3.4", JOB_PERIODIC, every_retry, true, job_retry_payouts,
-	 "failed payouts paid again while attempts remain"},
+	 "failed payouts paid again while attempts remain", false},
 	{"reconcile_payouts", "§3.5", JOB_PERIODIC, every_60, true, job_reconcile_payouts,
-	 "payouts claimed long ago asked about (payment_status)"},
+	 "payouts claimed long ago asked about (payment_status)", false},
 	{"dev_fee", "§3.6", JOB_PERIODIC, every_60, true, job_dev_fee,
-	 "the dev fee of settled orders paid to the dev fee Lightning Address, with its 8383 audit event"},
+	 "the dev fee of settled orders paid to the dev fee Lightning Address, with its 8383 audit event", false},
 	{"orderbook_reconciler", "§1.2", JOB_NOT_RUN, NULL, false, NULL,
 	 "not run: it republishes orders whose 38383 publish failed, and the engine never learns that "
-	 "(mostro-wrap and mostro-relay pub after it do not report back)"},
+	 "(mostro-wrap and mostro-relay pub after it do not report back)", false},
 	{"info_event", "§3.7 38385", JOB_PERIODIC, every_info, true, job_info_event,
-	 "the node's info event"},
+	 "the node's info event (at each start too, as mostrod publishes it at boot)", true},
 	{"relay_list", "§3.7 10002", JOB_PERIODIC, every_relays, true, job_relay_list,
-	 "the relay list (the configured relays)"},
+	 "the relay list (the configured relays; at each start too)", true},
 };
 const size_t order_job_count = sizeof order_jobs / sizeof *order_jobs;
 
@@ -190,7 +190,7 @@ const char *job_when_name(int w)
 void order_jobs_at_start(order_db *db)
 {
 	for (size_t i = 0; i < order_job_count; i++)
-		if (order_jobs[i].when == JOB_EACH_START)
+		if (order_jobs[i].when == JOB_EACH_START || order_jobs[i].due_at_start)
 			job_set(db, order_jobs[i].name, INT64_MIN);
 }
 

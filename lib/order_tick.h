@@ -57,6 +57,8 @@ typedef struct order_job {
 	bool        needs_node;                    /* waits for the node's get_info */
 	job_fn      run;                           /* NULL for JOB_NOT_RUN */
 	const char *what;                          /* what it does, or why it is not run */
+	bool        due_at_start;                  /* JOB_PERIODIC: due at each start too (it
+						      publishes what the settings say) */
 } order_job;
 
 extern const order_job order_jobs[];
