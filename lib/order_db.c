@@ -602,6 +602,10 @@ order_db *order_db_open(const char *path, char *err, size_t errlen)
 	if (db_open(&db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count,
 		    err, errlen) != DB_OK)
 		return NULL;
+	/* the statement journal of each input's SAVEPOINT in memory, not in a
+	 * temporary file: it only serves ROLLBACK TO within the transaction
+	 * (durability is the WAL's) */
+	sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	return order_db_wrap(db);
 }
 
