@@ -276,7 +276,8 @@ session() { [[ -d $HOME/.local/share/mostro ]] || (cd "$HOME" && bash -c "$(reci
 	cd "$T"
 	run bash -c "$(recipe forge)"
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
-	[ "$(tail -n 1 <<<"$output")" = '{"action":"cant-do","payload":{"cant_do":"invalid_amount"}}' ]
+	[ "$(tail -n 1 <<<"$output")" = '{"action":"cant-do","payload":{"cant_do":"invalid_amount"}}' ] ||
+		{ echo "forge printed: $output" >&2; tail -n 20 "$X/mostrod.log" >&2; return 1; }
 	[ "$(stat -c %a "$T/tester.mnemonic")" = 600 ]
 	[ "$(stat -c %a "$T/tester.1.key")" = 600 ]
 }
