@@ -371,6 +371,13 @@ static void run_phase(phase *ph, const char *const *args)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fail("loadgen (%s) failed (log: %s)", ph->name, log);
 	ph->summary = json_parse(out.p, out.len, 0, NULL);
+	snprintf(log, sizeof log, "%s/loadgen-%s.json", dir, ph->name);   /* kept with BENCH_DAEMON_KEEP */
+	int jfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (jfd >= 0) {
+		if (write(jfd, out.p, out.len) != (ssize_t)out.len)
+			fprintf(stderr, "daemon bench: %s: short write\n", log);
+		close(jfd);
+	}
 	buf_free(&out);
 	if (!jv_is_valid(ph->summary))
 		fail("loadgen (%s): no summary", ph->name);
@@ -683,7 +690,7 @@ int main(int argc, char **argv)
 	char v[48];
 	snprintf(v, sizeof v, "%.1f / %.1f ms", num(base.summary, "latency_ms.escrow_seen.p50"),
 		 num(base.summary, "latency_ms.payout.p50"));
-	printf("%-40s %18s   (the node's watches poll every 50 ms)\n", "escrow seen / payout p50 at 5 trades/s", v);
+	printf("%-40s %18s   (the sim node's streams poll every 20 ms)\n", "escrow seen / payout p50 at 5 trades/s", v);
 
 	printf("\nper trade (%.0f trades at %d in flight): %.2f requests, %.2f DMs from Mostro, %.2f public events,"
 	       " 2 AUTH; texts %.0f B (requests), %.0f B (DMs)\n",

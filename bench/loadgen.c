@@ -317,6 +317,7 @@ static struct {
 	double cpu0;                    /* CPU seconds spent before the clock started (users) */
 	long steady_done;
 	latencies lat_reply, lat_hold, lat_payout, lat_trade;
+	latencies lat_step[FLOW_COUNT][MAX_STEPS];   /* the same, by flow and step */
 	FILE *ledger;
 } G;
 
@@ -937,6 +938,7 @@ static void on_message(trade *t, int party, jv msg)
 				G.replies++;
 				double lat = *at[j] - t->rec[i].last_send;
 				lat_add(s->how == DO_SEND ? &G.lat_reply : s->how == DO_PAY_HOLD ? &G.lat_hold : &G.lat_payout, lat);
+				lat_add(&G.lat_step[t->flow][i], lat);
 			} else {
 				G.notices++;
 			}
@@ -1471,6 +1473,19 @@ static void summary(double elapsed)
 	lat_write(&b, "payout", &G.lat_payout);
 	buf_putc(&b, ',');
 	lat_write(&b, "trade", &G.lat_trade);
+	buf_puts(&b, "},\"latency_by_step_ms\":{");
+	bool first = true;
+	for (int f = 0; f < FLOW_COUNT; f++)
+		for (int i = 0; i < flows[f].n; i++) {
+			if (!G.lat_step[f][i].n)
+				continue;
+			char name[64];
+			snprintf(name, sizeof name, "%s/%s", flows[f].name, flows[f].steps[i].name);
+			if (!first)
+				buf_putc(&b, ',');
+			first = false;
+			lat_write(&b, name, &G.lat_step[f][i]);
+		}
 	buf_puts(&b, "}}\n");
 	fwrite(b.p, 1, b.len, stdout);
 	fflush(stdout);
@@ -1701,6 +1716,9 @@ int main(int argc, char **argv)
 	idset_free(&G.keymap);
 	idset_free(&G.seen);
 	free(G.lat_reply.v);
+	for (int f = 0; f < FLOW_COUNT; f++)
+		for (int i = 0; i < MAX_STEPS; i++)
+			free(G.lat_step[f][i].v);
 	free(G.lat_hold.v);
 	free(G.lat_payout.v);
 	free(G.lat_trade.v);

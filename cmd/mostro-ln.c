@@ -692,7 +692,7 @@ static void usage_run(FILE *f)
 		"  -b, --backend sim|lnd       default sim, the SIMULATED node ($MOSTRO_LN_BACKEND)\n"
 		"      --sim-db FILE           the simulated node's database ($MOSTRO_LN_SIM_DB,\n"
 		"                              default $XDG_DATA_HOME/mostro/ln-sim.db)\n"
-		"      --sim-poll-ms MS        how often streams look for changes (50)\n"
+		"      --sim-poll-ms MS        how often streams look for changes (20)\n"
 		"      --lnd-url URL           LND REST address ($MOSTRO_LND_URL, https://127.0.0.1:8080)\n"
 		"      --lnd-cert FILE         LND's tls.cert, the only trusted CA ($MOSTRO_LND_CERT)\n"
 		"      --lnd-macaroon FILE     macaroon file ($MOSTRO_LND_MACAROON)\n"

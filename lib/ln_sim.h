@@ -21,7 +21,7 @@
 
 #include "ln.h"
 
-#define LN_SIM_POLL_MS_DEFAULT 50
+#define LN_SIM_POLL_MS_DEFAULT 20
 
 typedef struct ln_sim_config {
 	const char *db_path;
