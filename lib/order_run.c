@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1094,6 +1095,11 @@ static int engine_open(engine *e, const order_run_opts *o, const char *seed_hex)
 	e->listen_fd = -1;
 	e->sig[0] = e->sig[1] = -1;
 	e->batch = o->batch > 0 ? o->batch : 256;
+	/* the engine is the whole process: keep freed heap instead of giving it
+	 * back to the kernel after every batch (glibc trims at 128 KiB, and
+	 * each trim was a brk(2) and fresh zeroed pages at the next batch) */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
 	if (sodium_init() < 0) {
 		report("libsodium failed to initialize");
 		return MU_EXIT_CONFIG;
