@@ -257,6 +257,7 @@ typedef enum stmt_id {
 	ST_PARKED_ADD, ST_PARKED_GET, ST_PARKED_DEL,
 	ST_ESCROW_BUSY, ST_PAY_ATTEMPT, ST_INTENT_WAIT, ST_INTENT_DUE, ST_INTENT_WAKE,
 	ST_DEFER_ADD, ST_DEFER_GET, ST_DEFER_DEL, ST_DEFER_ORDERS,
+	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
 	ST_COUNT
 } stmt_id;
 
@@ -274,6 +275,10 @@ struct order_db {
 };
 
 static const char *const fixed_sql[ST_COUNT] = {
+	/* once per input: prepared once, not parsed each time by sqlite3_exec */
+	[ST_SAVEPOINT] = "SAVEPOINT input",
+	[ST_RELEASE] = "RELEASE input",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO input",
 	[ST_ORDER_EXISTS_MB] = "SELECT 1 FROM orders WHERE master_buyer_pubkey = ?1 AND status = ?2 LIMIT 1",
 	[ST_ORDER_EXISTS_MS] = "SELECT 1 FROM orders WHERE master_seller_pubkey = ?1 AND status = ?2 LIMIT 1",
 	[ST_KEY_KNOWN_ORDER] =
@@ -705,12 +710,18 @@ const char *order_db_errmsg(order_db *d) { return d->err; }
 bool order_db_begin(order_db *d) { return db_exec(d->db, "BEGIN IMMEDIATE", d->err, sizeof d->err); }
 bool order_db_commit(order_db *d) { return db_exec(d->db, "COMMIT", d->err, sizeof d->err); }
 void order_db_rollback(order_db *d) { db_exec(d->db, "ROLLBACK", NULL, 0); }
-bool order_db_savepoint(order_db *d) { return db_exec(d->db, "SAVEPOINT input", d->err, sizeof d->err); }
-bool order_db_release(order_db *d) { return db_exec(d->db, "RELEASE input", d->err, sizeof d->err); }
+static bool run_fixed(order_db *d, stmt_id id)
+{
+	sqlite3_stmt *st = stmt(d, id);
+	return st && step_done(d, st) == ODB_OK;
+}
+
+bool order_db_savepoint(order_db *d) { return run_fixed(d, ST_SAVEPOINT); }
+bool order_db_release(order_db *d) { return run_fixed(d, ST_RELEASE); }
 void order_db_rollback_savepoint(order_db *d)
 {
-	db_exec(d->db, "ROLLBACK TO input", NULL, 0);
-	db_exec(d->db, "RELEASE input", NULL, 0);
+	run_fixed(d, ST_ROLLBACK_TO);
+	run_fixed(d, ST_RELEASE);
 }
 
 /* ------------------------------------------------------------------ orders */
