@@ -745,16 +745,26 @@ order_db_err order_insert(order_db *d, const order_row *o)
  * naming every column rewrites the order's entry in each of the eight
  * indexes on orders, one naming the status rewrites one (bench/README.md,
  * bench/order). The row is read back first, inside the caller's
- * transaction, so the result is exactly the full-row write's. */
-order_db_err order_save(order_db *d, const order_row *o)
+ * transaction on the engine's only writing connection, so the result is
+ * exactly the full-row write's. guard (n > 0): the stored status must be
+ * one of allowed, else ODB_CONFLICT and nothing written. */
+static order_db_err save_changed(order_db *d, const order_row *o, const order_status *allowed, size_t n)
 {
 	order_row cur;
 	order_row_init(&cur);
 	order_db_err e = order_load(d, o->id, &cur);
-	if (e == ODB_CORRUPT) {          /* unreadable as it is: write it whole */
+	if (e == ODB_CORRUPT) {
 		order_row_free(&cur);
-		return write_row(d, ST_ORDER_SAVE, &T_ORDERS, o, true);
+		/* an unknown stored status holds no guard; unguarded, write it whole */
+		return n ? ODB_CONFLICT : write_row(d, ST_ORDER_SAVE, &T_ORDERS, o, true);
 	}
+	if (e == ODB_NOT_FOUND && n)
+		e = ODB_CONFLICT;
+	bool guard = n == 0;
+	for (size_t i = 0; e == ODB_OK && i < n; i++)
+		guard |= cur.status == allowed[i];
+	if (e == ODB_OK && !guard)
+		e = ODB_CONFLICT;
 	uint64_t mask = 0;
 	if (e == ODB_OK)
 		for (size_t i = 1; i < T_ORDERS.n; i++)
@@ -762,7 +772,7 @@ order_db_err order_save(order_db *d, const order_row *o)
 				mask |= UINT64_C(1) << i;
 	order_row_free(&cur);
 	if (e != ODB_OK || mask == 0)
-		return e;                /* ODB_NOT_FOUND, ODB_SQL; or nothing to write */
+		return e;                /* not found, conflict, SQL; or nothing to write */
 	sqlite3_stmt *st = partial_update(d, mask);
 	if (!st)
 		return ODB_SQL;
@@ -782,29 +792,16 @@ order_db_err order_save(order_db *d, const order_row *o)
 	return ODB_OK;
 }
 
+order_db_err order_save(order_db *d, const order_row *o)
+{
+	return save_changed(d, o, NULL, 0);
+}
+
 order_db_err order_save_if(order_db *d, const order_row *o, const order_status *allowed, size_t n)
 {
-	/* Not cached: the guard list varies; these writes are rare (takes, cancels). */
-	buf sql = BUF_INIT;
-	char *base = update_sql(&T_ORDERS);
-	buf_puts(&sql, base);
-	free(base);
-	buf_puts(&sql, " AND status IN (");
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&sql, "%s'%s'", i ? "," : "", order_status_name(allowed[i]));
-	buf_puts(&sql, ")");
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(d->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-		buf_free(&sql);
-		return sql_fail(d, NULL);
-	}
-	buf_free(&sql);
-	bind_row(st, &T_ORDERS, o);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(d, NULL);
-	return sqlite3_changes(d->db) ? ODB_OK : ODB_CONFLICT;
+	if (n == 0)
+		return ODB_CONFLICT;     /* an empty guard never holds (status IN ()) */
+	return save_changed(d, o, allowed, n);
 }
 
 order_db_err order_each(order_db *d, const order_status *statuses, size_t n,

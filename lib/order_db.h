@@ -87,10 +87,13 @@ order_db_err order_load(order_db *d, const char *id, order_row *out);
 /* The order whose hold invoice has this payment hash. */
 order_db_err order_load_by_hash(order_db *d, const char *hash, order_row *out);
 order_db_err order_insert(order_db *d, const order_row *o);
-/* Full-row write by id (mostrod's Crud::update). */
+/* Full-row write by id (mostrod's Crud::update): the stored row becomes o.
+ * Only the columns that differ are written (fewer index entries rewritten);
+ * ODB_NOT_FOUND for an id not stored. */
 order_db_err order_save(order_db *d, const order_row *o);
-/* Full-row write guarded by `status IN (allowed)` on the stored row:
- * ODB_CONFLICT when the guard does not hold (nothing written). */
+/* The same, guarded by `status IN (allowed)` on the stored row:
+ * ODB_CONFLICT when the guard does not hold or the id is not stored
+ * (nothing written). */
 order_db_err order_save_if(order_db *d, const order_row *o, const order_status *allowed, size_t n);
 /* Calls fn for every order whose status is one of `statuses` (n = 0: all),
  * ordered by created_at then id; fn returns false to stop. */

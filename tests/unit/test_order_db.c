@@ -418,6 +418,16 @@ static void partial_saves(void)
 	full_order(&x);
 	strcpy(x.id, "00000000-0000-4000-8000-000000000000");
 	t_eq_int(order_save(d, &x), ODB_NOT_FOUND, "save: an id not stored is not found");
+	order_status any[] = {OS_PENDING, OS_SUCCESS};
+	t_eq_int(order_save_if(d, &x, any, 2), ODB_CONFLICT, "save_if: an id not stored is a conflict");
+	o.status = OS_CANCELED;
+	str_set(&o.payment_method, "guarded");
+	t_eq_int(order_save_if(d, &o, any + 1, 1), ODB_OK, "save_if: the guard holds (success)");
+	t_ok(stored_as(d, &o), "save_if: the stored row is the saved one");
+	o.status = OS_ACTIVE;
+	t_eq_int(order_save_if(d, &o, any + 1, 1), ODB_CONFLICT, "save_if: the guard no longer holds (canceled)");
+	t_eq_str(query(db, "SELECT status || ',' || payment_method FROM orders"), "canceled,guarded", "save_if: nothing written");
+	t_eq_int(order_save_if(d, &o, any, 0), ODB_CONFLICT, "save_if: an empty guard never holds");
 	order_row_free(&x);
 	order_row_free(&o);
 	order_db_close(d);
