@@ -474,6 +474,8 @@ void relay_pool_free(relay_pool *p)
 
 int relay_pool_run(relay_pool *p)
 {
+	/* cleared before the handler is in place: a signal from then on counts */
+	got_signal = 0;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -482,7 +484,6 @@ int relay_pool_run(relay_pool *p)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	got_signal = 0;
 	if (!p->started) {
 		double now = mu_monotonic();
 		for (size_t i = 0; i < p->n; i++)

@@ -234,6 +234,25 @@ garbage_to_mostro() {
 	grep -q '^mostrod: INT: stopping' "$NODE/mostrod.log"
 }
 
+# Before: a stop asked while the stages were starting left 138 (the clock
+# died of the USR1 that stops it, sent before its handler was set: it was
+# still opening its FIFOs) or 137 (a TERM that reached sub between its fork
+# and its exec was lost: sub ran on and was killed 20 s later).
+@test "a stop asked while the stages start is as clean: exit 0, no stage left" {
+	local st
+	node_write
+	for st in relay pub engine clock unwrap sub; do
+		: >"$NODE/mostrod.log"
+		MOSTRO_LOG=debug env --default-signal=INT mostrod -d "$NODE" --embedded-relay \
+			</dev/null >>"$NODE/mostrod.out" 2>>"$NODE/mostrod.log" 3>&- &
+		NODE_PID=$!
+		wait_for 20 grep -q "^mostrod: started $st" "$NODE/mostrod.log"
+		node_stop INT
+		[ "$NODE_STATUS" = 0 ] || { echo "INT after 'started $st': exit $NODE_STATUS"; node_log; false; }
+		grep -q '^mostrod: INT: stopping' "$NODE/mostrod.log"
+	done
+}
+
 # kill_stage NAME: SIGKILL to one stage: mostrod logs it, stops the others
 # and exits with its status (137); no stage is left.
 kill_stage() {
