@@ -243,15 +243,31 @@ static void drop_ctl_answers(engine *e);
 
 /* After a commit: the decided lines go to their queues, each ctl result
  * after the lines decided before it, the log to stderr. */
+/* The writer threads wake once for a batch's lines, not once a line. */
+static void cork_outputs(engine *e, bool on)
+{
+	if (e->mem)
+		return;
+	if (e->wrap)
+		outq_cork(e->wrap, on);
+	if (e->ln && e->ln != e->wrap)
+		outq_cork(e->ln, on);
+}
+
 static void emit(engine *e)
 {
 	size_t k = 0;
+	cork_outputs(e, true);
 	for (size_t i = 0; i < e->sink.n; i++) {
-		while (k < e->nans && e->ans[k].at <= i)
+		while (k < e->nans && e->ans[k].at <= i) {
+			cork_outputs(e, false);   /* what came before the answer is on its way */
 			send_ctl_answer(e, &e->ans[k++]);
+			cork_outputs(e, true);
+		}
 		sink_line *l = &e->sink.v[i];
 		push_line(e, l->stream == STREAM_LN ? e->ln : e->wrap, l->line, l->seq);
 	}
+	cork_outputs(e, false);
 	while (k < e->nans)
 		send_ctl_answer(e, &e->ans[k++]);
 	drop_ctl_answers(e);

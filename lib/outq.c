@@ -18,6 +18,7 @@ struct outq {
 	buf             pending;   /* complete lines waiting for the writer */
 	bool            closing;
 	bool            failed;
+	bool            corked;    /* pushes queue without waking the writer */
 	uint64_t        written;   /* lines written so far */
 };
 
@@ -42,7 +43,7 @@ static void *writer(void *arg)
 	buf out = BUF_INIT;
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (q->pending.len == 0 && !q->closing)
+		while ((q->pending.len == 0 || q->corked) && !q->closing)
 			pthread_cond_wait(&q->cv, &q->mu);
 		if (q->pending.len == 0 && q->closing)
 			break;
@@ -91,7 +92,8 @@ bool outq_push(outq *q, const char *line, size_t n)
 	if (ok) {
 		buf_put(&q->pending, line, n);
 		buf_putc(&q->pending, '\n');
-		pthread_cond_signal(&q->cv);
+		if (!q->corked)
+			pthread_cond_signal(&q->cv);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return ok;
@@ -105,6 +107,15 @@ bool outq_push_record(outq *q, jv v)
 	bool ok = outq_push(q, b.p, b.len);
 	buf_free(&b);
 	return ok;
+}
+
+void outq_cork(outq *q, bool on)
+{
+	pthread_mutex_lock(&q->mu);
+	q->corked = on;
+	if (!on && q->pending.len)
+		pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
 }
 
 bool outq_failed(outq *q)

@@ -26,6 +26,11 @@ outq *outq_open(int fd);
 bool outq_push(outq *q, const char *line, size_t n);
 /* Serializes v (consumed) with json_write and queues it. */
 bool outq_push_record(outq *q, jv v);
+/* Corked (on), pushes only queue: the writer wakes once at outq_cork(q,
+ * false) and writes them together, instead of being woken (a thread switch)
+ * for every line of a batch. outq_close() writes what is queued, corked or
+ * not. */
+void outq_cork(outq *q, bool on);
 /* True once a write failed. */
 bool outq_failed(outq *q);
 /* Lines written to the descriptor so far (a caller that must know a line
