@@ -296,7 +296,9 @@ node_pow() {
 # addressed to it on NAME's read relay, appended to a file, started once per
 # key and relay; its file in $WATCH_FILE. Polling reads the file: no
 # connection per poll.
-declare -ga WATCH_PIDS=()
+# The PIDs go to a file: watch runs in subshells too (inbox on the left of
+# a pipe in matches), where an array would be a copy that unwatch_all never
+# sees, and the watcher would outlive the test.
 watch() {
 	local dir=$T/u/$1 pk relay tag
 	pk=$(key_of "$1" "$2")
@@ -308,16 +310,18 @@ watch() {
 	mostro-relay sub --auth-key-file "$dir/key.$2" \
 		--filter "$(jq -nc --arg p "$pk" '{kinds:[14,1059],"#p":[$p]}')" "$relay" \
 		</dev/null >>"$WATCH_FILE" 2>>"$WATCH_FILE.log" 3>&- &
-	WATCH_PIDS+=("$!")
+	echo "$!" >>"$T/watch.pids"
 	# the stored events are in once the relay said EOSE
 	wait_for 20 grep -qs ': eose' "$WATCH_FILE.log"
 }
 
 unwatch_all() {
 	local p
-	for p in "${WATCH_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${WATCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	WATCH_PIDS=()
+	[[ -s $T/watch.pids ]] || return 0
+	while read -r p; do kill "$p" 2>/dev/null || true; done <"$T/watch.pids"
+	# not our children when a subshell started them: wait by polling
+	while read -r p; do wait_for 10 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null || true; done <"$T/watch.pids"
+	rm -f -- "$T/watch.pids"
 }
 
 # inbox NAME INDEX: every message Mostro sent to trade key INDEX so far
