@@ -62,13 +62,13 @@ static bool set_version(sqlite3 *db, const char *component, int v)
 	return ok;
 }
 
-db_err db_open(sqlite3 **out, const char *path, const char *component,
-	       const db_migration *migs, size_t n, char *err, size_t errlen)
+static db_err open_with(sqlite3 **out, const char *path, const char *component,
+			const db_migration *migs, size_t n, char *err, size_t errlen, int mutex)
 {
 	sqlite3 *db = NULL;
 	char tmp[256] = "";
 	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | mutex, NULL) != SQLITE_OK) {
 		if (err)
 			snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
@@ -125,6 +125,18 @@ db_err db_open(sqlite3 **out, const char *path, const char *component,
 	}
 	*out = db;
 	return DB_OK;
+}
+
+db_err db_open(sqlite3 **out, const char *path, const char *component,
+	       const db_migration *migs, size_t n, char *err, size_t errlen)
+{
+	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_FULLMUTEX);
+}
+
+db_err db_open_one_thread(sqlite3 **out, const char *path, const char *component,
+			  const db_migration *migs, size_t n, char *err, size_t errlen)
+{
+	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_NOMUTEX);
 }
 
 void db_close(sqlite3 *db)

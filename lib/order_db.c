@@ -680,7 +680,7 @@ order_db *order_db_open(const char *path, char *err, size_t errlen)
 		}
 	}
 	sqlite3 *db;
-	if (db_open(&db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count,
+	if (db_open_one_thread(&db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count,
 		    err, errlen) != DB_OK)
 		return NULL;
 	/* the statement journal of each input's SAVEPOINT in memory, not in a

@@ -223,7 +223,7 @@ store_db_err store_writer_open(store_writer *w, const char *path, store_open_mod
 			goto fail;
 		}
 	}
-	db_err de = db_open(&w->db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count, why, sizeof why);
+	db_err de = db_open_one_thread(&w->db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count, why, sizeof why);
 	if (de != DB_OK) {
 		e = de == DB_ERR_NEWER_SCHEMA ? STORE_DB_NEWER : de == DB_ERR_MIGRATE ? STORE_DB_MIGRATE : STORE_DB_OPEN;
 		detail_set(err, cap, "%s", why);
