@@ -271,6 +271,7 @@ struct order_db {
 	char         *sql[ST_COUNT];   /* generated texts (row statements) */
 	struct { uint64_t mask; sqlite3_stmt *st; } partial[PARTIAL_SLOTS];
 	unsigned      partial_next;    /* the slot to reuse next (round robin) */
+	int           wal_frames;      /* frames in the WAL after the last commit */
 	char          err[256];
 };
 
@@ -706,6 +707,35 @@ void order_db_close(order_db *d)
 
 sqlite3 *order_db_handle(order_db *d) { return d->db; }
 const char *order_db_errmsg(order_db *d) { return d->err; }
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((order_db *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+void order_db_manual_checkpoints(order_db *d)
+{
+	sqlite3_wal_autocheckpoint(d->db, 0);
+	sqlite3_wal_hook(d->db, on_wal_commit, d);
+}
+
+int order_db_wal_frames(const order_db *d) { return d->wal_frames; }
+
+bool order_db_checkpoint(order_db *d)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		snprintf(d->err, sizeof d->err, "checkpoint: %s", sqlite3_errmsg(d->db));
+		return false;
+	}
+	if (rc == SQLITE_OK && done >= log)
+		d->wal_frames = 0;     /* all in the database: the next commit restarts the WAL */
+	return true;
+}
 
 bool order_db_begin(order_db *d) { return db_exec(d->db, "BEGIN IMMEDIATE", d->err, sizeof d->err); }
 bool order_db_commit(order_db *d) { return db_exec(d->db, "COMMIT", d->err, sizeof d->err); }

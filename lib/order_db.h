@@ -79,6 +79,15 @@ bool order_db_begin(order_db *d);
 bool order_db_commit(order_db *d);
 void order_db_rollback(order_db *d);
 bool order_db_savepoint(order_db *d);
+/* Checkpoints left to the caller: SQLite's automatic one (at 1000 WAL
+ * frames, inside the commit that crosses it) is turned off, and
+ * order_db_wal_frames() says how many frames the WAL holds since the last
+ * checkpoint that emptied it. order_db_checkpoint() copies them into the
+ * database (PASSIVE: it never waits for readers). Durability is the WAL's
+ * either way; this only moves the copying out of the commits. */
+void order_db_manual_checkpoints(order_db *d);
+int order_db_wal_frames(const order_db *d);
+bool order_db_checkpoint(order_db *d);
 bool order_db_release(order_db *d);
 void order_db_rollback_savepoint(order_db *d);
 

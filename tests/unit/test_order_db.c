@@ -433,9 +433,50 @@ static void partial_saves(void)
 	order_db_close(d);
 }
 
+/* Manual checkpoints: none inside the commits, the WAL's frames counted,
+ * emptied on request, every row kept. */
+static void checkpoints(void)
+{
+	char dir[] = "/tmp/test_order_db_ckpt.XXXXXX", path[128], err[256] = "";
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/mostro.db", dir);
+	order_db *d = order_db_open(path, err, sizeof err);
+	t_ok(d != NULL, "checkpoints: a database file (%s)", err);
+	order_db_manual_checkpoints(d);
+	t_eq_int(order_db_wal_frames(d), 0, "checkpoints: no frame counted before a commit");
+	sqlite3 *db = order_db_handle(d);
+	char sql[160];
+	for (int i = 0; i < 1500; i++) {
+		order_db_begin(d);
+		snprintf(sql, sizeof sql, "INSERT INTO processed VALUES ('%064d', %d)", i, i);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		order_db_commit(d);
+	}
+	t_ok(order_db_wal_frames(d) > 1000, "checkpoints: past SQLite's 1000 frames, none ran (%d frames)",
+	     order_db_wal_frames(d));
+	t_ok(order_db_checkpoint(d), "checkpoints: one on request");
+	t_eq_int(order_db_wal_frames(d), 0, "checkpoints: the WAL is all in the database");
+	order_db_begin(d);
+	sqlite3_exec(db, "INSERT INTO processed VALUES ('x', 1)", NULL, NULL, NULL);
+	order_db_commit(d);
+	t_ok(order_db_wal_frames(d) > 0 && order_db_wal_frames(d) < 10, "checkpoints: the next commit starts the WAL over (%d)",
+	     order_db_wal_frames(d));
+	t_eq_str(query(db, "SELECT count(*) FROM processed"), "1501", "checkpoints: every row is there");
+	order_db_close(d);
+	char p2[160];
+	const char *const files[] = {"", "-wal", "-shm", ".lock"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(p2, sizeof p2, "%s%s", path, files[i]);
+		unlink(p2);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	rows();
+	checkpoints();
 	partial_saves();
 	engine_tables();
 	file_mode();
