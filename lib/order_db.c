@@ -636,12 +636,9 @@ static order_db_err load_one(order_db *d, stmt_id id, const table *t, const char
 	return ODB_OK;
 }
 
-static order_db_err write_row(order_db *d, stmt_id id, const table *t, const void *row, bool expect_change)
+/* Runs a write: ODB_CONFLICT on a constraint (the message in d->err). */
+static order_db_err step_write(order_db *d, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = stmt(d, id);
-	if (!st)
-		return ODB_SQL;
-	bind_row(st, t, row);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT) {
 		snprintf(d->err, sizeof d->err, "%s", sqlite3_errmsg(d->db));
@@ -651,9 +648,19 @@ static order_db_err write_row(order_db *d, stmt_id id, const table *t, const voi
 	if (rc != SQLITE_DONE)
 		return sql_fail(d, st);
 	sqlite3_reset(st);
-	if (expect_change && sqlite3_changes(d->db) == 0)
-		return ODB_NOT_FOUND;
 	return ODB_OK;
+}
+
+static order_db_err write_row(order_db *d, stmt_id id, const table *t, const void *row, bool expect_change)
+{
+	sqlite3_stmt *st = stmt(d, id);
+	if (!st)
+		return ODB_SQL;
+	bind_row(st, t, row);
+	order_db_err e = step_write(d, st);
+	if (e == ODB_OK && expect_change && sqlite3_changes(d->db) == 0)
+		return ODB_NOT_FOUND;
+	return e;
 }
 
 /* ------------------------------------------------------------- open/close */
@@ -810,16 +817,7 @@ static order_db_err save_changed(order_db *d, const order_row *o, const order_st
 	for (size_t i = 1; i < T_ORDERS.n; i++)
 		if (mask & (UINT64_C(1) << i))
 			bind_col(st, (int)i + 1, &T_ORDERS.cols[i], o);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		snprintf(d->err, sizeof d->err, "%s", sqlite3_errmsg(d->db));
-		sqlite3_reset(st);
-		return ODB_CONFLICT;
-	}
-	if (rc != SQLITE_DONE)
-		return sql_fail(d, st);
-	sqlite3_reset(st);
-	return ODB_OK;
+	return step_write(d, st);
 }
 
 order_db_err order_save(order_db *d, const order_row *o)
