@@ -144,6 +144,7 @@ node_start() {
 	node_write
 	local -a args=()
 	[[ -z ${NODE_EMBEDDED-1} ]] || args=(--embedded-relay)
+	NODE_RUNS=$(node_runs)
 	# as from a terminal: SIGINT is not ignored (a background job of a script ignores it)
 	MOSTRO_LOG=${MOSTRO_LOG:-debug} env --default-signal=INT mostrod -d "$NODE" "${args[@]}" "$@" \
 		</dev/null >>"$NODE/mostrod.out" 2>>"$NODE/mostrod.log" 3>&- &
@@ -151,10 +152,20 @@ node_start() {
 	wait_for 20 node_up || { node_log; return 1; }
 }
 
-# the relay answers and the engine answers ctl status
+# node_runs: how many times mostrod logged that all its stages run
+node_runs() {
+	local n
+	n=$(grep -c '^mostrod: running (pid' "$NODE/mostrod.log" 2>/dev/null) || true
+	echo "${n:-0}"
+}
+
+# every stage started (mostrod logged "running" once more than before this
+# start: the engine answers ctl before the stages after it are started), the
+# relay answers and the engine answers ctl status
 node_up() {
 	kill -0 "$NODE_PID" 2>/dev/null || { echo "mostrod exited" >&2; return 1; }
-	mostro-relay info --wait-timeout 1 "$RELAY" >/dev/null 2>&1 &&
+	(($(node_runs) > ${NODE_RUNS:-0})) &&
+		mostro-relay info --wait-timeout 1 "$RELAY" >/dev/null 2>&1 &&
 		mostrod ctl -d "$NODE" -t 2 status >/dev/null 2>&1
 }
 
