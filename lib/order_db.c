@@ -670,6 +670,11 @@ order_db *order_db_wrap(sqlite3 *db)
 	order_db *d = mu_xmalloc(sizeof *d);
 	memset(d, 0, sizeof *d);
 	d->db = db;
+	/* the statement journal of each input's SAVEPOINT in memory, not in a
+	 * temporary file: it only serves ROLLBACK TO within the transaction
+	 * (durability is the WAL's). Here, not in order_db_open: the engine
+	 * opens its file through store_writer_open and wraps the handle. */
+	sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	build_sql(d);
 	return d;
 }
@@ -691,10 +696,6 @@ order_db *order_db_open(const char *path, char *err, size_t errlen)
 	if (db_open_one_thread(&db, path, ORDER_DB_COMPONENT, order_db_migrations, order_db_migration_count,
 		    err, errlen) != DB_OK)
 		return NULL;
-	/* the statement journal of each input's SAVEPOINT in memory, not in a
-	 * temporary file: it only serves ROLLBACK TO within the transaction
-	 * (durability is the WAL's) */
-	sqlite3_exec(db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	return order_db_wrap(db);
 }
 

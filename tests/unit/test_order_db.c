@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "json.h"
 #include "order_db.h"
+#include "store_db.h"
 #include "t.h"
 
 /* "name|type|notnull|default" per column, from mostrod's migrations. */
@@ -329,6 +330,46 @@ static void file_mode(void)
 		t_diag("cleanup failed");
 }
 
+static int pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The engine opens its file as the store's single writer and wraps that
+ * handle (order_run): the wrap, not order_db_open, sets the connection up,
+ * so both ways keep each input's SAVEPOINT journal in memory (temp_store 2).
+ * On a file it once went to /var/tmp: three quarters of the engine's
+ * pwrite(2) calls. */
+static void engine_connection(void)
+{
+	char dir[] = "/tmp/test_order_db.XXXXXX", path[128], err[256] = "";
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/mostro.db", dir);
+	store_writer w = STORE_WRITER_INIT;
+	store_db_err se = store_writer_open(&w, path, STORE_CREATE_OR_OPEN, "test_order_db", err, sizeof err);
+	t_ok(se == STORE_DB_OK, "the store's writer opens a new file (%s)", err);
+	if (se == STORE_DB_OK) {
+		order_db *d = order_db_wrap(w.db);
+		t_ok(pragma_int(order_db_handle(d), "PRAGMA temp_store") == 2,
+		     "a wrapped writer handle keeps statement journals in memory");
+		order_db_close(d);
+		store_lock_release(&w.lock);
+	}
+	order_db *m = order_db_open(path, err, sizeof err);
+	t_ok(m && pragma_int(order_db_handle(m), "PRAGMA temp_store") == 2, "so does order_db_open (%s)", err);
+	order_db_close(m);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		t_diag("cleanup failed");
+}
+
 static char *row_json(const order_row *o)
 {
 	buf b = BUF_INIT;
@@ -480,6 +521,7 @@ int main(void)
 	partial_saves();
 	engine_tables();
 	file_mode();
+	engine_connection();
 	for (int s = -1; s <= OS_COUNT; s++) {
 		const char *n = order_status_name(s);
 		if (s < 0 || s == OS_COUNT)
