@@ -220,6 +220,11 @@ typedef struct bolt11_invoice {
 enum bolt11_flags {
 	BOLT11_SPEC_FEATURES = 1,        /* do not require a 9 field with bit 14/15 */
 	BOLT11_REJECT_NON_MINIMAL = 2,   /* x, c, 9 with leading zero groups fail */
+	/* The caller checked this exact string's signature before (it accepted
+	 * it earlier): the curve operation is skipped, so a bad signature is
+	 * not noticed and payee_pubkey stays zero unless an n field gives it.
+	 * The signature and recovery id are still parsed. */
+	BOLT11_TRUSTED = 4,
 };
 
 void bolt11_invoice_init(bolt11_invoice *inv);

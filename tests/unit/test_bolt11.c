@@ -858,6 +858,52 @@ static void test_helpers(void)
 	t_ok(distinct, "every error has its own reason code");
 }
 
+/* BOLT11_TRUSTED: for an invoice whose signature was checked when it was
+ * accepted (the engine reads a stored payout invoice's hash): every field
+ * and rule as usual, no curve operation, so no payee unless n gives it. */
+static void test_trusted(void)
+{
+	raw r;
+	bolt11_invoice inv, trusted;
+	uint8_t pk[33], zero[33] = {0};
+	pubkey_of(sim_sk, pk);
+	raw_init(&r, "lnbc", 1700000000);
+	raw_basic(&r);
+	t_ok(raw_decode(&r, 0, &inv) == BOLT11_OK && memcmp(inv.payee_pubkey, pk, 33) == 0,
+	     "trusted: the checked decode recovers the payee");
+	t_ok(raw_decode(&r, BOLT11_TRUSTED, &trusted) == BOLT11_OK, "trusted: the same invoice decodes trusted");
+	t_ok(memcmp(trusted.payment_hash, inv.payment_hash, 32) == 0 && trusted.timestamp == inv.timestamp &&
+	     memcmp(trusted.signature, inv.signature, 64) == 0 && trusted.recovery_id == inv.recovery_id,
+	     "trusted: same hash, timestamp, signature and recovery id");
+	t_ok(memcmp(trusted.payee_pubkey, zero, 33) == 0 && !trusted.payee_pubkey_field,
+	     "trusted: no payee recovered");
+	int recid = inv.recovery_id;
+	bolt11_free(&inv);
+	bolt11_free(&trusted);
+
+	/* a signature that does not recover the signer: noticed only when checked */
+	buf b = BUF_INIT;
+	raw_finish(&b, &r, recid ^ 1);
+	bolt11_err e = bolt11_decode(&inv, b.p, b.len, 0, NULL, 0);
+	t_ok(e != BOLT11_OK || memcmp(inv.payee_pubkey, pk, 33) != 0,
+	     "trusted: a wrong recovery id fails or names another payee when checked");
+	bolt11_free(&inv);
+	t_ok(bolt11_decode(&inv, b.p, b.len, BOLT11_TRUSTED, NULL, 0) == BOLT11_OK,
+	     "trusted: and is not looked at when trusted");
+	bolt11_free(&inv);
+	buf_free(&b);
+
+	/* the rules still hold: a missing payment hash fails either way */
+	raw_init(&r, "lnbc", 1);
+	raw_bytes(&r, 16, S32, 32);
+	raw_bytes(&r, 13, (const uint8_t *)"x", 1);
+	bolt11_err checked = raw_decode(&r, 0, &inv);
+	bolt11_free(&inv);
+	t_ok(checked != BOLT11_OK && raw_decode(&r, BOLT11_TRUSTED, &inv) == checked,
+	     "trusted: a broken field rule fails the same way (%s)", bolt11_reason(checked));
+	bolt11_free(&inv);
+}
+
 int main(void)
 {
 	hex_decode(spec_sk, 32, SPEC_SK, 64, true);
@@ -867,6 +913,7 @@ int main(void)
 	/* vectors 1, 2, 3, 4, 6 and 10 list their fields in our encoder's order */
 	t_eq_int(reproduced, 6, "encoder reproduced spec invoices byte for byte");
 	test_field_rules();
+	test_trusted();
 	test_hrp();
 	test_bech32_layer();
 	test_encoder();
