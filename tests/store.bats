@@ -42,7 +42,7 @@ teardown() {
 
 # the order schema this program writes (lib/order_db.c's last migration) and
 # the tables of a database at that version (sqlite_sequence included)
-ORDER_SCHEMA=2 ORDER_TABLES=15
+ORDER_SCHEMA=3 ORDER_TABLES=15
 
 # jqt TEXT [JQ-OPTION...] FILTER: jq assertion on a JSON text (an empty text fails).
 jqt() { local text=$1; shift; [ -n "$text" ] && jq -e "$@" <<<"$text" >/dev/null; }
