@@ -382,14 +382,13 @@ static void hold_paid(order_ctx *c, const char *hash)
 /* Did the engine ask the node to cancel this invoice (an intent still open)? */
 static bool cancel_in_flight(order_ctx *c, const char *hash)
 {
-	sqlite3_stmt *st;
-	bool open = false;
-	if (sqlite3_prepare_v2(order_db_handle(c->db), "SELECT 1 FROM ln_intents WHERE state = 'open' AND "
-			       "op = 'cancel_hold_invoice' AND hash = ?1", -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = order_db_prepared(c->db, "SELECT 1 FROM ln_intents WHERE state = 'open' AND "
+					     "op = 'cancel_hold_invoice' AND hash = ?1");
+	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	open = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	bool open = sqlite3_step(st) == SQLITE_ROW;
+	order_db_done(c->db, st);
 	return open;
 }
 

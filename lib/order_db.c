@@ -273,12 +273,19 @@ typedef enum stmt_id {
  * (bit i = order_cols[i]); a trade's transitions use a handful of sets. */
 #define PARTIAL_SLOTS 32
 
+/* Statements other files prepare by text (order_db_prepared): the program
+ * has a few dozen such texts, so a full table means texts built at run
+ * time; those are prepared each call and finalized when done. */
+#define KEPT_SLOTS 64
+
 struct order_db {
 	sqlite3      *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char         *sql[ST_COUNT];   /* generated texts (row statements) */
 	struct { uint64_t mask; sqlite3_stmt *st; } partial[PARTIAL_SLOTS];
 	unsigned      partial_next;    /* the slot to reuse next (round robin) */
+	sqlite3_stmt *kept[KEPT_SLOTS];  /* order_db_prepared, in first-use order */
+	size_t        nkept;
 	int           wal_frames;      /* frames in the WAL after the last commit */
 	char          err[256];
 };
@@ -721,8 +728,39 @@ void order_db_close(order_db *d)
 	}
 	for (int i = 0; i < PARTIAL_SLOTS; i++)
 		sqlite3_finalize(d->partial[i].st);
+	for (size_t i = 0; i < d->nkept; i++)
+		sqlite3_finalize(d->kept[i]);
 	db_close(d->db);
 	free(d);
+}
+
+sqlite3_stmt *order_db_prepared(order_db *d, const char *sql)
+{
+	for (size_t i = 0; i < d->nkept; i++)
+		if (strcmp(sqlite3_sql(d->kept[i]), sql) == 0)
+			return d->kept[i];
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		snprintf(d->err, sizeof d->err, "%s", sqlite3_errmsg(d->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (d->nkept < KEPT_SLOTS)
+		d->kept[d->nkept++] = st;
+	return st;
+}
+
+void order_db_done(order_db *d, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < d->nkept; i++)
+		if (d->kept[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 sqlite3 *order_db_handle(order_db *d) { return d->db; }

@@ -72,6 +72,15 @@ order_db *order_db_open(const char *path, char *err, size_t errlen);
 order_db *order_db_wrap(sqlite3 *db);
 void order_db_close(order_db *d);
 sqlite3 *order_db_handle(order_db *d);
+/* A prepared statement for sql, kept by d and handed to every caller of the
+ * same text (so sql is a fixed text, never one with values printed into it:
+ * bind them). It comes reset with no bindings; the caller binds and steps
+ * it, and gives it back with order_db_done, never sqlite3_finalize. NULL
+ * when SQLite refuses the text (order_db_errmsg says why). Not reentrant:
+ * one user of a text at a time. */
+sqlite3_stmt *order_db_prepared(order_db *d, const char *sql);
+/* Resets st and clears its bindings (finalizes one that was not kept). */
+void order_db_done(order_db *d, sqlite3_stmt *st);
 const char *order_db_errmsg(order_db *d);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK, and savepoints inside. */

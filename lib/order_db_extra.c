@@ -35,15 +35,15 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Runs a write; *changed = rows it changed. */
+/* Runs a write prepared by order_db_prepared (the single-statement writes
+ * run on every input: kept prepared); *changed = rows it changed. The
+ * iterators below prepare their own: fn may call back into this file. */
 static order_db_err run_write(sqlite3_stmt *st, order_db *d, int *changed)
 {
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ODB_SQL;
 	*changed = sqlite3_changes(order_db_handle(d));
-	return ODB_OK;
+	order_db_done(d, st);
+	return rc == SQLITE_DONE ? ODB_OK : ODB_SQL;
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -55,7 +55,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 
 order_db_err order_rotate_maker_key(order_db *d, const char *order_id, order_kind kind, const char *key)
 {
-	sqlite3_stmt *st = prepare(d, kind == ORDER_SELL
+	sqlite3_stmt *st = order_db_prepared(d, kind == ORDER_SELL
 		? "UPDATE orders SET seller_pubkey = ?2, creator_pubkey = ?2 WHERE id = ?1"
 		  " AND status IN ('pending','waiting-taker-bond')"
 		: "UPDATE orders SET buyer_pubkey = ?2, creator_pubkey = ?2 WHERE id = ?1"
@@ -73,7 +73,7 @@ order_db_err order_rotate_maker_key(order_db *d, const char *order_id, order_kin
 
 order_db_err order_claim_rating(order_db *d, const char *order_id, bool buyer_side, bool *claimed)
 {
-	sqlite3_stmt *st = prepare(d, buyer_side
+	sqlite3_stmt *st = order_db_prepared(d, buyer_side
 		? "UPDATE orders SET buyer_sent_rate = 1 WHERE id = ?1 AND buyer_sent_rate = 0"
 		  " AND status = 'success'"
 		: "UPDATE orders SET seller_sent_rate = 1 WHERE id = ?1 AND seller_sent_rate = 0"
@@ -89,7 +89,7 @@ order_db_err order_claim_rating(order_db *d, const char *order_id, bool buyer_si
 
 order_db_err user_set_rating(order_db *d, const user_row *u)
 {
-	sqlite3_stmt *st = prepare(d, "UPDATE users SET last_rating = ?1, min_rating = ?2, max_rating = ?3,"
+	sqlite3_stmt *st = order_db_prepared(d, "UPDATE users SET last_rating = ?1, min_rating = ?2, max_rating = ?3,"
 				      " total_reviews = ?4, total_rating = ?5 WHERE pubkey = ?6");
 	if (!st)
 		return ODB_SQL;
@@ -120,7 +120,7 @@ order_db_err rating_queue_each(order_db *d, bool (*fn)(int64_t seq, const char *
 
 order_db_err rating_queue_delete_through(order_db *d, int64_t seq)
 {
-	sqlite3_stmt *st = prepare(d, "DELETE FROM rating_queue WHERE seq <= ?1");
+	sqlite3_stmt *st = order_db_prepared(d, "DELETE FROM rating_queue WHERE seq <= ?1");
 	if (!st)
 		return ODB_SQL;
 	sqlite3_bind_int64(st, 1, seq);

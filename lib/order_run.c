@@ -878,16 +878,15 @@ static bool in_play(const order_row *o, void *arg)
 	return true;
 }
 
-static bool watch_open_for(sqlite3 *db, const char *hash)
+static bool watch_open_for(order_db *db, const char *hash)
 {
-	sqlite3_stmt *st;
-	bool found = false;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM ln_intents WHERE state = 'open' AND op = 'watch_invoice' AND hash = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = order_db_prepared(db, "SELECT 1 FROM ln_intents WHERE state = 'open'"
+					     " AND op = 'watch_invoice' AND hash = ?1");
+	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	order_db_done(db, st);
 	return found;
 }
 
@@ -900,7 +899,7 @@ static void watch_in_play(engine *e)
 		order_ctx c;
 		ctx_open(e, &c, "boot-watch");
 		if (ctx_load_order(&c, w.ids[i]) && c.order.hash &&
-		    !watch_open_for(order_db_handle(e->db), c.order.hash)) {
+		    !watch_open_for(e->db, c.order.hash)) {
 			fx_ln(&c, "watch_invoice", jv_object_set(jv_object(), jv_string("hash"), jv_string(c.order.hash)),
 			      c.order.id, c.order.hash, "hold_watch", jv_null());
 			fx_log(&c, "order %s: watching its hold invoice (in play at start)", c.order.id);
@@ -1158,6 +1157,10 @@ static int engine_open(engine *e, const order_run_opts *o, const char *seed_hex)
 	 * each trim was a brk(2) and fresh zeroed pages at the next batch) */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 4 << 20);
+	/* nobody reads SQLite's memory statistics here, and keeping them takes
+	 * a global mutex on every allocation (effective only before SQLite's
+	 * first use in the process, which is the case for mostro-order run) */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sodium_init() < 0) {
 		report("libsodium failed to initialize");
 		return MU_EXIT_CONFIG;

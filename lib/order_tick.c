@@ -34,11 +34,10 @@ static bool collect(const order_row *o, void *arg)
 
 bool job_intent_open(order_ctx *c, const char *order_id, const char *const *steps, size_t n)
 {
-	sqlite3 *db = order_db_handle(c->db);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = order_db_prepared(c->db, "SELECT 1 FROM ln_intents WHERE state = 'open'"
+					     " AND order_id = ?1 AND next_step = ?2");
 	bool found = false;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM ln_intents WHERE state = 'open' AND order_id = ?1 AND next_step = ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!st)
 		return true;           /* unknown: leave the order alone this time */
 	for (size_t i = 0; i < n && !found; i++) {
 		sqlite3_bind_text(st, 1, order_id, -1, SQLITE_STATIC);
@@ -46,7 +45,7 @@ bool job_intent_open(order_ctx *c, const char *order_id, const char *const *step
 		found = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	order_db_done(c->db, st);
 	return found;
 }
 
@@ -203,12 +202,11 @@ static bool node_known(order_ctx *c)
 	jv_free(n);
 	if (known)
 		return true;
-	sqlite3_stmt *st;
 	bool asking = true;
-	if (sqlite3_prepare_v2(order_db_handle(c->db),
-			       "SELECT 1 FROM ln_intents WHERE state = 'open' AND op = 'get_info'", -1, &st, NULL) == SQLITE_OK) {
+	sqlite3_stmt *st = order_db_prepared(c->db, "SELECT 1 FROM ln_intents WHERE state = 'open' AND op = 'get_info'");
+	if (st) {
 		asking = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
+		order_db_done(c->db, st);
 	}
 	int64_t last = 0;
 	bool found = false;

@@ -370,6 +370,41 @@ static void engine_connection(void)
 		t_diag("cleanup failed");
 }
 
+/* order_db_prepared: one statement per text, handed back reset and unbound;
+ * texts past the table are prepared and finalized each time (ASan sees a
+ * leak if not). */
+static void kept_statements(void)
+{
+	char err[256] = "";
+	order_db *d = order_db_open(":memory:", err, sizeof err);
+	if (!d)
+		return;
+	const char *sql = "SELECT ?1";
+	sqlite3_stmt *a = order_db_prepared(d, sql);
+	t_ok(a && sqlite3_bind_int64(a, 1, 42) == SQLITE_OK && sqlite3_step(a) == SQLITE_ROW &&
+	     sqlite3_column_int64(a, 0) == 42, "kept: a statement to bind and step");
+	order_db_done(d, a);
+	char copy[16];
+	snprintf(copy, sizeof copy, "%s", sql);
+	sqlite3_stmt *b = order_db_prepared(d, copy);
+	t_ok(b == a, "kept: the same text (another copy of it) gets the same statement");
+	t_ok(b && sqlite3_step(b) == SQLITE_ROW && sqlite3_column_type(b, 0) == SQLITE_NULL,
+	     "kept: handed back reset, its old binding cleared");
+	order_db_done(d, b);
+	t_ok(order_db_prepared(d, "SELEC nothing") == NULL && strstr(order_db_errmsg(d), "syntax error"),
+	     "kept: a bad text is NULL and the reason is kept (%s)", order_db_errmsg(d));
+	bool all = true;
+	for (int i = 0; i < 80; i++) {
+		char q[32];
+		snprintf(q, sizeof q, "SELECT %d", i);
+		sqlite3_stmt *st = order_db_prepared(d, q);
+		all &= st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == i;
+		order_db_done(d, st);
+	}
+	t_ok(all, "kept: 80 distinct texts all run (those past the table prepared each time)");
+	order_db_close(d);
+}
+
 static char *row_json(const order_row *o)
 {
 	buf b = BUF_INIT;
@@ -522,6 +557,7 @@ int main(void)
 	engine_tables();
 	file_mode();
 	engine_connection();
+	kept_statements();
 	for (int s = -1; s <= OS_COUNT; s++) {
 		const char *n = order_status_name(s);
 		if (s < 0 || s == OS_COUNT)
