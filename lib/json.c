@@ -1078,12 +1078,9 @@ jv json_get(jv obj, const char *key)
 {
 	if (jv_get_kind(obj) != JV_KIND_OBJECT)
 		return jv_invalid();
-	jv k = jv_string(key);
-	if (!jv_object_has(jv_copy(obj), jv_copy(k))) {
-		jv_free(k);
-		return jv_invalid();
-	}
-	return jv_object_get(jv_copy(obj), k);
+	/* one lookup: jv_object_get gives a message-less invalid for a
+	 * missing key */
+	return jv_object_get(jv_copy(obj), jv_string(key));
 }
 
 bool json_has(jv obj, const char *key)
