@@ -1,4 +1,5 @@
 #include "db.h"
+#include "db_walbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,12 +64,12 @@ static bool set_version(sqlite3 *db, const char *component, int v)
 }
 
 static db_err open_with(sqlite3 **out, const char *path, const char *component,
-			const db_migration *migs, size_t n, char *err, size_t errlen, int mutex)
+			const db_migration *migs, size_t n, char *err, size_t errlen, int mutex, const char *vfs)
 {
 	sqlite3 *db = NULL;
 	char tmp[256] = "";
 	*out = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | mutex, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | mutex, vfs) != SQLITE_OK) {
 		if (err)
 			snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
@@ -130,13 +131,15 @@ static db_err open_with(sqlite3 **out, const char *path, const char *component,
 db_err db_open(sqlite3 **out, const char *path, const char *component,
 	       const db_migration *migs, size_t n, char *err, size_t errlen)
 {
-	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_FULLMUTEX);
+	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_FULLMUTEX, NULL);
 }
 
 db_err db_open_one_thread(sqlite3 **out, const char *path, const char *component,
 			  const db_migration *migs, size_t n, char *err, size_t errlen)
 {
-	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_NOMUTEX);
+	/* the single writers (the engine, mostro-store's writes): their WAL
+	 * frames gathered into one write per commit (lib/db_walbuf.h) */
+	return open_with(out, path, component, migs, n, err, errlen, SQLITE_OPEN_NOMUTEX, db_walbuf_vfs());
 }
 
 void db_close(sqlite3 *db)

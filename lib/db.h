@@ -38,7 +38,9 @@ const char *db_strerror(db_err e);
 db_err db_open(sqlite3 **out, const char *path, const char *component,
 	       const db_migration *migs, size_t n, char *err, size_t errlen);
 /* The same for a handle only one thread ever uses (the order engine, the
- * store's writer): SQLite's per-call mutex is left out (SQLITE_OPEN_NOMUTEX). */
+ * store's writer): SQLite's per-call mutex is left out (SQLITE_OPEN_NOMUTEX),
+ * and the file is opened through lib/db_walbuf.h (a commit's WAL frames
+ * written in one call). */
 db_err db_open_one_thread(sqlite3 **out, const char *path, const char *component,
 			  const db_migration *migs, size_t n, char *err, size_t errlen);
 void db_close(sqlite3 *db);
