@@ -565,6 +565,15 @@ static bool col_equal(const col *c, const void *a, const void *b)
 	return false;
 }
 
+/* What snprintf(out, cap, "%s", s) leaves (NULL as ""), without the
+ * format machinery: read_row runs for every order and user read. */
+static void copy_bounded(char *out, size_t cap, const char *s)
+{
+	size_t n = s ? strnlen(s, cap - 1) : 0;
+	memcpy(out, s ? s : "", n);
+	out[n] = 0;
+}
+
 static bool read_row(sqlite3_stmt *st, const table *t, void *row)
 {
 	char *base = row;
@@ -580,10 +589,10 @@ static bool read_row(sqlite3_stmt *st, const table *t, void *row)
 		const char *txt = numeric ? NULL : (const char *)sqlite3_column_text(st, k);
 		switch (ty) {
 		case C_UUID:
-			snprintf(p, 37, "%s", txt ? txt : "");
+			copy_bounded(p, 37, txt);
 			break;
 		case C_KEY:
-			snprintf(p, 65, "%s", txt ? txt : "");
+			copy_bounded(p, 65, txt);
 			break;
 		case C_TEXT:
 		case C_OPT_TEXT:
