@@ -34,6 +34,7 @@ typedef struct wal_file {
 	bool           tail;         /* a commit frame's header was written: what
 				      * follows it up to the next transaction's
 				      * first frame is written through */
+	sqlite3_int64  commit_at;    /* offset of the last commit frame header */
 } wal_file;
 
 static size_t real_offset(void)
@@ -113,23 +114,34 @@ static int gather(wal_file *f, const void *p, int amt, sqlite3_int64 off)
 }
 
 /* A commit is a run of frames whose last header carries the database size:
- * that header is gathered with the run, and the page after it (with any
- * padding frames SQLite adds after it) is written through, so the whole
- * commit is in the file before SQLite publishes it in the WAL index. */
+ * that header is gathered with the run, and from there on every write is
+ * written through (the commit frame's page; the padding frames SQLite may
+ * add after it, each header with its page; the frame headers it rewrites
+ * at earlier offsets when it recomputes checksums) until the next
+ * transaction's first frame, appended past the last commit frame, or a
+ * new WAL header. So the whole commit is in the file before SQLite
+ * publishes it in the WAL index, with or without a sync. */
 static int wal_write(sqlite3_file *file, const void *p, int amt, sqlite3_int64 off)
 {
 	wal_file *f = (wal_file *)file;
 	atomic_fetch_add_explicit(&n_in, 1, memory_order_relaxed);
-	bool commit_hdr = amt == FRAME_HDR && is_commit_header(p);
-	if ((amt == FRAME_HDR && !commit_hdr) || (amt == WAL_HDR && off == 0))
-		f->tail = false;        /* a new transaction's frame, or a new WAL */
+	bool hdr = amt == FRAME_HDR, commit_hdr = hdr && is_commit_header(p);
+	bool appended = off > f->commit_at;       /* not a rewrite of the last commit's frames */
+	if (amt == WAL_HDR && off == 0) {
+		f->tail = false;                  /* a new WAL */
+		f->commit_at = -1;
+	} else if (hdr && !commit_hdr && appended) {
+		f->tail = false;                  /* the next transaction's first frame */
+	}
 	int rc = gather(f, p, amt, off);
-	if (rc == SQLITE_OK && f->tail && !commit_hdr) {
+	if (rc == SQLITE_OK && f->tail && !(commit_hdr && appended)) {
 		atomic_fetch_add_explicit(&n_commit, 1, memory_order_relaxed);
 		rc = flush(f);
 	}
-	if (commit_hdr)
+	if (commit_hdr && appended) {
 		f->tail = true;
+		f->commit_at = off;
+	}
 	return rc;
 }
 
@@ -207,6 +219,7 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
 	wal_file *f = (wal_file *)file;
 	memset(f, 0, sizeof *f);
 	f->real = (sqlite3_file *)((char *)file + real_offset());
+	f->commit_at = -1;
 	int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
 	if (rc != SQLITE_OK) {
 		if (f->real->pMethods)
