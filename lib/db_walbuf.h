@@ -6,10 +6,12 @@
  * fsync. Through this VFS the writes to a `-wal` file that follow one
  * another are gathered in memory and written as one, at the latest:
  *   - right after the page of a commit frame (a frame header whose
- *     "database size after commit" field is not zero): before SQLite
- *     publishes the commit in the WAL index, so readers in other processes,
- *     which read the file, never see a frame the file does not hold, at any
- *     synchronous setting;
+ *     "database size after commit" field is not zero), and every write
+ *     after it until the next transaction's first frame (padding frames,
+ *     the frame headers SQLite rewrites when it recomputes checksums):
+ *     before SQLite publishes the commit in the WAL index, so readers in
+ *     other processes, which read the file, and recovery after a crash
+ *     find the whole commit, at any synchronous setting;
  *   - before every xSync, xTruncate, xFileSize, xFileControl and xClose, and
  *     before a read or a write that touches or does not continue the
  *     gathered range.
