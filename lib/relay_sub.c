@@ -806,7 +806,7 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	}
 	if (cfg->wait_timeout > 0)
 		S.wait_deadline = mu_monotonic() + cfg->wait_timeout;
-	relay_pool_run(S.pool);
+	int sig = relay_pool_run(S.pool);
 	for (size_t r = 0; r < S.nrelays; r++)
 		hold_mark(&S, &S.relays[r]);
 	save_state(&S, true);
@@ -821,8 +821,8 @@ int relay_sub_run(const relay_sub_config *cfg, relay_sub_summary *sum)
 	bool all_closed = true;
 	for (size_t r = 0; r < S.nrelays; r++)
 		all_closed = all_closed && S.relays[r].closed;
-	if (S.stdout_gone)
-		rc = MU_EXIT_OK;
+	if (S.stdout_gone || sig)
+		rc = MU_EXIT_OK;         /* asked to stop: 0 (mostro-relay(1)), even before any relay was up */
 	else if (S.timed_out)
 		rc = MU_EXIT_TIMEOUT;
 	else if ((!any_up || S.unreachable) && S.connect_timed_out)

@@ -677,6 +677,16 @@ stop_sub() {
 	[ "$(jq .created_at "$T/cursor")" -le "$after" ]
 }
 
+# A stop asked before any relay came up is still a stop (mostrod sends TERM
+# to a sub it has just started): 0, not 3 for "no relay reached".
+@test "sub: SIGTERM before any relay is up (a stalled handshake) exits 0" {
+	fake r '{"stall":true}'
+	start_sub "$(url r)" --filter '{"kinds":[1]}' --state "$T/cursor"
+	sleep 0.3
+	stop_sub
+	[ "$sub_status" -eq 0 ]
+}
+
 @test "sub: relay down mid-stream then back: resumes from the cursor minus the look-back, nothing lost" {
 	now=$(date +%s)
 	e1=$(echo '{"kind":1059,"content":"first","created_at":'$((now - 10))'}' | sign)
