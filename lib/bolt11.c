@@ -596,7 +596,8 @@ static void signing_hash(uint8_t out[32], const char *hrp, const uint8_t *d5, si
 	sha256_final(&c, out);
 }
 
-static bolt11_err check_signature(bolt11_invoice *inv, const field_state *st,
+/* trusted (BOLT11_TRUSTED): the fields only, no curve operation. */
+static bolt11_err check_signature(bolt11_invoice *inv, const field_state *st, bool trusted,
 				  char *detail, size_t cap)
 {
 	const secp256k1_context *ctx = secp();
@@ -605,6 +606,8 @@ static bolt11_err check_signature(bolt11_invoice *inv, const field_state *st,
 		secp256k1_ecdsa_signature sig;
 		memcpy(inv->payee_pubkey, st->payee_field, 33);
 		inv->payee_pubkey_field = true;
+		if (trusted)
+			return BOLT11_OK;
 		if (!secp256k1_ecdsa_signature_parse_compact(ctx, &sig, inv->signature))
 			return fail(BOLT11_ERR_SIG_INVALID, detail, cap, "r or s out of range");
 		if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &sig))
@@ -613,6 +616,8 @@ static bolt11_err check_signature(bolt11_invoice *inv, const field_state *st,
 			return fail(BOLT11_ERR_SIG_INVALID, detail, cap, NULL);
 		return BOLT11_OK;
 	}
+	if (trusted)
+		return BOLT11_OK;
 	/* No n: recover, accepting high-S, without normalizing first. */
 	secp256k1_ecdsa_recoverable_signature rs;
 	secp256k1_pubkey pk;
@@ -710,17 +715,9 @@ bolt11_err bolt11_decode(bolt11_invoice *inv, const char *s, size_t len, unsigne
 	signing_hash(inv->signing_hash, hrp, d5, nf);
 	if (sig[64] > 3)
 		return fail(BOLT11_ERR_SIG_RECOVERY_ID, detail, cap, "recovery id %u", sig[64]);
-	if (flags & BOLT11_TRUSTED) {
-		inv->high_s = memcmp(inv->signature + 32, half_order, 32) > 0;
-		if (st.seen_n) {
-			memcpy(inv->payee_pubkey, st.payee_field, 33);
-			inv->payee_pubkey_field = true;
-		}
-	} else {
-		e = check_signature(inv, &st, detail, cap);
-		if (e)
-			return e;
-	}
+	e = check_signature(inv, &st, (flags & BOLT11_TRUSTED) != 0, detail, cap);
+	if (e)
+		return e;
 	return check_rules(inv, &st, flags, detail, cap);
 }
 
